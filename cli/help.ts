@@ -1,0 +1,25 @@
+/** `duban --help`, in Chinese and English. */
+export const HELP = `督办 duban — 把县级工作通知变成按工作日提醒、可回复、会逐级督办的 Temporal 工作流
+duban — turns county work notices into Temporal workflows that remind, take replies and escalate
+
+用法 Usage: npx duban <命令 command> [选项 options]
+
+命令 Commands:
+  start                 启动主任务：内置 Temporal 开发服务器（data/ 下 SQLite）、worker，并打印各服务地址
+                        Run the main job: embedded Temporal dev server (SQLite under data/), worker; prints addresses
+  setup                 准备 Temporal CLI（go install，按版本缓存）和时间跳跃测试服务器（Maven），打印耗时
+                        Obtain the Temporal CLI (go install, cached by version) and the Java test server (Maven)
+  server                只启动内置 Temporal 开发服务器   Start only the embedded Temporal dev server
+  worker                连接已有集群，运行一个额外 worker   Run an extra worker against an existing cluster
+  help                  显示本帮助   Show this help
+
+环境变量 Environment:
+  TEMPORAL_ADDRESS      已有 Temporal 集群地址（设置后不启动内置服务器） existing cluster address
+  TEMPORAL_NAMESPACE    命名空间，默认 default   namespace (default: default)
+  TEMPORAL_API_KEY      Temporal Cloud API key（自动启用 TLS） API key (enables TLS)
+  TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY / TEMPORAL_TLS_CA   mTLS 证书文件路径 mTLS file paths
+  TEMPORAL_CLI          现成的 temporal 可执行文件路径 path to an existing temporal binary
+  TEMPORAL_TEST_SERVER_CLASSPATH  现成的 Java 测试服务器 classpath   existing test server classpath
+  DUBAN_CACHE_DIR       工具缓存目录，默认 ~/.cache/duban   tool cache (default ~/.cache/duban)
+  DUBAN_DATA_DIR        数据目录，默认 ./data   data folder (default ./data)
+`;

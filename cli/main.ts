@@ -1,0 +1,127 @@
+/** The `duban` command: one entry point, one function per sub-command. */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { RecordingChannel } from '../activities/outbox';
+import { startDevServer, startTestServer, type RunningServer } from '../servers/processes';
+import { ensureTemporalCli, ensureTestServer } from '../servers/tools';
+import { createWorker } from '../worker';
+import { temporalTargetFromEnv, type TemporalTarget } from './connection';
+import { HELP } from './help';
+
+type Command = (args: string[]) => Promise<number>;
+
+export function dataDir(): string {
+  const dir = resolve(process.env.DUBAN_DATA_DIR ?? 'data');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function say(line: string) {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Connects to the configured cluster, or starts the embedded dev server with its SQLite file. */
+async function connectTemporal(target: TemporalTarget): Promise<{ connection: NativeConnection; server?: RunningServer }> {
+  let server: RunningServer | undefined;
+  let address = target.address;
+  if (!address) {
+    const dir = dataDir();
+    say('启动内置 Temporal 开发服务器… (starting the embedded Temporal dev server)');
+    server = await startDevServer({
+      dbFile: join(dir, 'temporal.sqlite'),
+      port: Number(process.env.DUBAN_TEMPORAL_PORT ?? 7233),
+      uiPort: Number(process.env.DUBAN_TEMPORAL_UI_PORT ?? 8233),
+      namespace: target.namespace,
+    });
+    address = server.address;
+    say(`  Temporal 服务器 server: ${server.address}（${server.startMs} ms 就绪 ready），数据 data: ${join(dir, 'temporal.sqlite')}`);
+    say(`  Temporal Web UI: ${server.uiUrl}`);
+  }
+  const connection = await NativeConnection.connect({
+    address,
+    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
+    ...(target.tls !== undefined ? { tls: target.tls } : {}),
+  });
+  return { connection, ...(server ? { server } : {}) };
+}
+
+const setup: Command = async () => {
+  const t0 = Date.now();
+  const cli = await ensureTemporalCli();
+  const t1 = Date.now();
+  const ts = await ensureTestServer();
+  const t2 = Date.now();
+  say(`Temporal CLI: ${cli} (${t1 - t0} ms)`);
+  say(`Java test server classpath: ${ts.classpath} (${t2 - t1} ms)`);
+  if (process.argv.includes('--measure-start')) {
+    const dev = await startDevServer();
+    say(`dev server start: ${dev.startMs} ms`);
+    await dev.stop();
+    const test = await startTestServer();
+    say(`test server (JVM) start: ${test.startMs} ms`);
+    await test.stop();
+  }
+  return 0;
+};
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolvePromise) => {
+    process.once('SIGINT', () => resolvePromise());
+    process.once('SIGTERM', () => resolvePromise());
+  });
+}
+
+const server: Command = async () => {
+  const dir = dataDir();
+  const dev = await startDevServer({ dbFile: join(dir, 'temporal.sqlite'), port: 7233, uiPort: 8233 });
+  say(`Temporal 开发服务器 dev server: ${dev.address} · Web UI: ${dev.uiUrl}（Ctrl-C 停止 stop）`);
+  await untilSignal();
+  await dev.stop();
+  return 0;
+};
+
+async function runWorker(withEmbeddedServer: boolean): Promise<number> {
+  const target = temporalTargetFromEnv();
+  if (!withEmbeddedServer && !target.address) {
+    throw new Error('duban worker 需要 TEMPORAL_ADDRESS 指向已运行的集群 (set TEMPORAL_ADDRESS to a running cluster)');
+  }
+  const { connection, server: dev } = await connectTemporal(target);
+  const outbox = join(dataDir(), 'outbox.jsonl');
+  const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: target.taskQueue, channel: new RecordingChannel(outbox) });
+  say(`worker 已就绪 ready · 任务队列 task queue: ${target.taskQueue} · 命名空间 namespace: ${target.namespace}`);
+  say(`未配置邮件或微信：消息写入本地发件箱 (no channel configured; messages go to the outbox) ${outbox}`);
+  say('Ctrl-C 停止 (stop)');
+  const stopping = untilSignal().then(() => worker.shutdown());
+  await worker.run();
+  await stopping;
+  await connection.close();
+  await dev?.stop();
+  return 0;
+}
+
+const commands: Record<string, Command> = {
+  start: () => runWorker(true),
+  worker: () => runWorker(false),
+  setup,
+  server,
+  help: async () => {
+    say(HELP);
+    return 0;
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name = 'help', ...rest] = argv;
+  const command = name === '--help' || name === '-h' ? commands.help : commands[name];
+  if (!command) {
+    process.stderr.write(`未知命令 unknown command: ${name}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    process.stderr.write(`duban ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

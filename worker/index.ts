@@ -1,0 +1,27 @@
+/** Builds a duban worker: the workflows plus activities wired to the given channel. */
+import { join } from 'node:path';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type Channel } from '../activities';
+
+export const DEFAULT_TASK_QUEUE = 'duban';
+export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
+
+export interface DubanWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  channel: Channel;
+  /** A prebuilt workflow bundle (tests build one per run); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorker(options: DubanWorkerOptions): Promise<Worker> {
+  const code = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    activities: createActivities({ channel: options.channel }),
+    ...code,
+  });
+}

@@ -7,6 +7,9 @@ duban — turns county work notices into Temporal workflows that remind, take re
 命令 Commands:
   start                 启动主任务：内置 Temporal 开发服务器（data/ 下 SQLite）、worker，并打印各服务地址
                         Run the main job: embedded Temporal dev server (SQLite under data/), worker; prints addresses
+  plan NOTICE --year Y  从通知提取时限任务：牵头/配合单位、截止日期、周期、次数要求，均附原句
+     [--json] [--out plan.yaml] [--directory units.yaml]
+                        Extract every time-bound duty of a notice (UTF-8 or GBK), each with its source sentence
   setup                 准备 Temporal CLI（go install，按版本缓存）和时间跳跃测试服务器（Maven），打印耗时
                         Obtain the Temporal CLI (go install, cached by version) and the Java test server (Maven)
   server                只启动内置 Temporal 开发服务器   Start only the embedded Temporal dev server

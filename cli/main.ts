@@ -8,6 +8,7 @@ import { ensureTemporalCli, ensureTestServer } from '../servers/tools';
 import { createWorker } from '../worker';
 import { temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { HELP } from './help';
+import { planCommand } from './plan';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -103,6 +104,7 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
 const commands: Record<string, Command> = {
   start: () => runWorker(true),
   worker: () => runWorker(false),
+  plan: planCommand,
   setup,
   server,
   help: async () => {

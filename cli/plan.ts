@@ -1,0 +1,62 @@
+/** `duban plan NOTICE --year YYYY [--json] [--out plan.yaml] [--directory units.yaml]` */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { decodeNotice } from '../notice/decode';
+import { parseNotice } from '../notice/parse';
+import { checkPlanUnits, loadDirectory, writePlan } from '../plan/files';
+import { planSchema, type ValidPlan } from '../plan/schema';
+
+const CADENCE_CN = { monthly: '每月', quarterly: '每季度', 'half-yearly': '每半年', yearly: '每年' } as const;
+
+export function planTable(plan: ValidPlan): string {
+  const out: string[] = [`${plan.title}`, `计划年度 plan year: ${plan.year}${plan.noticeDate ? ` · 发文日期 notice date: ${plan.noticeDate}` : ''}`, ''];
+  for (const t of plan.tasks) {
+    out.push(`任务${t.number} ${t.title}${t.section ? `  〔${t.section}〕` : ''}`);
+    out.push(`  牵头 lead: ${t.lead}`);
+    if (t.coUnits.length) out.push(`  配合 co-units: ${t.coUnits.join('、')}`);
+    for (const d of t.deadlines) out.push(`  截止 deadline: ${d.date}${d.pastAtNotice ? '（发文时已过 past at notice）' : ''} — ${d.clause ?? d.text}`);
+    for (const r of t.recurring) out.push(`  周期 cadence: ${CADENCE_CN[r.cadence]} ${r.cadence} — ${r.clause ?? r.text}`);
+    for (const q of t.quotas) out.push(`  次数 quota: ≥${q.min} — ${q.clause ?? q.text}`);
+    for (const g of t.targets) out.push(`  目标 target: ${g.phrase ?? g.text}`);
+    out.push('');
+  }
+  const counts = plan.tasks.reduce(
+    (acc, t) => ({ d: acc.d + t.deadlines.length, r: acc.r + t.recurring.length, q: acc.q + t.quotas.length }),
+    { d: 0, r: 0, q: 0 },
+  );
+  out.push(`共 ${plan.tasks.length} 项任务，${counts.d} 个截止日期，${counts.r} 项周期任务，${counts.q} 项次数要求。`);
+  return out.join('\n');
+}
+
+export async function planCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      year: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      directory: { type: 'string' },
+    },
+  });
+  const file = positionals[0];
+  if (!file) throw new Error('用法 usage: duban plan NOTICE --year YYYY [--json] [--out plan.yaml] [--directory units.yaml]');
+  if (!existsSync(file)) throw new Error(`${file}: 文件不存在 (no such file)`);
+  let year: number | undefined;
+  if (values.year !== undefined) {
+    if (!/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份，如 2022 (a four-digit year)`);
+    year = Number(values.year);
+  }
+  const { text } = decodeNotice(readFileSync(file));
+  const proposed = parseNotice(text, { file, ...(year ? { year } : {}) });
+  const parsed = planSchema.safeParse(proposed);
+  // A proposal may lack a lead (no responsibility clause): still show it, but refuse to write it.
+  const directory = values.directory ? loadDirectory(values.directory) : undefined;
+  if (parsed.success && directory) checkPlanUnits(parsed.data, directory, file);
+  if (values.out) writePlan(values.out, proposed);
+  if (values.json) process.stdout.write(`${JSON.stringify(parsed.success ? parsed.data : proposed, null, 2)}\n`);
+  else if (parsed.success) process.stdout.write(`${planTable(parsed.data)}\n`);
+  else process.stdout.write(`${JSON.stringify(proposed, null, 2)}\n`);
+  if (values.out) process.stderr.write(`已写入计划文件 plan written: ${values.out}\n`);
+  return 0;
+}

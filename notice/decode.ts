@@ -1,0 +1,15 @@
+/** Notices arrive as UTF-8 or GBK/GB18030 (common in government offices): detect and decode both. */
+import iconv from 'iconv-lite';
+
+export type NoticeEncoding = 'utf-8' | 'gb18030';
+
+export function decodeNotice(bytes: Uint8Array): { text: string; encoding: NoticeEncoding } {
+  let body = bytes;
+  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) body = body.subarray(3);
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8' };
+  } catch {
+    // Not valid UTF-8: GB18030 is a superset of GBK and GB2312, so it decodes all three.
+    return { text: iconv.decode(Buffer.from(body), 'gb18030'), encoding: 'gb18030' };
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Chinese government work notice → duty plan. Reads sections (一、 / (一)), numbered tasks (1. 2． 3、),
+ * responsibility clauses in either form — (责任单位:A,B、C), lead before the first comma, or
+ * (牵头单位:A;配合单位:B、C) — with full- or half-width punctuation and 〔〕/()/（）/【】 brackets, and the
+ * time phrases, cadences, quotas and targets inside each task, each kept with its exact source sentence.
+ */
+import { dayNumber } from '../calendar/working-days';
+import type { Plan, PlanTask } from '../plan/schema';
+import { findDeadlines, findQuotas, findRecurring, findTargets, normalizeWidth, PhraseError } from './phrases';
+
+export class NoticeError extends Error {
+  constructor(
+    readonly code: 'NOT_A_NOTICE' | 'NO_SUCH_DATE' | 'NO_YEAR',
+    readonly file: string,
+    readonly line: number | undefined,
+    message: string,
+  ) {
+    super(`${file}${line ? `:${line}` : ''}: ${message}`);
+    this.name = 'NoticeError';
+  }
+}
+
+const OPEN = '〔(【[';
+const CLOSE = '〕)】]';
+const SECTION_RE = /^\s*([一二三四五六七八九十]+)、\s*(.+?)\s*$/;
+const SUBSECTION_RE = /^\s*\(([一二三四五六七八九十]+)\)\s*(.+?)\s*$/;
+const TASK_RE = /^\s*(\d{1,3})\s*[.、]\s*(\S.*)$/;
+const UNIT_SPLIT_RE = /[、,;]/;
+
+interface Responsibility {
+  lead: string;
+  coUnits: string[];
+  /** Start and end (exclusive) of the whole bracketed clause in the task text. */
+  start: number;
+  end: number;
+}
+
+/** Finds the bracketed responsibility clause, balancing nested brackets such as 各乡镇(街道). */
+export function findResponsibility(text: string): Responsibility | undefined {
+  const n = normalizeWidth(text);
+  const m = /[〔(【[]\s*(责任单位|牵头单位)\s*:/.exec(n);
+  if (!m) return undefined;
+  const start = m.index;
+  let depth = 0;
+  let end = -1;
+  for (let i = start; i < n.length; i++) {
+    const ch = n[i] ?? '';
+    if (OPEN.includes(ch)) depth++;
+    else if (CLOSE.includes(ch)) {
+      depth--;
+      if (depth === 0) {
+        end = i + 1;
+        break;
+      }
+    }
+  }
+  if (end < 0) end = n.length;
+  // The clause without its outer brackets and without notes such as (逗号前为牵头单位,下同).
+  let body = n.slice(start + 1, end - 1).replace(/[(\[【〔][^()\[\]【】〔〕]*(牵头|下同)[^()\[\]【】〔〕]*[)\]】〕]/g, '');
+  const units = (s: string) =>
+    s
+      .split(UNIT_SPLIT_RE)
+      .map((u) => u.trim())
+      .filter((u) => u !== '' && u !== '等');
+  if (m[1] === '牵头单位') {
+    body = body.replace(/^\s*牵头单位\s*:/, '');
+    const [leadPart = '', ...rest] = body.split(/;|(?=配合单位|协办单位|参与单位|责任单位)/);
+    const coPart = rest.join(';').replace(/(配合单位|协办单位|参与单位|责任单位)\s*:/g, '');
+    const leads = units(leadPart);
+    return { lead: leads[0] ?? '', coUnits: [...leads.slice(1), ...units(coPart)], start, end };
+  }
+  body = body.replace(/^\s*责任单位\s*:/, '');
+  const comma = body.indexOf(',');
+  const lead = (comma < 0 ? (units(body)[0] ?? '') : body.slice(0, comma)).trim();
+  const rest = comma < 0 ? units(body).slice(1) : units(body.slice(comma + 1));
+  return { lead, coUnits: rest, start, end };
+}
+
+/** Sentences of a text, each with its exact characters; 。！？ and line ends close a sentence. */
+export function sentences(text: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const ch of text) {
+    if (ch === '\n') {
+      if (current.trim()) out.push(current.trim());
+      current = '';
+      continue;
+    }
+    // An ASCII full stop followed by a space also ends a sentence (3.32 does not).
+    if (ch === ' ' && current.endsWith('.')) {
+      if (current.trim()) out.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += ch;
+    if ('。！？!?'.includes(ch)) {
+      if (current.trim()) out.push(current.trim());
+      current = '';
+    }
+  }
+  if (current.trim()) out.push(current.trim());
+  return out;
+}
+
+const CLAUSE_BREAK = /[,，;；:：、\s“”"]/;
+
+/**
+ * The clause of `sentence` around the phrase at `index`: bounded by commas, semicolons, spaces or quotes,
+ * and extended to the next clause when the phrase stands alone (“6月底前,出台……”).
+ */
+export function clauseOf(sentence: string, index: number, phrase: string, extend = false): string {
+  const isBreak = (i: number) => CLAUSE_BREAK.test(sentence[i] ?? ',');
+  const isComma = (i: number) => /[,，;；]/.test(sentence[i] ?? ',');
+  let start = index;
+  while (start > 0 && !isBreak(start - 1)) start--;
+  let end = index + phrase.length;
+  while (end < sentence.length && !isBreak(end)) end++;
+  if (extend && sentence.slice(start, end).trim() === phrase.trim() && end < sentence.length) {
+    end++;
+    while (end < sentence.length && !isComma(end)) end++;
+  }
+  return sentence.slice(start, end).replace(/[,，;；:：\s“”"。]+$/, '').replace(/^[“"\s]+/, '').trim();
+}
+
+export interface ParseOptions {
+  /** Plan year; defaults to the year in the title or the notice date. */
+  year?: number;
+  /** File name for error messages. */
+  file?: string;
+}
+
+function findNoticeDate(lines: string[]): string | undefined {
+  for (const raw of lines) {
+    const line = normalizeWidth(raw);
+    const iso = /发布日期\s*:?\s*(\d{4})-(\d{1,2})-(\d{1,2})/.exec(line);
+    const cn = /^\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*$/.exec(line);
+    const m = iso ?? cn;
+    if (m) return `${m[1]}-${(m[2] ?? '').padStart(2, '0')}-${(m[3] ?? '').padStart(2, '0')}`;
+  }
+  return undefined;
+}
+
+export function parseNotice(text: string, options: ParseOptions = {}): Plan {
+  const file = options.file ?? 'notice';
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const title = lines.find((l) => l.trim() !== '')?.trim() ?? '';
+  const noticeDate = findNoticeDate(lines);
+  const titleYear = /((?:19|20)\d{2})年/.exec(normalizeWidth(title))?.[1];
+  // Group lines into tasks, remembering the section each task sits in and the line it starts on.
+  let section = '';
+  let subsection = '';
+  const drafts: { number: number; line: number; section: string; text: string }[] = [];
+  let current: (typeof drafts)[number] | undefined;
+  lines.forEach((raw, i) => {
+    const line = normalizeWidth(raw);
+    const sec = SECTION_RE.exec(line);
+    const sub = SUBSECTION_RE.exec(line);
+    const task = TASK_RE.exec(line);
+    if (sec && !task) {
+      section = raw.trim().slice(raw.trim().indexOf('、') + 1).trim();
+      subsection = '';
+      current = undefined;
+    } else if (sub && !task && line.trim().length <= 40) {
+      subsection = raw.trim().replace(/^[(（][一二三四五六七八九十]+[)）]\s*/, '');
+      current = undefined;
+    } else if (task) {
+      const offset = raw.length - (task[2] ?? '').length;
+      current = { number: Number(task[1]), line: i + 1, section: subsection || section, text: raw.slice(offset).trim() };
+      drafts.push(current);
+    } else if (current && raw.trim() !== '' && !/^\s*(分享到|附件)/.test(raw)) {
+      // A task continues over following paragraphs until the next heading or task.
+      const looksLikeSignature = /^\s{8,}\S/.test(raw) || /^\s*\d{4}年\d{1,2}月\d{1,2}日\s*$/.test(line);
+      if (!looksLikeSignature) current.text += `\n${raw.trim()}`;
+      else current = undefined;
+    }
+  });
+
+  if (drafts.length === 0) {
+    throw new NoticeError(
+      'NOT_A_NOTICE',
+      file,
+      undefined,
+      '没有找到编号任务（形如“1.任务名称。……”），这不像一份工作通知 (no numbered tasks found: not a work notice)',
+    );
+  }
+
+  const year = options.year ?? (titleYear ? Number(titleYear) : noticeDate ? Number(noticeDate.slice(0, 4)) : undefined);
+  if (year === undefined) {
+    throw new NoticeError('NO_YEAR', file, undefined, '无法判断计划年度，请用 --year 指定 (cannot tell the plan year; pass --year)');
+  }
+
+  const tasks: PlanTask[] = drafts.map((draft) => {
+    const resp = findResponsibility(draft.text);
+    const body = resp ? draft.text.slice(0, resp.start) + draft.text.slice(resp.end) : draft.text;
+    const firstStop = body.search(/[。！？\n]|\.\s/);
+    const taskTitle = (firstStop < 0 ? body : body.slice(0, firstStop)).trim();
+    const deadlines: NonNullable<PlanTask['deadlines']> = [];
+    const recurring: NonNullable<PlanTask['recurring']> = [];
+    const quotas: NonNullable<PlanTask['quotas']> = [];
+    const targets: NonNullable<PlanTask['targets']> = [];
+    for (const sentence of sentences(body)) {
+      let found;
+      try {
+        found = findDeadlines(sentence, year);
+      } catch (err) {
+        if (err instanceof PhraseError) throw new NoticeError('NO_SUCH_DATE', file, draft.line, `任务${draft.number}：${err.message}`);
+        throw err;
+      }
+      for (const d of found) {
+        deadlines.push({
+          date: d.date,
+          text: sentence,
+          clause: clauseOf(sentence, d.index, d.phrase, true),
+          ...(noticeDate && dayNumber(d.date) < dayNumber(noticeDate) ? { pastAtNotice: true } : {}),
+        });
+      }
+      for (const r of findRecurring(sentence)) recurring.push({ cadence: r.cadence, text: sentence, clause: clauseOf(sentence, r.index, r.phrase) });
+      for (const q of findQuotas(sentence)) quotas.push({ min: q.min, text: sentence, clause: clauseOf(sentence, q.index, q.phrase) });
+      for (const t of findTargets(sentence)) targets.push({ text: sentence, phrase: t.phrase });
+    }
+    return {
+      number: draft.number,
+      title: taskTitle,
+      section: draft.section,
+      lead: resp?.lead ?? '',
+      coUnits: resp?.coUnits ?? [],
+      accountable: 'lead',
+      deadlines,
+      recurring,
+      quotas,
+      targets,
+      line: draft.line,
+    };
+  });
+
+  return { year, title, ...(noticeDate ? { noticeDate } : {}), source: file, tasks };
+}

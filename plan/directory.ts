@@ -1,0 +1,80 @@
+/**
+ * The unit directory: who speaks for each unit (coordinators, leaders, WeChat ids, email), which units
+ * supervise, the discipline inspection office, and group names (各乡镇(街道)) that expand to members.
+ */
+import { z } from 'zod';
+
+const person = z.object({
+  name: z.string().min(1, '姓名不能为空 (name is required)'),
+  wechat: z.string().min(1).optional(),
+  email: z.email({ message: '邮箱格式不正确 (malformed email address)' }).optional(),
+});
+
+const unit = z.object({
+  coordinators: z.array(person).min(1, '每个单位至少一名联络员 (each unit needs a coordinator)'),
+  leaders: z.array(person).default([]),
+  /** WeChat group the unit's reminders go to, with @mentions; omitted = direct messages. */
+  wechatGroup: z.string().min(1).optional(),
+});
+
+export const directorySchema = z
+  .object({
+    units: z.record(z.string().min(1), unit),
+    groups: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}),
+    /** Supervising offices in escalation order: 县乡村振兴局, then 县委农办. */
+    supervisors: z.array(z.string().min(1)).min(1),
+    /** The county rural work office (县委农办), second step of the ladder. */
+    ruralWorkOffice: z.string().min(1),
+    disciplineOffice: z.string().min(1),
+    admins: z.array(person).default([]),
+  })
+  .superRefine((dir, ctx) => {
+    const known = (name: string) => name in dir.units;
+    for (const [group, members] of Object.entries(dir.groups)) {
+      members.forEach((m, i) => {
+        if (!known(m)) ctx.addIssue({ code: 'custom', path: ['groups', group, i], message: `未知单位「${m}」：请先在 units 中登记 (unknown unit)` });
+      });
+    }
+    dir.supervisors.forEach((s, i) => {
+      if (!known(s)) ctx.addIssue({ code: 'custom', path: ['supervisors', i], message: `未知单位「${s}」(unknown unit)` });
+    });
+    for (const key of ['ruralWorkOffice', 'disciplineOffice'] as const) {
+      if (!known(dir[key])) ctx.addIssue({ code: 'custom', path: [key], message: `未知单位「${dir[key]}」(unknown unit)` });
+    }
+    // A WeChat id or an email belongs to one person: a duplicate would let one person speak for two units.
+    const seen = new Map<string, string>();
+    for (const [unitName, u] of Object.entries(dir.units)) {
+      for (const role of ['coordinators', 'leaders'] as const) {
+        u[role].forEach((p, i) => {
+          for (const key of ['wechat', 'email'] as const) {
+            const value = p[key];
+            if (!value) continue;
+            const id = `${key}:${value.toLowerCase()}`;
+            const where = `units.${unitName}.${role}[${i}].${key}`;
+            const first = seen.get(id);
+            if (first) {
+              ctx.addIssue({ code: 'custom', path: ['units', unitName, role, i, key], message: `联系人重复：${value} 已登记在 ${first}，同一微信号或邮箱只能登记一次 (duplicate contact)` });
+            }
+            if (!first) seen.set(id, where);
+          }
+        });
+      }
+    }
+  });
+
+export type Directory = z.output<typeof directorySchema>;
+export type Person = z.output<typeof person>;
+
+/** A unit name, or a group name expanded to its members. */
+export function expandUnits(dir: Directory, names: string[]): string[] {
+  const out: string[] = [];
+  for (const name of names) {
+    const members = dir.groups[name];
+    for (const n of members ?? [name]) if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+export function isKnownUnitOrGroup(dir: Directory, name: string): boolean {
+  return name in dir.units || name in dir.groups;
+}

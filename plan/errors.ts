@@ -1,0 +1,25 @@
+/** One error type for plan, directory and calendar files: names the file, the path or line, and the fix. */
+import type { z } from 'zod';
+
+export class PlanFileError extends Error {
+  constructor(
+    readonly code: 'UNREADABLE' | 'BAD_YAML' | 'INVALID' | 'UNKNOWN_UNIT' | 'DUPLICATE_CONTACT',
+    readonly file: string,
+    readonly where: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}${where ? ` ${where}` : ''}: ${detail}`, options);
+    this.name = 'PlanFileError';
+  }
+}
+
+export function pathText(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+export function fromZod(file: string, error: z.ZodError): PlanFileError {
+  const lines = error.issues.slice(0, 5).map((i) => `${pathText(i.path) || '(root)'}: ${i.message}`);
+  const more = error.issues.length > 5 ? `\n  …另有 ${error.issues.length - 5} 处 (and ${error.issues.length - 5} more)` : '';
+  return new PlanFileError('INVALID', file, pathText(error.issues[0]?.path ?? []), `\n  ${lines.join('\n  ')}${more}`);
+}

@@ -1,0 +1,95 @@
+/**
+ * Reading and writing plan and directory files. Errors name the file and the line (YAML) or path, and
+ * say what to fix; a write happens only after everything validated, through a temporary file and rename.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { parseDocument, stringify, type Document } from 'yaml';
+import type { z } from 'zod';
+import { directorySchema, isKnownUnitOrGroup, type Directory } from './directory';
+import { fromZod, pathText, PlanFileError } from './errors';
+import { planSchema, type Plan, type ValidPlan } from './schema';
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text[i] === '\n') line++;
+  return line;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new PlanFileError('UNREADABLE', file, '', `无法读取文件 (cannot read the file): ${(cause as Error).message}`, { cause });
+  }
+}
+
+function parseYamlFile(file: string, text: string): { doc: Document; data: unknown } {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const line = lineOf(text, first.pos[0]);
+    throw new PlanFileError('BAD_YAML', file, `第 ${line} 行 (line ${line})`, `YAML 格式错误 (malformed YAML): ${first.message.split('\n')[0]}`);
+  }
+  return { doc, data: doc.toJS() };
+}
+
+/** Zod issues with the YAML line of the offending node where it can be found. */
+function validate<S extends z.ZodType>(schema: S, file: string, text: string, doc: Document, data: unknown): z.output<S> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path ?? [];
+  for (let n = path.length; n > 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as { range?: [number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) {
+      const line = lineOf(text, node.range[0]);
+      const err = fromZod(file, parsed.error);
+      throw new PlanFileError('INVALID', file, `第 ${line} 行 ${pathText(path)} (line ${line})`, err.message.slice(err.message.indexOf(':') + 1).trim());
+    }
+  }
+  throw fromZod(file, parsed.error);
+}
+
+export function loadDirectory(file: string): Directory {
+  const text = readText(file);
+  const { doc, data } = parseYamlFile(file, text);
+  return validate(directorySchema, file, text, doc, data);
+}
+
+/** Every unit a plan names must be in the directory (as a unit or a group). */
+export function checkPlanUnits(plan: ValidPlan, dir: Directory, file: string): void {
+  plan.tasks.forEach((task, i) => {
+    const names: [string, string][] = [[`tasks[${i}].lead`, task.lead], ...task.coUnits.map((u, j): [string, string] => [`tasks[${i}].coUnits[${j}]`, u])];
+    for (const [path, name] of names) {
+      if (!isKnownUnitOrGroup(dir, name)) {
+        throw new PlanFileError(
+          'UNKNOWN_UNIT',
+          file,
+          `${path}（任务${task.number}）`,
+          `未知单位「${name}」：请在单位通讯录中登记，或改正计划中的单位名称 (unknown unit: add it to the directory or fix the plan)`,
+        );
+      }
+    }
+  });
+}
+
+export function loadPlan(file: string, dir?: Directory): ValidPlan {
+  const text = readText(file);
+  const { doc, data } = parseYamlFile(file, text);
+  const plan = validate(planSchema, file, text, doc, data);
+  if (dir) checkPlanUnits(plan, dir, file);
+  return plan;
+}
+
+/** Validates, then writes atomically: a plan that does not validate is never written. */
+export function writePlan(file: string, plan: Plan): ValidPlan {
+  const parsed = planSchema.safeParse(plan);
+  if (!parsed.success) throw fromZod(file, parsed.error);
+  const header =
+    `# duban 督办计划 · duty plan — generated from ${plan.source ?? 'a notice'}; check and correct, then run it.\n` +
+    `# accountable: lead = 仅牵头单位负责 (lead unit only) | all = 所列单位各自负责 (every listed unit)\n`;
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, header + stringify(plan, { lineWidth: 0 }));
+  renameSync(tmp, file);
+  return parsed.data;
+}

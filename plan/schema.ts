@@ -1,0 +1,86 @@
+/**
+ * The duty plan: what `duban plan` proposes from a notice and what people check, correct and run.
+ * Field names of the JSON form are a contract (year, title, tasks[].number/title/section/lead/coUnits/
+ * deadlines/recurring/quotas/targets); the rest are additions.
+ */
+import { z } from 'zod';
+import { isValidDate } from '../calendar/working-days';
+
+const date = z
+  .string()
+  .refine(isValidDate, { message: '日期须为存在的日期，格式 YYYY-MM-DD (must be an existing date written YYYY-MM-DD)' });
+
+const sourceText = z.string().min(1, '须保留通知原句 (keep the source sentence)');
+
+export const deadlineSchema = z.object({
+  date,
+  text: sourceText,
+  clause: z.string().optional(),
+  /** Already past at the notice's date: the unit is asked to confirm its status first. */
+  pastAtNotice: z.boolean().optional(),
+  /** Working days before the deadline to remind; default 10, 5, 3, 1, 0. */
+  reminderOffsets: z.array(z.number().int().min(0).max(60)).optional(),
+});
+
+export const recurringSchema = z.object({
+  cadence: z.enum(['monthly', 'quarterly', 'half-yearly', 'yearly']),
+  text: sourceText,
+  clause: z.string().optional(),
+});
+
+export const quotaSchema = z.object({
+  min: z.number().int().min(1, '次数至少为 1 (a quota is at least 1)'),
+  text: sourceText,
+  clause: z.string().optional(),
+});
+
+export const targetSchema = z.object({
+  text: sourceText,
+  phrase: z.string().optional(),
+  /** Optional bar for progress reports, in percent (e.g. task 19's monthly progress). */
+  bar: z.number().min(0).max(100).optional(),
+});
+
+export const taskSchema = z.object({
+  number: z.number().int().positive(),
+  title: z.string().min(1, '任务名称不能为空 (title is required)'),
+  section: z.string().default(''),
+  lead: z.string().min(1, '缺少牵头单位，请填写 (lead unit is missing: fill it in)'),
+  coUnits: z.array(z.string().min(1)).default([]),
+  /** Who is accountable: the lead unit only, or every listed unit (e.g. each township's screening). */
+  accountable: z.enum(['lead', 'all']).default('lead'),
+  deadlines: z.array(deadlineSchema).default([]),
+  recurring: z.array(recurringSchema).default([]),
+  quotas: z.array(quotaSchema).default([]),
+  targets: z.array(targetSchema).default([]),
+  /** Line of the notice the task starts on. */
+  line: z.number().int().positive().optional(),
+});
+
+export const planSchema = z
+  .object({
+    year: z.number().int().min(2000).max(2100),
+    title: z.string().min(1),
+    noticeDate: date.optional(),
+    source: z.string().optional(),
+    tasks: z.array(taskSchema).min(1, '计划中没有任务 (the plan has no tasks)'),
+  })
+  .superRefine((plan, ctx) => {
+    const seen = new Map<number, number>();
+    plan.tasks.forEach((task, i) => {
+      const first = seen.get(task.number);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'number'], message: `任务编号 ${task.number} 重复（另见 tasks[${first}]）(duplicate task number)` });
+      }
+      seen.set(task.number, i);
+      task.deadlines.forEach((d, j) => {
+        if (!d.date.startsWith(String(plan.year)) && !d.date.startsWith(String(plan.year + 1))) {
+          ctx.addIssue({ code: 'custom', path: ['tasks', i, 'deadlines', j, 'date'], message: `日期 ${d.date} 不在计划年度 ${plan.year} (date outside the plan year)` });
+        }
+      });
+    });
+  });
+
+export type Plan = z.input<typeof planSchema>;
+export type PlanTask = z.input<typeof taskSchema>;
+export type ValidPlan = z.output<typeof planSchema>;

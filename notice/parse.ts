@@ -56,7 +56,7 @@ export function findResponsibility(text: string): Responsibility | undefined {
   }
   if (end < 0) end = n.length;
   // The clause without its outer brackets and without notes such as (逗号前为牵头单位,下同).
-  let body = n.slice(start + 1, end - 1).replace(/[(\[【〔][^()\[\]【】〔〕]*(牵头|下同)[^()\[\]【】〔〕]*[)\]】〕]/g, '');
+  let body = n.slice(start + 1, end - 1).replace(/[([【〔][^()[\]【】〔〕]*(牵头|下同)[^()[\]【】〔〕]*[)\]】〕]/g, '');
   const units = (s: string) =>
     s
       .split(UNIT_SPLIT_RE)

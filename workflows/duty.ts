@@ -1,35 +1,104 @@
-/** One accountable (duty, unit): reminds before the deadline, takes replies, escalates after it. */
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+/**
+ * One accountable (duty, unit): reminds before the deadline on working days at 09:00, takes replies as
+ * Updates, escalates after the deadline up to the discipline inspection office, and reports its ledger
+ * line to the campaign. All waiting is Temporal timers; the schedule is recomputed from state after every
+ * change, so an extension or a rejection re-plans everything.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { formatShanghai, shanghaiDate } from '../calendar/working-days';
-import { acknowledgeUpdate, completeUpdate, statusQuery, type Actor } from './messages';
-import { escalationAt, reminderPlan } from './policy';
-import type { DutyInput, DutyState, Level, OutgoingMessage } from './types';
+import { isOfficeHours, nextOfficeInstant, shanghaiDate, workingDaysBetween } from '../calendar/working-days';
+import {
+  acknowledgeUpdate,
+  completeUpdate,
+  decideExtensionUpdate,
+  dutyChangedSignal,
+  rejectUpdate,
+  reportActionsUpdate,
+  reportProgressUpdate,
+  requestExtensionUpdate,
+  statusQuery,
+} from './messages';
+import { dueActions, expectedByCheckpoint, isPastAtStart, levelOf, plannedActions, type PlannedAction } from './policy';
+import {
+  quotaItemFor,
+  quotaMet,
+  refuseAcknowledge,
+  refuseActions,
+  refuseComplete,
+  refuseDecision,
+  refuseExtension,
+  refuseProgress,
+  refuseReject,
+} from './rules';
+import * as texts from './texts';
+import type { DutyInput, DutyState, LedgerEntry, MessageKind, OutgoingMessage, Recipient } from './types';
 
 const { notify } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', nonRetryableErrorTypes: ['PermanentDeliveryError'] },
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '10 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 minutes',
+    nonRetryableErrorTypes: ['PermanentDeliveryError'],
+  },
 });
 
+/** Keeps a year's history well under Temporal's limits; the state carries over. */
+const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;
+
+function refuse(reason: string | undefined): void {
+  if (reason) throw new Error(reason);
+}
+
 export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
+  const { duty, calendar: cal } = input;
   // Workflow time (deterministic, advanced by the server, skipped by the test server), shifted only when
   // the simulator replays a past year on a server whose clock is today.
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
-  const { duty, calendar } = input;
-  const state: DutyState = {
+
+  const startedAt = now();
+  const state: DutyState = input.carried ?? {
     dutyId: duty.dutyId,
+    kind: duty.kind,
     unit: duty.unit,
     taskNumber: duty.taskNumber,
+    ...(duty.period ? { period: duty.period } : {}),
     deadline: input.deadline,
+    originalDeadline: input.deadline,
     status: 'open',
     level: 'none',
+    startedAt,
+    pastAtStart: isPastAtStart({ startedAt, originalDeadline: input.deadline }),
+    behind: false,
     remindersSent: 0,
     escalationsSent: 0,
-    history: [{ at: now(), event: 'started' }],
+    handledKeys: [],
+    queued: [],
+    ended: false,
+    history: [{ at: startedAt, event: 'started' }],
+    ...(input.quota ? { quotaCounts: input.quota.items.map(() => 0) } : {}),
   };
 
-  const mayActForUnit = (actor: Actor) =>
-    actor.unit === duty.unit && (actor.role === 'coordinator' || actor.role === 'leader');
+  let version = 0;
+  const changed = () => {
+    version++;
+    state.level = levelOf(input, state, now());
+  };
+  const record = (event: string, by?: string, detail?: string) => {
+    state.history.push({ at: now(), event, ...(by ? { by } : {}), ...(detail ? { detail } : {}) });
+  };
+  const unitRecipients: Recipient[] = [{ unit: duty.unit, role: 'coordinators' }];
+  const queue = (kind: MessageKind, recipients: Recipient[], text: string) => {
+    state.queued.push({ key: `${kind}/${state.history.length}`, kind, recipients, text });
+  };
 
   setHandler(statusQuery, () => state);
   setHandler(
@@ -40,15 +109,11 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
         state.acknowledgedBy = actor.person;
         state.acknowledgedAt = now();
       }
-      state.history.push({ at: now(), event: 'acknowledged', by: actor.person });
+      record('acknowledged', actor.person);
+      changed();
       return state;
     },
-    {
-      validator: ({ actor }) => {
-        if (!mayActForUnit(actor)) throw new Error(`${actor.person} 不是 ${duty.unit} 的联络员或分管领导，不能确认此任务`);
-        if (state.status === 'completed') throw new Error('该任务已办结，无需再确认');
-      },
-    },
+    { validator: (req) => refuse(refuseAcknowledge(state, req)) },
   );
   setHandler(
     completeUpdate,
@@ -56,65 +121,246 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       state.status = 'completed';
       state.completedAt = now();
       state.completionNote = note;
-      state.level = 'green';
-      state.history.push({ at: now(), event: 'completed', by: actor.person, detail: note });
+      delete state.pendingExtension;
+      record('completed', actor.person, note);
+      changed();
       return state;
     },
-    {
-      validator: ({ actor }) => {
-        if (!mayActForUnit(actor)) throw new Error(`${actor.person} 不是 ${duty.unit} 的联络员或分管领导，不能报办结`);
-        if (state.status === 'completed') throw new Error('该任务已办结');
-      },
+    { validator: (req) => refuse(refuseComplete(state, req)) },
+  );
+  setHandler(
+    rejectUpdate,
+    ({ actor, reason }) => {
+      state.status = state.acknowledgedAt ? 'acknowledged' : 'open';
+      delete state.completedAt;
+      record('rejected', actor.person, reason);
+      queue('rejection', unitRecipients, texts.rejectionText(input, state, reason));
+      changed();
+      return state;
     },
+    { validator: (req) => refuse(refuseReject(state, req)) },
+  );
+  setHandler(
+    requestExtensionUpdate,
+    ({ actor, date, reason }) => {
+      state.pendingExtension = { date, reason, by: actor.person, at: now() };
+      record('extension-requested', actor.person, `${date}：${reason}`);
+      queue('extension-request', [{ unit: input.offices.supervisor, role: 'coordinators' }], texts.extensionRequestText(input, state));
+      changed();
+      return state;
+    },
+    { validator: (req) => refuse(refuseExtension(state, input, req)) },
+  );
+  setHandler(
+    decideExtensionUpdate,
+    ({ actor, approve, reason }) => {
+      const date = state.pendingExtension?.date ?? state.deadline;
+      delete state.pendingExtension;
+      if (approve) state.deadline = date;
+      record(approve ? 'extension-approved' : 'extension-refused', actor.person, approve ? date : reason);
+      queue('extension-decision', unitRecipients, texts.extensionDecisionText(input, state, approve, date, reason));
+      changed();
+      return state;
+    },
+    { validator: (req) => refuse(refuseDecision(state, req)) },
+  );
+  setHandler(
+    reportProgressUpdate,
+    ({ actor, percent, bar }) => {
+      const against = bar ?? input.progress?.bar ?? 0;
+      state.progress = { percent, bar: against, at: now(), by: actor.person };
+      record('progress', actor.person, `${percent}% / ${against}%`);
+      if (percent < against) {
+        state.behind = true;
+        queue(
+          'progress-warning',
+          [...unitRecipients, { unit: input.offices.supervisor, role: 'coordinators' }],
+          texts.progressWarningText(input, state, percent, against),
+        );
+      } else {
+        state.behind = false;
+        state.status = 'completed';
+        state.completedAt = now();
+        state.completionNote = `进度 ${percent}%（基准 ${against}%）`;
+      }
+      changed();
+      return state;
+    },
+    { validator: (req) => refuse(refuseProgress(state, input, req)) },
+  );
+  setHandler(
+    reportActionsUpdate,
+    ({ actor, count, item }) => {
+      const i = quotaItemFor(state, input, item);
+      const counts = state.quotaCounts ?? [];
+      counts[i] = (counts[i] ?? 0) + count;
+      state.quotaCounts = counts;
+      record('actions', actor.person, `第${i + 1}项 +${count}`);
+      if (quotaMet(state, input)) {
+        state.behind = false;
+        state.status = 'completed';
+        state.completedAt = now();
+        state.completionNote = '次数要求均已达到';
+      }
+      changed();
+      return state;
+    },
+    { validator: (req) => refuse(refuseActions(state, input, req)) },
   );
 
-  const send = async (kind: OutgoingMessage['kind'], keySuffix: string, level: Level, toUnits: string[], text: string) => {
+  const sendAt = async (kind: MessageKind, key: string, recipients: Recipient[], text: string, plannedAt?: number) => {
     const msg: OutgoingMessage = {
-      // Stable across retries and continue-as-new: the ledger delivers each key once.
-      key: `${duty.dutyId}/${keySuffix}`,
+      // Stable across retries and continue-as-new: the channel ledger delivers each key once.
+      key: `${duty.dutyId}/${key}`,
       kind,
       dutyId: duty.dutyId,
       taskNumber: duty.taskNumber,
       unit: duty.unit,
-      toUnits,
-      level,
-      at: now(),
-      subject: `【督办】[任务${duty.taskNumber}] ${duty.taskTitle} · ${input.deadline}截止`,
+      toUnits: [...new Set(recipients.map((r) => r.unit))],
+      recipients,
+      level: state.level,
+      // The planned instant when on time (timers fire a few milliseconds late); the real one when late.
+      at: plannedAt !== undefined && now() - plannedAt < 60_000 ? plannedAt : now(),
+      deadline: state.deadline,
+      subject: texts.subjectOf(input, state),
       text,
     };
     await notify(msg);
-    state.history.push({ at: now(), event: kind, detail: `${toUnits.join('、')} · ${formatShanghai(msg.at)}` });
+    record(kind, undefined, msg.toUnits.join('、'));
   };
 
-  const done = () => state.status === 'completed';
+  const perform = async (action: PlannedAction) => {
+    state.handledKeys.push(action.key);
+    const send = (kind: MessageKind, key: string, recipients: Recipient[], text: string) => sendAt(kind, key, recipients, text, action.at);
+    switch (action.kind) {
+      case 'ack-request': {
+        const first = action.key === 'ack-request/first';
+        const cc: Recipient[] = first ? input.informUnits.map((unit) => ({ unit, role: 'coordinators' as const })) : [];
+        await send('ack-request', action.key, [...unitRecipients, ...cc], texts.ackRequestText(input, state, first));
+        break;
+      }
+      case 'reminder':
+        await send('reminder', action.key, unitRecipients, texts.reminderText(input, state, action.reminderOffset ?? 0));
+        state.remindersSent++;
+        break;
+      case 'status-check':
+        await send('status-check', action.key, [...unitRecipients, { unit: duty.unit, role: 'leaders' }], texts.statusCheckText(input, state, input.graceWorkingDays));
+        break;
+      case 'escalation':
+      case 'supervision-notice': {
+        const step = input.escalation[action.escalation?.step ?? 0];
+        const to = step?.to ?? [];
+        const recipients: Recipient[] = [...unitRecipients];
+        if (to.includes('leader')) recipients.push({ unit: duty.unit, role: 'leaders' });
+        if (to.includes('supervisor')) recipients.push({ unit: input.offices.supervisor, role: 'coordinators' });
+        if (to.includes('rural-work-office') && input.offices.ruralWorkOffice !== input.offices.supervisor) {
+          recipients.push({ unit: input.offices.ruralWorkOffice, role: 'coordinators' });
+        }
+        if (to.includes('discipline')) {
+          recipients.push({ unit: input.offices.discipline, role: 'coordinators' }, { unit: input.offices.discipline, role: 'leaders' });
+        }
+        const late = workingDaysBetween(cal, state.deadline, shanghaiDate(now()));
+        await send(action.kind, action.key, recipients, texts.escalationText(input, state, late, action.kind === 'supervision-notice'));
+        state.escalationsSent++;
+        break;
+      }
+      case 'quota-check': {
+        const items = input.quota?.items ?? [];
+        const start = shanghaiDate(state.startedAt);
+        const cp = action.checkpoint ?? shanghaiDate(now());
+        const short = items.flatMap((q, i) => {
+          const expected = expectedByCheckpoint(q.min, start, cp, state.deadline);
+          const have = state.quotaCounts?.[i] ?? 0;
+          return have < expected ? [`第${i + 1}项「${q.clause}」：应达 ${expected} 次，已报 ${have} 次（全年不少于 ${q.min} 次）`] : [];
+        });
+        if (short.length) {
+          state.behind = true;
+          await send('quota-warning', action.key, [...unitRecipients, { unit: input.offices.supervisor, role: 'coordinators' }], texts.quotaWarningText(input, state, cp, short));
+        }
+        break;
+      }
+      case 'close':
+        state.status = state.status === 'completed' ? 'completed' : 'closed';
+        state.ended = true;
+        record('closed');
+        break;
+      case 'end':
+        state.ended = true;
+        record('ended');
+        break;
+      default:
+        break;
+    }
+  };
 
-  for (const reminder of reminderPlan(calendar, input.deadline, input.reminderOffsets)) {
-    if (reminder.at < now()) continue;
-    if (await condition(done, reminder.at - now())) return state;
-    state.level = 'blue';
-    await send(
-      'reminder',
-      `reminder/${reminder.date}`,
-      'blue',
-      [duty.unit],
-      `${duty.unit}：任务${duty.taskNumber}「${duty.taskTitle}」将于 ${input.deadline} 截止` +
-        `（还有 ${reminder.offset} 个工作日）。\n原文：${duty.sentence}\n回复「收到 ${duty.taskNumber}」确认，办结后回复「完成 ${duty.taskNumber} 说明」。`,
-    );
-    state.remindersSent++;
-  }
+  // Ledger line for the campaign; sent whenever it changes.
+  let reported = '';
+  const report = async () => {
+    if (!input.campaignWorkflowId) return;
+    const entry: LedgerEntry = {
+      dutyId: duty.dutyId,
+      kind: duty.kind,
+      taskNumber: duty.taskNumber,
+      unit: duty.unit,
+      ...(duty.period ? { period: duty.period } : {}),
+      deadline: state.deadline,
+      status: state.status,
+      level: state.level,
+      ...(state.acknowledgedAt ? { acknowledgedAt: state.acknowledgedAt } : {}),
+      ...(state.completedAt ? { completedAt: state.completedAt } : {}),
+      remindersSent: state.remindersSent,
+      escalationsSent: state.escalationsSent,
+      ended: state.ended,
+      updatedAt: 0,
+    };
+    const text = JSON.stringify(entry);
+    if (text === reported) return;
+    reported = text;
+    await getExternalWorkflowHandle(input.campaignWorkflowId).signal(dutyChangedSignal, { ...entry, updatedAt: now() });
+  };
 
-  for (let n = 0; ; n++) {
-    const esc = escalationAt(calendar, input.deadline, input.escalation, input.repeatEveryWorkingDays, n);
-    if (esc.at >= now() && (await condition(done, esc.at - now()))) return state;
-    if (done()) return state;
-    state.level = 'red';
-    await send(
-      'escalation',
-      `escalation/${esc.date}`,
-      'red',
-      [duty.unit],
-      `任务${duty.taskNumber}「${duty.taskTitle}」已于 ${input.deadline} 逾期，截至 ${shanghaiDate(now())} 仍未办结。`,
-    );
-    state.escalationsSent++;
+  changed();
+  while (!state.ended) {
+    await report();
+    if (workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof dutyWorkflow>({ ...input, carried: state });
+    }
+    const seen = version;
+    // Messages prompted by replies go first, within office hours.
+    const queued = state.queued[0];
+    if (queued) {
+      if (!isOfficeHours(cal, now())) {
+        await condition(() => version !== seen, nextOfficeInstant(cal, now()) - now());
+        continue;
+      }
+      await sendAt(queued.kind, queued.key, queued.recipients, queued.text);
+      state.queued.shift();
+      changed();
+      continue;
+    }
+    const actions = plannedActions(input, state);
+    const { perform: due, skip } = dueActions(actions, now());
+    if (due.length === 0 && skip.length === 0) {
+      const next = actions[0];
+      // With nothing planned, wait for a reply to change things.
+      if (next) await condition(() => version !== seen, Math.max(1, next.at - now()));
+      else await condition(() => version !== seen);
+      changed();
+      continue;
+    }
+    for (const a of skip) state.handledKeys.push(a.key);
+    const action = due[0];
+    if (action && action.kind !== 'close' && action.kind !== 'end' && !isOfficeHours(cal, now())) {
+      // Late (a worker was down, or a reply came after hours): hold until the next office hour.
+      await condition(() => version !== seen, nextOfficeInstant(cal, now()) - now());
+      changed();
+      continue;
+    }
+    if (action) await perform(action);
+    changed();
   }
+  await report();
+  await condition(allHandlersFinished);
+  return state;
 }

@@ -1,2 +1,3 @@
 /** Every workflow type the worker registers. */
+export { campaignWorkflow } from './campaign';
 export { dutyWorkflow } from './duty';

@@ -1,6 +1,6 @@
 /** Message definitions, defined once and imported by the worker, CLI, bot and tests. */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { DutyState } from './types';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DutyState, LedgerEntry } from './types';
 
 export interface Actor {
   /** Display name or WeChat id of the person. */
@@ -10,14 +10,44 @@ export interface Actor {
   role: 'coordinator' | 'leader' | 'supervisor' | 'discipline';
 }
 
-export interface AcknowledgeRequest {
+export interface ActorRequest {
   actor: Actor;
 }
-export interface CompleteRequest {
-  actor: Actor;
+export interface CompleteRequest extends ActorRequest {
   note: string;
+}
+export interface RejectRequest extends ActorRequest {
+  reason: string;
+}
+export interface ExtensionRequestInput extends ActorRequest {
+  /** New date, YYYY-MM-DD. */
+  date: string;
+  reason: string;
+}
+export interface ExtensionDecision extends ActorRequest {
+  approve: boolean;
+  reason?: string;
+}
+export interface ProgressReport extends ActorRequest {
+  percent: number;
+  /** The bar to compare with (e.g. the provincial average this month); defaults to the plan's bar. */
+  bar?: number;
+}
+export interface ActionsReport extends ActorRequest {
+  count: number;
+  /** 1-based quota item; omitted = the first item not yet met. */
+  item?: number;
 }
 
 export const statusQuery = defineQuery<DutyState>('status');
-export const acknowledgeUpdate = defineUpdate<DutyState, [AcknowledgeRequest]>('acknowledge');
+export const acknowledgeUpdate = defineUpdate<DutyState, [ActorRequest]>('acknowledge');
 export const completeUpdate = defineUpdate<DutyState, [CompleteRequest]>('complete');
+export const rejectUpdate = defineUpdate<DutyState, [RejectRequest]>('reject');
+export const requestExtensionUpdate = defineUpdate<DutyState, [ExtensionRequestInput]>('requestExtension');
+export const decideExtensionUpdate = defineUpdate<DutyState, [ExtensionDecision]>('decideExtension');
+export const reportProgressUpdate = defineUpdate<DutyState, [ProgressReport]>('reportProgress');
+export const reportActionsUpdate = defineUpdate<DutyState, [ActionsReport]>('reportActions');
+
+/** Duty → campaign: the duty's ledger line changed. */
+export const dutyChangedSignal = defineSignal<[LedgerEntry]>('dutyChanged');
+export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');

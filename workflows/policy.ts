@@ -1,25 +1,37 @@
 /**
- * Reminder and escalation policy: pure functions of a duty's input and the working-day calendar.
- * Kept apart from workflow code so it can be tested alone and reused by the simulator and the dashboard.
+ * Reminder, escalation and level policy: pure functions of a duty's input, its state and the time.
+ * Kept apart from workflow code so they can be tested alone and reused by the simulator and the dashboard.
  */
 import {
+  dayNumber,
+  nextOfficeInstant,
+  shanghaiDate,
   shanghaiInstant,
   shiftWorkingDays,
   workingDayOnOrBefore,
+  workingDaysBetween,
   type WorkCalendar,
 } from '../calendar/working-days';
-import type { EscalationStep } from './types';
+import type { DutyInput, DutyState, EscalationStep, Level, MessageKind } from './types';
 
 export const DEFAULT_REMINDER_OFFSETS = [10, 5, 3, 1, 0];
 
 /** +1 leader and supervisor, +3 county rural work office, +5 discipline inspection office with a 督办 notice. */
 export const DEFAULT_ESCALATION: EscalationStep[] = [
   { afterWorkingDays: 1, to: ['leader', 'supervisor'] },
-  { afterWorkingDays: 3, to: ['leader', 'rural-work-office'] },
-  { afterWorkingDays: 5, to: ['leader', 'rural-work-office', 'discipline'], formal: true },
+  { afterWorkingDays: 3, to: ['leader', 'supervisor', 'rural-work-office'] },
+  { afterWorkingDays: 5, to: ['leader', 'supervisor', 'rural-work-office', 'discipline'], formal: true },
 ];
 /** Once the ladder is exhausted, repeat the last step weekly (five working days). */
 export const DEFAULT_REPEAT_WORKING_DAYS = 5;
+export const DEFAULT_GRACE_WORKING_DAYS = 3;
+export const DEFAULT_ACK_NAG_WORKING_DAYS = 2;
+/** The first request plus two follow-ups; after that the duty shows yellow and the reminders carry the ask. */
+export const MAX_ACK_REQUESTS = 3;
+/** A completed duty stays open this long for a supervisor to reject the completion. */
+export const REVIEW_WORKING_DAYS = 10;
+/** Due soon (blue) within this many working days of the deadline. */
+export const DUE_SOON_WORKING_DAYS = 10;
 
 export interface PlannedReminder {
   at: number;
@@ -49,10 +61,10 @@ export interface PlannedEscalation {
   repeat: number;
 }
 
-/** The n-th escalation (0-based) after the deadline, following the ladder and then weekly repeats. */
+/** The n-th escalation (0-based) after `base`, following the ladder and then repeats. */
 export function escalationAt(
   cal: WorkCalendar,
-  deadline: string,
+  base: string,
   ladder: EscalationStep[],
   repeatEvery: number,
   n: number,
@@ -62,6 +74,130 @@ export function escalationAt(
   const repeat = Math.max(0, n - last);
   const lastDays = ladder[last]?.afterWorkingDays ?? 1;
   const days = n <= last ? (ladder[n]?.afterWorkingDays ?? 1) : lastDays + repeat * repeatEvery;
-  const date = shiftWorkingDays(cal, deadline, days);
+  const date = shiftWorkingDays(cal, base, days);
   return { at: shanghaiInstant(date), date, step, repeat };
+}
+
+export type ActionKind = MessageKind | 'quota-check' | 'close' | 'end';
+
+export interface PlannedAction {
+  at: number;
+  key: string;
+  kind: ActionKind;
+  reminderOffset?: number;
+  escalation?: PlannedEscalation;
+  checkpoint?: string;
+}
+
+/** Was the deadline already past when the duty started (the notice came late, or the campaign did)? */
+export function isPastAtStart(state: Pick<DutyState, 'startedAt' | 'originalDeadline'>): boolean {
+  return dayNumber(state.originalDeadline) < dayNumber(shanghaiDate(state.startedAt));
+}
+
+/**
+ * The date escalations count from: the deadline, or for a duty already past at start (and not extended
+ * since), the end of the grace period the unit has to confirm its status.
+ */
+export function escalationBase(input: DutyInput, state: DutyState): string {
+  if (state.pastAtStart && state.deadline === state.originalDeadline) {
+    const first = input.escalation[0]?.afterWorkingDays ?? 1;
+    return shiftWorkingDays(input.calendar, shanghaiDate(state.startedAt), input.graceWorkingDays - first);
+  }
+  return state.deadline;
+}
+
+const ESCALATIONS_PLANNED = 60;
+
+/** Every action still to come for this duty in its current state, earliest first. */
+export function plannedActions(input: DutyInput, state: DutyState): PlannedAction[] {
+  const cal = input.calendar;
+  const handled = new Set(state.handledKeys);
+  const out: PlannedAction[] = [];
+  const add = (a: PlannedAction) => {
+    if (!handled.has(a.key)) out.push(a);
+  };
+  if (input.closeAt) add({ at: shanghaiInstant(input.closeAt), key: 'close', kind: 'close' });
+
+  if (state.status === 'closed') return [];
+  if (state.status === 'completed') {
+    const done = shanghaiDate(state.completedAt ?? state.startedAt);
+    add({ at: shanghaiInstant(shiftWorkingDays(cal, done, REVIEW_WORKING_DAYS), 18 * 60), key: `end/${done}`, kind: 'end' });
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  const firstContact = nextOfficeInstant(cal, state.startedAt);
+  if (state.pastAtStart) {
+    add({ at: firstContact, key: 'status-check', kind: 'status-check' });
+  } else {
+    const reminders = reminderPlan(cal, state.deadline, input.reminderOffsets).filter((r) => r.at > state.startedAt);
+    const reminderDates = new Set(reminders.map((r) => r.date));
+    for (const r of reminders) add({ at: r.at, key: `reminder/${r.date}`, kind: 'reminder', reminderOffset: r.offset });
+    if (state.status === 'open') {
+      // "Please acknowledge" on first contact, then every few working days, until acknowledged or due.
+      add({ at: firstContact, key: 'ack-request/first', kind: 'ack-request' });
+      let date = shanghaiDate(firstContact);
+      for (let n = 1; n < MAX_ACK_REQUESTS; n++) {
+        date = shiftWorkingDays(cal, date, input.ackNagEveryWorkingDays);
+        if (dayNumber(date) >= dayNumber(state.deadline)) break;
+        if (!reminderDates.has(date)) add({ at: shanghaiInstant(date), key: `ack-request/${date}`, kind: 'ack-request' });
+      }
+    }
+  }
+  for (const cp of input.quota?.checkpoints ?? []) {
+    const day = workingDayOnOrBefore(cal, cp);
+    if (dayNumber(day) > dayNumber(shanghaiDate(state.startedAt)) && dayNumber(cp) < dayNumber(state.deadline)) {
+      add({ at: shanghaiInstant(day), key: `quota-check/${cp}`, kind: 'quota-check', checkpoint: cp });
+    }
+  }
+  const base = escalationBase(input, state);
+  for (let n = 0; n < ESCALATIONS_PLANNED; n++) {
+    const esc = escalationAt(cal, base, input.escalation, input.repeatEveryWorkingDays, n);
+    const formal = input.escalation[esc.step]?.formal;
+    add({ at: esc.at, key: `escalation/${state.deadline}/${n}`, kind: formal ? 'supervision-notice' : 'escalation', escalation: esc });
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Of the actions already due at `now`, which to carry out: the latest reminder or acknowledgement request
+ * supersedes earlier ones missed (a worker was down), escalation steps are all kept so none is skipped.
+ */
+export function dueActions(actions: PlannedAction[], now: number): { perform: PlannedAction[]; skip: PlannedAction[] } {
+  const due = actions.filter((a) => a.at <= now);
+  const perform: PlannedAction[] = [];
+  const skip: PlannedAction[] = [];
+  for (const [i, a] of due.entries()) {
+    const superseded =
+      (a.kind === 'reminder' || a.kind === 'ack-request' || a.kind === 'quota-check') &&
+      due.slice(i + 1).some((b) => b.kind === a.kind || (a.kind === 'ack-request' && b.kind === 'reminder'));
+    (superseded ? skip : perform).push(a);
+  }
+  return { perform, skip };
+}
+
+/** Blue due soon, yellow behind or unacknowledged, red overdue, green done. */
+export function levelOf(input: DutyInput, state: DutyState, now: number): Level {
+  if (state.status === 'completed') return 'green';
+  const cal = input.calendar;
+  const today = shanghaiDate(now);
+  const overdue = dayNumber(today) > dayNumber(state.deadline);
+  if (overdue && !(state.pastAtStart && dayNumber(today) < dayNumber(graceEnd(input, state)))) return 'red';
+  if (overdue || state.behind) return 'yellow';
+  if (state.status === 'open' && workingDaysBetween(cal, shanghaiDate(nextOfficeInstant(cal, state.startedAt)), today) >= 2) {
+    return 'yellow';
+  }
+  if (workingDaysBetween(cal, today, state.deadline) <= DUE_SOON_WORKING_DAYS) return 'blue';
+  return 'none';
+}
+
+function graceEnd(input: DutyInput, state: DutyState): string {
+  return shiftWorkingDays(input.calendar, shanghaiDate(state.startedAt), input.graceWorkingDays);
+}
+
+/** Quota pace at a checkpoint: the count expected by then, in proportion to the time elapsed. */
+export function expectedByCheckpoint(min: number, start: string, checkpoint: string, deadline: string): number {
+  const total = dayNumber(deadline) - dayNumber(start);
+  if (total <= 0) return min;
+  const elapsed = Math.min(total, Math.max(0, dayNumber(checkpoint) - dayNumber(start)));
+  return Math.ceil((min * elapsed) / total);
 }

@@ -5,8 +5,8 @@ import type { WorkCalendar } from '../calendar/working-days';
 export type Level = 'none' | 'blue' | 'yellow' | 'red' | 'green';
 
 export type MessageKind =
-  | 'reminder'
   | 'ack-request'
+  | 'reminder'
   | 'status-check'
   | 'escalation'
   | 'supervision-notice'
@@ -15,18 +15,29 @@ export type MessageKind =
   | 'extension-request'
   | 'extension-decision'
   | 'rejection'
-  | 'confirmation'
   | 'digest';
+
+export type DutyKind = 'deadline' | 'recurring' | 'quota' | 'progress';
 
 export interface DutyRef {
   /** Workflow id, also the idempotency prefix of every message about this duty. */
   dutyId: string;
+  kind: DutyKind;
   taskNumber: number;
   taskTitle: string;
+  /** What is due, in the notice's words (the clause). */
+  what: string;
   /** The exact sentence of the notice this duty comes from. */
   sentence: string;
   /** The unit accountable for this duty. */
   unit: string;
+  /** For recurring duties: the period, e.g. 2022-05 or 2022-Q2. */
+  period?: string;
+}
+
+export interface Recipient {
+  unit: string;
+  role: 'coordinators' | 'leaders';
 }
 
 export interface OutgoingMessage {
@@ -37,11 +48,13 @@ export interface OutgoingMessage {
   taskNumber?: number;
   /** The accountable unit the message is about. */
   unit?: string;
-  /** Units (and offices) addressed. */
+  /** Units addressed (derived from recipients, for display and the simulator's JSON). */
   toUnits: string[];
+  recipients: Recipient[];
   level: Level;
   /** Planned send instant, ms since epoch (workflow time). */
   at: number;
+  deadline?: string;
   subject: string;
   text: string;
 }
@@ -49,30 +62,54 @@ export interface OutgoingMessage {
 export interface EscalationStep {
   /** Working days after the deadline. */
   afterWorkingDays: number;
-  /** Who is addressed: the unit's leader, supervisors or the discipline inspection office. */
+  /** Who is addressed besides the unit: its leader, the supervising office, 县委农办, 县纪委监委. */
   to: ('leader' | 'supervisor' | 'rural-work-office' | 'discipline')[];
   /** A formal 督办 notice rather than a reminder. */
   formal?: boolean;
 }
 
+export interface Offices {
+  /** The supervising office for this unit (县乡村振兴局, or 县委农办 when 县乡村振兴局 itself is late). */
+  supervisor: string;
+  ruralWorkOffice: string;
+  discipline: string;
+}
+
+export interface QuotaItem {
+  min: number;
+  clause: string;
+}
+
 export interface DutyInput {
   duty: DutyRef;
-  campaignId: string;
+  /** The campaign workflow to report state changes to; omitted when a duty runs alone. */
+  campaignWorkflowId?: string;
   /** Due date, YYYY-MM-DD (Shanghai). */
   deadline: string;
   /** Units kept informed (co-units). */
   informUnits: string[];
+  offices: Offices;
   calendar: WorkCalendar;
   /** Working days before the deadline to remind; 0 = on the day. */
   reminderOffsets: number[];
   escalation: EscalationStep[];
-  /** Working days between weekly escalations once the ladder is exhausted. */
+  /** Working days between escalations once the ladder is exhausted (5 = weekly). */
   repeatEveryWorkingDays: number;
+  /** Working days a unit has to confirm the status of a duty already past when the campaign started. */
+  graceWorkingDays: number;
+  /** Working days between "please acknowledge" requests while unacknowledged. */
+  ackNagEveryWorkingDays: number;
+  quota?: { items: QuotaItem[]; checkpoints: string[] };
+  progress?: { bar: number };
+  /** The campaign closes on this date (09:00): an unresolved duty stops and is recorded as such. */
+  closeAt?: string;
   /** Simulation only: added to the server's clock so a past plan year can run on today's server. */
   clockOffsetMs?: number;
+  /** Carried over by continue-as-new. */
+  carried?: DutyState;
 }
 
-export type DutyStatus = 'open' | 'acknowledged' | 'completed';
+export type DutyStatus = 'open' | 'acknowledged' | 'completed' | 'closed';
 
 export interface HistoryEntry {
   at: number;
@@ -81,18 +118,69 @@ export interface HistoryEntry {
   detail?: string;
 }
 
+export interface ExtensionRequest {
+  date: string;
+  reason: string;
+  by: string;
+  at: number;
+}
+
+export interface QueuedMessage {
+  key: string;
+  kind: MessageKind;
+  recipients: Recipient[];
+  text: string;
+}
+
 export interface DutyState {
   dutyId: string;
+  kind: DutyKind;
   unit: string;
   taskNumber: number;
+  period?: string;
+  /** Current deadline (moves when an extension is approved). */
   deadline: string;
+  originalDeadline: string;
   status: DutyStatus;
   level: Level;
+  startedAt: number;
+  /** The deadline had passed when the duty started: the unit is asked to confirm its status first. */
+  pastAtStart: boolean;
   acknowledgedBy?: string;
   acknowledgedAt?: number;
   completedAt?: number;
   completionNote?: string;
+  pendingExtension?: ExtensionRequest;
+  progress?: { percent: number; bar: number; at: number; by: string };
+  /** Reported actions per quota item. */
+  quotaCounts?: number[];
+  /** Behind: progress under the bar or quota pace short. */
+  behind: boolean;
   remindersSent: number;
   escalationsSent: number;
+  /** Idempotency keys of scheduled messages already handled (sent or skipped). */
+  handledKeys: string[];
+  /** Messages prompted by a reply (rejection, extension, progress), sent at the next office hour. */
+  queued: QueuedMessage[];
+  /** The workflow has finished (review window over, or campaign closed). */
+  ended: boolean;
   history: HistoryEntry[];
+}
+
+/** One line of the campaign's ledger: what digests and the dashboard read. */
+export interface LedgerEntry {
+  dutyId: string;
+  kind: DutyKind;
+  taskNumber: number;
+  unit: string;
+  period?: string;
+  deadline: string;
+  status: DutyStatus;
+  level: Level;
+  acknowledgedAt?: number;
+  completedAt?: number;
+  remindersSent: number;
+  escalationsSent: number;
+  ended: boolean;
+  updatedAt: number;
 }

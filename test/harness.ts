@@ -1,0 +1,50 @@
+/**
+ * Runs a duty workflow on the time-skipping server as if it started at a given Shanghai instant of the
+ * plan year, with a scripted coordinator or supervisor who answers messages as they arrive.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import { RecordingChannel } from '../activities/outbox';
+import { formatShanghai } from '../calendar/working-days';
+import { createWorker } from '../worker';
+import type { dutyWorkflow } from '../workflows/duty';
+import type { Actor } from '../workflows/messages';
+import type { DutyInput, DutyState, OutgoingMessage } from '../workflows/types';
+import { timeSkippingEnv, uniqueQueue, workflowBundle } from './env';
+
+export const coordinator: Actor = { person: '王晓明', unit: '县民政局', role: 'coordinator' };
+export const supervisor: Actor = { person: '李海燕', unit: '县乡村振兴局', role: 'supervisor' };
+
+export interface Script {
+  (msg: OutgoingMessage, handle: WorkflowHandle<typeof dutyWorkflow>, sent: OutgoingMessage[]): Promise<void>;
+}
+
+export interface DutyRun {
+  final: DutyState;
+  messages: OutgoingMessage[];
+  /** "kind ISO-time" lines, the easiest thing to compare. */
+  lines: string[];
+}
+
+/** `startAt` is a Shanghai local time like '2022-04-29T10:00'. */
+export async function runDuty(input: DutyInput, startAt: string, script: Script = async () => undefined): Promise<DutyRun> {
+  const env: TestWorkflowEnvironment = await timeSkippingEnv();
+  const taskQueue = uniqueQueue('duty');
+  const handle = env.client.workflow.getHandle<typeof dutyWorkflow>(input.duty.dutyId);
+  const messages: OutgoingMessage[] = [];
+  const channel = new RecordingChannel(undefined, async (msg) => {
+    messages.push(msg);
+    await script(msg, handle, messages);
+  });
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, channel, workflowBundle: workflowBundle() });
+  try {
+    const final = await worker.runUntil(async () => {
+      const clockOffsetMs = Date.parse(`${startAt}:00+08:00`) - (await env.currentTimeMs());
+      await env.client.workflow.start('dutyWorkflow', { taskQueue, workflowId: input.duty.dutyId, args: [{ ...input, clockOffsetMs }] });
+      return (await handle.result()) as DutyState;
+    });
+    return { final, messages, lines: messages.map((m) => `${m.kind} ${formatShanghai(m.at)}`) };
+  } finally {
+    await env.teardown();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Campaign expansion: a plan and a directory's groups and offices → one duty per accountable
+ * (duty, unit), with deterministic ids. Pure: the campaign workflow runs it, tests check it alone.
+ */
+import { dayNumber, endOfMonth, type WorkCalendar } from '../calendar/working-days';
+import type { ValidPlan } from '../plan/schema';
+import {
+  DEFAULT_ACK_NAG_WORKING_DAYS,
+  DEFAULT_ESCALATION,
+  DEFAULT_GRACE_WORKING_DAYS,
+  DEFAULT_REMINDER_OFFSETS,
+  DEFAULT_REPEAT_WORKING_DAYS,
+} from './policy';
+import type { DutyInput, EscalationStep, Offices } from './types';
+
+export interface CampaignOptions {
+  reminderOffsets?: number[];
+  escalation?: EscalationStep[];
+  repeatEveryWorkingDays?: number;
+  graceWorkingDays?: number;
+  ackNagEveryWorkingDays?: number;
+  /** The campaign closes on this date; default 31 March of the next year. */
+  closeAt?: string;
+  /** Default bar (percent) for progress duties when a report names none. */
+  progressBar?: number;
+}
+
+export interface CampaignInput {
+  /** Stable name of the campaign, e.g. dazhu-2022-28/2022; prefixes every duty id. */
+  campaignId: string;
+  plan: ValidPlan;
+  /** Group names (各乡镇(街道)) and their member units. */
+  groups: Record<string, string[]>;
+  /** Supervising offices in escalation order (县乡村振兴局, 县委农办). */
+  supervisors: string[];
+  ruralWorkOffice: string;
+  disciplineOffice: string;
+  calendar: WorkCalendar;
+  options?: CampaignOptions;
+  clockOffsetMs?: number;
+  /** Carried over by continue-as-new. */
+  carried?: { startedAt: number; started: number; ledger: import('./types').LedgerEntry[] };
+}
+
+function expand(groups: Record<string, string[]>, names: string[]): string[] {
+  const out: string[] = [];
+  for (const name of names) for (const n of groups[name] ?? [name]) if (!out.includes(n)) out.push(n);
+  return out;
+}
+
+export function officesFor(input: Pick<CampaignInput, 'supervisors' | 'ruralWorkOffice' | 'disciplineOffice'>, unit: string): Offices {
+  const [first = input.ruralWorkOffice, second = input.ruralWorkOffice] = input.supervisors;
+  // 县乡村振兴局 cannot supervise itself: when it is late, 县委农办 does.
+  return { supervisor: unit === first ? second : first, ruralWorkOffice: input.ruralWorkOffice, discipline: input.disciplineOffice };
+}
+
+interface Period {
+  id: string;
+  due: string;
+}
+
+/** Periods of a cadence in the plan year whose due date is on or after `from`. */
+export function periodsOf(cadence: 'monthly' | 'quarterly' | 'half-yearly' | 'yearly', year: number, from: string): Period[] {
+  const all: Period[] =
+    cadence === 'monthly'
+      ? Array.from({ length: 12 }, (_, i) => ({ id: `${year}-${String(i + 1).padStart(2, '0')}`, due: endOfMonth(year, i + 1) }))
+      : cadence === 'quarterly'
+        ? [1, 2, 3, 4].map((q) => ({ id: `${year}-Q${q}`, due: endOfMonth(year, q * 3) }))
+        : cadence === 'half-yearly'
+          ? [
+              { id: `${year}-H1`, due: `${year}-06-30` },
+              { id: `${year}-H2`, due: `${year}-12-31` },
+            ]
+          : [{ id: `${year}`, due: `${year}-12-31` }];
+  return all.filter((p) => dayNumber(p.due) >= dayNumber(from));
+}
+
+const PROGRESS_RE = /进度/;
+
+/** Every duty of the campaign, in a stable order. `startDate` is the campaign's first day (Shanghai). */
+export function expandCampaign(input: CampaignInput, startDate: string): DutyInput[] {
+  const o = input.options ?? {};
+  const year = input.plan.year;
+  const common = {
+    calendar: input.calendar,
+    reminderOffsets: o.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS,
+    escalation: o.escalation ?? DEFAULT_ESCALATION,
+    repeatEveryWorkingDays: o.repeatEveryWorkingDays ?? DEFAULT_REPEAT_WORKING_DAYS,
+    graceWorkingDays: o.graceWorkingDays ?? DEFAULT_GRACE_WORKING_DAYS,
+    ackNagEveryWorkingDays: o.ackNagEveryWorkingDays ?? DEFAULT_ACK_NAG_WORKING_DAYS,
+    closeAt: o.closeAt ?? `${year + 1}-03-31`,
+    ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}),
+  };
+  const duties: DutyInput[] = [];
+  for (const task of input.plan.tasks) {
+    const listed = expand(input.groups, [task.lead, ...task.coUnits]);
+    const accountable = task.accountable === 'all' ? listed : expand(input.groups, [task.lead]);
+    const inform = listed.filter((u) => !accountable.includes(u));
+    const ref = (unit: string, kind: DutyInput['duty']['kind'], id: string, what: string, sentence: string, period?: string) => ({
+      dutyId: `${input.campaignId}/t${task.number}/${id}/${unit}`,
+      kind,
+      taskNumber: task.number,
+      taskTitle: task.title,
+      what,
+      sentence,
+      unit,
+      ...(period ? { period } : {}),
+    });
+    for (const unit of accountable) {
+      const base = { ...common, informUnits: inform, offices: officesFor(input, unit) };
+      task.deadlines.forEach((d, i) => {
+        duties.push({
+          ...base,
+          duty: ref(unit, 'deadline', `d${i + 1}`, d.clause ?? d.text, d.text),
+          deadline: d.date,
+          ...(d.reminderOffsets ? { reminderOffsets: d.reminderOffsets } : {}),
+        });
+      });
+      task.recurring.forEach((r, i) => {
+        const progress = PROGRESS_RE.test(r.clause ?? r.text);
+        for (const p of periodsOf(r.cadence, year, startDate)) {
+          duties.push({
+            ...base,
+            duty: ref(unit, progress ? 'progress' : 'recurring', `r${i + 1}/${p.id}`, r.clause ?? r.text, r.text, p.id),
+            deadline: p.due,
+            ...(progress ? { progress: { bar: o.progressBar ?? 0 } } : {}),
+          });
+        }
+      });
+      if (task.quotas.length) {
+        const latest = task.deadlines.map((d) => d.date).sort().at(-1) ?? `${year}-12-31`;
+        duties.push({
+          ...base,
+          duty: ref(unit, 'quota', 'q', task.quotas.map((q) => q.clause ?? q.text).join('；'), task.quotas[0]?.text ?? ''),
+          deadline: latest,
+          quota: { items: task.quotas.map((q) => ({ min: q.min, clause: q.clause ?? q.text })), checkpoints: [`${year}-06-30`, `${year}-09-30`] },
+        });
+      }
+    }
+  }
+  return duties;
+}

@@ -1,0 +1,98 @@
+/**
+ * Who may do what to a duty, and what each reply changes. Validators return a Chinese reason for a refusal
+ * (the caller sees it; nothing changes); appliers change the state. Pure, so they can be tested alone.
+ */
+import { dayNumber, isValidDate } from '../calendar/working-days';
+import type {
+  ActionsReport,
+  Actor,
+  CompleteRequest,
+  ExtensionDecision,
+  ExtensionRequestInput,
+  ProgressReport,
+  RejectRequest,
+} from './messages';
+import type { DutyInput, DutyState } from './types';
+
+/** Only a coordinator or leader of the accountable unit acts for it. */
+export function actsForUnit(actor: Actor, unit: string): boolean {
+  return actor.unit === unit && (actor.role === 'coordinator' || actor.role === 'leader');
+}
+
+function notForUnit(actor: Actor, state: DutyState, what: string): string | undefined {
+  if (!actsForUnit(actor, state.unit)) return `${actor.person}（${actor.unit}）不是${state.unit}的联络员或分管领导，不能${what}`;
+  return undefined;
+}
+
+function closed(state: DutyState): string | undefined {
+  if (state.status === 'closed') return '该任务所在督办批次已结束，不再受理';
+  return undefined;
+}
+
+export function refuseAcknowledge(state: DutyState, { actor }: { actor: Actor }): string | undefined {
+  return notForUnit(actor, state, '确认此任务') ?? closed(state) ?? (state.status === 'completed' ? '该任务已办结，无需再确认' : undefined);
+}
+
+export function refuseComplete(state: DutyState, { actor, note }: CompleteRequest): string | undefined {
+  if (note.length > 2000) return '办结说明过长（最多 2000 字）';
+  return notForUnit(actor, state, '报办结') ?? closed(state) ?? (state.status === 'completed' ? '该任务已办结' : undefined);
+}
+
+export function refuseReject(state: DutyState, { actor, reason }: RejectRequest): string | undefined {
+  if (actor.role !== 'supervisor') return `${actor.person} 不是督办单位人员，不能驳回办结`;
+  if (state.status !== 'completed') return '该任务尚未报办结，无可驳回';
+  if (!reason.trim()) return '请写明驳回理由';
+  return undefined;
+}
+
+export function refuseExtension(state: DutyState, input: DutyInput, req: ExtensionRequestInput): string | undefined {
+  const who = notForUnit(req.actor, state, '申请延期') ?? closed(state);
+  if (who) return who;
+  if (state.status === 'completed') return '该任务已办结，无需延期';
+  if (state.pendingExtension) return `已有待审批的延期申请（至 ${state.pendingExtension.date}），请等待督办单位答复`;
+  if (!isValidDate(req.date)) return `日期「${req.date}」不存在，请写成 YYYY-MM-DD，例如 2022-07-15`;
+  if (dayNumber(req.date) <= dayNumber(state.deadline)) return `新日期须晚于当前截止日期 ${state.deadline}`;
+  if (input.closeAt && dayNumber(req.date) >= dayNumber(input.closeAt)) return `新日期须早于督办批次结束日 ${input.closeAt}`;
+  if (!req.reason.trim()) return '请写明延期理由';
+  return undefined;
+}
+
+export function refuseDecision(state: DutyState, { actor }: ExtensionDecision): string | undefined {
+  if (actor.role !== 'supervisor') return `${actor.person} 不是督办单位人员，不能审批延期`;
+  if (!state.pendingExtension) return '该任务没有待审批的延期申请';
+  return undefined;
+}
+
+export function refuseProgress(state: DutyState, input: DutyInput, req: ProgressReport): string | undefined {
+  const who = notForUnit(req.actor, state, '报进度') ?? closed(state);
+  if (who) return who;
+  if (!input.progress) return `任务${state.taskNumber}不需要报进度`;
+  if (!Number.isFinite(req.percent) || req.percent < 0 || req.percent > 100) return '进度须为 0–100 之间的百分数';
+  if (req.bar !== undefined && (!Number.isFinite(req.bar) || req.bar < 0 || req.bar > 100)) return '比较基准须为 0–100 之间的百分数';
+  return undefined;
+}
+
+export function refuseActions(state: DutyState, input: DutyInput, req: ActionsReport): string | undefined {
+  const who = notForUnit(req.actor, state, '报走访次数') ?? closed(state);
+  if (who) return who;
+  if (!input.quota) return `任务${state.taskNumber}没有次数要求`;
+  if (!Number.isInteger(req.count) || req.count < 1 || req.count > 100) return '次数须为 1–100 的整数';
+  if (req.item !== undefined && (req.item < 1 || req.item > input.quota.items.length)) {
+    return `任务${state.taskNumber}只有 ${input.quota.items.length} 项次数要求`;
+  }
+  return undefined;
+}
+
+/** The quota item a report counts toward: the one named, else the first not yet met. */
+export function quotaItemFor(state: DutyState, input: DutyInput, item?: number): number {
+  if (item !== undefined) return item - 1;
+  const counts = state.quotaCounts ?? [];
+  const items = input.quota?.items ?? [];
+  const unmet = items.findIndex((q, i) => (counts[i] ?? 0) < q.min);
+  return unmet < 0 ? 0 : unmet;
+}
+
+export function quotaMet(state: DutyState, input: DutyInput): boolean {
+  const counts = state.quotaCounts ?? [];
+  return (input.quota?.items ?? []).every((q, i) => (counts[i] ?? 0) >= q.min);
+}

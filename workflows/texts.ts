@@ -1,0 +1,73 @@
+/** The Chinese texts of every message duban sends about a duty. Pure: used by the workflow and tests. */
+import { formatShanghai } from '../calendar/working-days';
+import type { DutyInput, DutyState } from './types';
+
+const REPLY_HINT = (n: number) => `回复「收到 ${n}」确认；办结后回复「完成 ${n} 情况说明」；需延期回复「延期 ${n} YYYY-MM-DD 理由」。`;
+
+export function monthDay(date: string): string {
+  return `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
+}
+
+export function subjectOf(input: DutyInput, state: DutyState, prefix = '【督办】'): string {
+  const period = input.duty.period ? `（${input.duty.period}）` : '';
+  return `${prefix}[任务${input.duty.taskNumber}] ${input.duty.taskTitle}${period} · ${monthDay(state.deadline)}截止`;
+}
+
+function head(input: DutyInput, state: DutyState): string {
+  return (
+    `任务${input.duty.taskNumber}「${input.duty.taskTitle}」${input.duty.period ? `（${input.duty.period}）` : ''}\n` +
+    `事项：${input.duty.what}\n截止：${state.deadline}\n原文：${input.duty.sentence}`
+  );
+}
+
+export function ackRequestText(input: DutyInput, state: DutyState, first: boolean): string {
+  const lead = first ? `${state.unit}：请查收以下督办事项并确认。` : `${state.unit}：以下督办事项尚未确认，请尽快回复。`;
+  const inform = first && input.informUnits.length ? `\n配合单位（知悉）：${input.informUnits.join('、')}` : '';
+  return `${lead}\n${head(input, state)}${inform}\n${REPLY_HINT(input.duty.taskNumber)}`;
+}
+
+export function reminderText(input: DutyInput, state: DutyState, offset: number): string {
+  const when = offset === 0 ? '今天截止' : `还有 ${offset} 个工作日截止`;
+  const ack = state.status === 'open' ? '（尚未确认，请一并回复）' : '';
+  return `${state.unit}：督办提醒，${when}${ack}。\n${head(input, state)}\n${REPLY_HINT(input.duty.taskNumber)}`;
+}
+
+export function statusCheckText(input: DutyInput, state: DutyState, graceDays: number): string {
+  return (
+    `${state.unit}：以下事项的截止日期（${state.deadline}）在督办启动前已过，请在 ${graceDays} 个工作日内确认办理情况：` +
+    `已办结请回复「完成 ${input.duty.taskNumber} 情况说明」，仍在办理请回复「收到 ${input.duty.taskNumber}」或申请延期。逾期未确认将逐级督办。\n${head(input, state)}`
+  );
+}
+
+export function escalationText(input: DutyInput, state: DutyState, lateWorkingDays: number, formal: boolean): string {
+  if (formal) {
+    return (
+      `督办通知书\n${state.unit}：任务${input.duty.taskNumber}「${input.duty.taskTitle}」已逾期 ${lateWorkingDays} 个工作日仍未办结。` +
+      `现予以督办，请于收到后 3 个工作日内书面报告未按期完成的原因及整改措施，抄报${input.offices.discipline}。\n${head(input, state)}`
+    );
+  }
+  return `${state.unit}：任务${input.duty.taskNumber}「${input.duty.taskTitle}」已逾期 ${lateWorkingDays} 个工作日，尚未办结，请分管领导督促办理。\n${head(input, state)}`;
+}
+
+export function quotaWarningText(input: DutyInput, state: DutyState, checkpoint: string, short: string[]): string {
+  return `${state.unit}：截至 ${checkpoint}，任务${input.duty.taskNumber}的次数要求进度不足：\n${short.join('\n')}\n请加快进度，回复「走访 ${input.duty.taskNumber} +次数」报送。`;
+}
+
+export function progressWarningText(input: DutyInput, state: DutyState, percent: number, bar: number): string {
+  return `${state.unit}：任务${input.duty.taskNumber}（${input.duty.period ?? ''}）报送进度 ${percent}%，低于比较基准 ${bar}%，已标记为进度滞后（黄色）。\n${head(input, state)}`;
+}
+
+export function extensionRequestText(input: DutyInput, state: DutyState): string {
+  const p = state.pendingExtension;
+  return `${state.unit} 申请将任务${input.duty.taskNumber}截止日期由 ${state.deadline} 延至 ${p?.date ?? ''}，理由：${p?.reason ?? ''}（${p?.by ?? ''}，${p ? formatShanghai(p.at) : ''}）。\n同意请回复「同意延期 ${input.duty.taskNumber}」，不同意请回复「不同意延期 ${input.duty.taskNumber} 理由」。`;
+}
+
+export function extensionDecisionText(input: DutyInput, state: DutyState, approved: boolean, date: string, reason?: string): string {
+  return approved
+    ? `${state.unit}：任务${input.duty.taskNumber}延期申请已同意，新截止日期 ${date}，提醒已按新日期重新安排。`
+    : `${state.unit}：任务${input.duty.taskNumber}延期申请未获同意${reason ? `（${reason}）` : ''}，截止日期仍为 ${state.deadline}。`;
+}
+
+export function rejectionText(input: DutyInput, state: DutyState, reason: string): string {
+  return `${state.unit}：任务${input.duty.taskNumber}的办结报告被驳回，理由：${reason}。任务已重新打开，请补充后再报办结。\n${head(input, state)}`;
+}

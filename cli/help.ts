@@ -10,6 +10,9 @@ duban — turns county work notices into Temporal workflows that remind, take re
   plan NOTICE --year Y  从通知提取时限任务：牵头/配合单位、截止日期、周期、次数要求，均附原句
      [--json] [--out plan.yaml] [--directory units.yaml]
                         Extract every time-bound duty of a notice (UTF-8 or GBK), each with its source sentence
+  simulate --year 2022 [--replies none|prompt|mixed] [--json] [--plan plan.yaml] [--directory units.yaml]
+                        在时间跳跃测试服务器上模拟全年：打印每条消息和模拟回复
+                        Run a plan's whole year on the time-skipping server, printing every message and reply
   setup                 准备 Temporal CLI（go install，按版本缓存）和时间跳跃测试服务器（Maven），打印耗时
                         Obtain the Temporal CLI (go install, cached by version) and the Java test server (Maven)
   server                只启动内置 Temporal 开发服务器   Start only the embedded Temporal dev server

@@ -9,6 +9,7 @@ import { createWorker } from '../worker';
 import { temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { HELP } from './help';
 import { planCommand } from './plan';
+import { simulateCommand } from './simulate';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -105,6 +106,7 @@ const commands: Record<string, Command> = {
   start: () => runWorker(true),
   worker: () => runWorker(false),
   plan: planCommand,
+  simulate: simulateCommand,
   setup,
   server,
   help: async () => {

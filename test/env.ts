@@ -3,29 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
+import { attachTimeSkipping } from '../servers/time-skipping';
 
 let runtimeQuieted = false;
 function quietRuntime() {
   if (runtimeQuieted) return;
   runtimeQuieted = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
-
-interface ExistingServerOptions {
-  server: { type: 'existing' };
-  address: string;
-  namespace: string;
-  supportsTimeSkipping: boolean;
-}
-/** The SDK's private constructor path is the only one that attaches time skipping to an already-running server. */
-const createEnv = (TestWorkflowEnvironment as unknown as { create(o: ExistingServerOptions): Promise<TestWorkflowEnvironment> }).create.bind(
-  TestWorkflowEnvironment,
-);
 
 /** The shared Java test server, which skips time whenever no workflow work is pending. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return createEnv({ server: { type: 'existing' }, address: inject('testServerAddress'), namespace: 'default', supportsTimeSkipping: true });
+  return attachTimeSkipping(inject('testServerAddress'));
 }
 
 /** The shared Temporal CLI dev server (real time). */

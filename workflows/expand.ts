@@ -11,7 +11,7 @@ import {
   DEFAULT_REMINDER_OFFSETS,
   DEFAULT_REPEAT_WORKING_DAYS,
 } from './policy';
-import type { DutyInput, EscalationStep, Offices } from './types';
+import type { DutyInput, EscalationStep, LedgerEntry, Offices } from './types';
 
 export interface CampaignOptions {
   reminderOffsets?: number[];
@@ -39,7 +39,7 @@ export interface CampaignInput {
   options?: CampaignOptions;
   clockOffsetMs?: number;
   /** Carried over by continue-as-new. */
-  carried?: { startedAt: number; started: number; ledger: import('./types').LedgerEntry[] };
+  carried?: { startedAt: number; started: number; ledger: LedgerEntry[] };
 }
 
 function expand(groups: Record<string, string[]>, names: string[]): string[] {

@@ -126,13 +126,16 @@ export function plannedActions(input: DutyInput, state: DutyState): PlannedActio
   }
 
   const firstContact = nextOfficeInstant(cal, state.startedAt);
+  // A one-off duty is announced at once and acknowledged; a recurring instance (this month's circular) is
+  // announced by its reminders, which carry the ask while it is unacknowledged.
+  const asksAck = input.duty.kind === 'deadline' || input.duty.kind === 'quota';
   if (state.pastAtStart) {
     add({ at: firstContact, key: 'status-check', kind: 'status-check' });
   } else {
     const reminders = reminderPlan(cal, state.deadline, input.reminderOffsets).filter((r) => r.at > state.startedAt);
     const reminderDates = new Set(reminders.map((r) => r.date));
     for (const r of reminders) add({ at: r.at, key: `reminder/${r.date}`, kind: 'reminder', reminderOffset: r.offset });
-    if (state.status === 'open') {
+    if (state.status === 'open' && asksAck) {
       // "Please acknowledge" on first contact, then every few working days, until acknowledged or due.
       add({ at: firstContact, key: 'ack-request/first', kind: 'ack-request' });
       let date = shanghaiDate(firstContact);
@@ -183,11 +186,17 @@ export function levelOf(input: DutyInput, state: DutyState, now: number): Level 
   const overdue = dayNumber(today) > dayNumber(state.deadline);
   if (overdue && !(state.pastAtStart && dayNumber(today) < dayNumber(graceEnd(input, state)))) return 'red';
   if (overdue || state.behind) return 'yellow';
-  if (state.status === 'open' && workingDaysBetween(cal, shanghaiDate(nextOfficeInstant(cal, state.startedAt)), today) >= 2) {
-    return 'yellow';
-  }
+  if (state.status === 'open' && workingDaysBetween(cal, firstContactDate(input, state), today) >= 2) return 'yellow';
   if (workingDaysBetween(cal, today, state.deadline) <= DUE_SOON_WORKING_DAYS) return 'blue';
   return 'none';
+}
+
+/** The day the unit first hears of the duty: at start, or for a recurring instance at its first reminder. */
+export function firstContactDate(input: DutyInput, state: DutyState): string {
+  const start = shanghaiDate(nextOfficeInstant(input.calendar, state.startedAt));
+  if (input.duty.kind === 'deadline' || input.duty.kind === 'quota' || state.pastAtStart) return start;
+  const first = reminderPlan(input.calendar, state.deadline, input.reminderOffsets).find((r) => r.at > state.startedAt);
+  return first && dayNumber(first.date) > dayNumber(start) ? first.date : start;
 }
 
 function graceEnd(input: DutyInput, state: DutyState): string {

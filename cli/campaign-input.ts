@@ -1,0 +1,87 @@
+/** Builds a campaign's input from a plan (or a notice) file, the unit directory and the calendar. */
+import { readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { loadCalendarFile, officialCalendar } from '../calendar/official';
+import { decodeNotice } from '../notice/decode';
+import { parseNotice } from '../notice/parse';
+import { checkPlanUnits, loadDirectory, loadPlan } from '../plan/files';
+import { planSchema, type ValidPlan } from '../plan/schema';
+import type { Directory } from '../plan/directory';
+import type { CampaignInput, CampaignOptions } from '../workflows/expand';
+
+export const REPO_ROOT = join(__dirname, '..');
+export const SEED_NOTICE = join(REPO_ROOT, 'seeds', 'dazhu-2022-28.txt');
+export const SEED_DIRECTORY = join(REPO_ROOT, 'seeds', 'dazhu-units.yaml');
+
+export interface CampaignSource {
+  /** A plan file (YAML); takes precedence over the notice. */
+  plan?: string;
+  /** A notice to parse when no plan file is given; default the seed notice. */
+  notice?: string;
+  directory?: string;
+  year: number;
+  calendarFile?: string;
+  options?: CampaignOptions;
+}
+
+export interface LoadedCampaign {
+  input: CampaignInput;
+  directory: Directory;
+  /** Where the notice's dated duties move when the plan is run for another year. */
+  yearNote?: string;
+  warnings: string[];
+  /** The instant (Shanghai) the campaign nominally starts: the notice's month and day in the plan year. */
+  nominalStart: string;
+}
+
+/** The plan for `year`: a plan written for another year keeps its months and days. */
+function planForYear(plan: ValidPlan, year: number): ValidPlan {
+  if (plan.year === year) return plan;
+  const move = (d: string) => `${year + (Number(d.slice(0, 4)) - plan.year)}${d.slice(4)}`;
+  return planSchema.parse({
+    ...plan,
+    year,
+    ...(plan.noticeDate ? { noticeDate: move(plan.noticeDate) } : {}),
+    tasks: plan.tasks.map((t) => ({ ...t, deadlines: t.deadlines.map((d) => ({ ...d, date: move(d.date === `${plan.year}-02-29` ? `${plan.year}-02-28` : d.date) })) })),
+  });
+}
+
+export function loadCampaign(source: CampaignSource): LoadedCampaign {
+  const directory = loadDirectory(source.directory ?? SEED_DIRECTORY);
+  const file = source.plan ?? source.notice ?? SEED_NOTICE;
+  let plan: ValidPlan;
+  if (source.plan) {
+    plan = loadPlan(source.plan, directory);
+  } else {
+    plan = planSchema.parse(parseNotice(decodeNotice(readFileSync(file)).text, { file }));
+    checkPlanUnits(plan, directory, file);
+  }
+  let yearNote: string | undefined;
+  if (plan.year !== source.year) {
+    yearNote = `通知为 ${plan.year} 年，按 ${source.year} 年同月同日执行 (the ${plan.year} notice's month/day duties are applied to ${source.year})`;
+    plan = planForYear(plan, source.year);
+  }
+  const extra = source.calendarFile ? loadCalendarFile(source.calendarFile) : undefined;
+  const { calendar, warnings } = officialCalendar([source.year, source.year + 1], extra);
+  const campaignId = `${basename(file, extname(file))}/${source.year}`;
+  return {
+    input: {
+      campaignId,
+      plan,
+      groups: directory.groups,
+      supervisors: directory.supervisors,
+      ruralWorkOffice: directory.ruralWorkOffice,
+      disciplineOffice: directory.disciplineOffice,
+      calendar,
+      ...(source.options ? { options: source.options } : {}),
+    },
+    directory,
+    ...(yearNote ? { yearNote } : {}),
+    warnings,
+    nominalStart: `${plan.noticeDate ?? `${source.year}-01-04`}T10:00`,
+  };
+}
+
+export function campaignWorkflowId(campaignId: string): string {
+  return `duban/${campaignId}`;
+}

@@ -1,0 +1,174 @@
+/**
+ * `duban simulate --year 2022 [--replies none|prompt|mixed] [--json]`: runs a plan's whole year on the
+ * time-skipping test server with simulated coordinators, printing every outgoing message (and the
+ * replies). Also the engine of the year-long tests and of the demo.
+ */
+import { parseArgs } from 'node:util';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
+import { RecordingChannel } from '../activities/outbox';
+import { formatShanghai, isOfficeHours, shanghaiDate, type WorkCalendar } from '../calendar/working-days';
+import { startTestServer } from '../servers/processes';
+import { attachTimeSkipping } from '../servers/time-skipping';
+import { createWorker } from '../worker';
+import type { CampaignSummary, campaignWorkflow } from '../workflows/campaign';
+import { ledgerQuery } from '../workflows/messages';
+import type { LedgerEntry, OutgoingMessage } from '../workflows/types';
+import { campaignWorkflowId, loadCampaign, type CampaignSource } from './campaign-input';
+import { repliesTo, type RepliesMode, type SimulatedReply } from './simulated-people';
+
+export interface SimulationEvent {
+  /** ISO time with +08:00. */
+  at: string;
+  kind: string;
+  task?: number;
+  unit?: string;
+  toUnits: string[];
+  level?: string;
+  dutyId?: string;
+  text?: string;
+}
+
+export interface SimulationResult {
+  events: SimulationEvent[];
+  messages: OutgoingMessage[];
+  summary: CampaignSummary;
+  ledger: LedgerEntry[];
+  calendar: WorkCalendar;
+  /** Messages sent on a non-working day or outside 08:30–18:00 (should be none). */
+  offHours: OutgoingMessage[];
+  wallMs: number;
+  warnings: string[];
+}
+
+export interface SimulateOptions extends CampaignSource {
+  replies: RepliesMode;
+  /** An environment on a running test server (tests); otherwise one is started. */
+  env?: TestWorkflowEnvironment;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  taskQueue?: string;
+  onEvent?: (e: SimulationEvent) => void;
+}
+
+const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '已确认，办理中', completed: '已办结', closed: '已关闭' };
+const WEEKDAY = ['日', '一', '二', '三', '四', '五', '六'];
+
+export function formatEvent(e: SimulationEvent): string {
+  const day = WEEKDAY[new Date(`${e.at.slice(0, 10)}T00:00:00Z`).getUTCDay()];
+  const task = e.task ? `任务${e.task} ` : '';
+  const to = e.toUnits.length ? ` → ${e.toUnits.join('、')}` : '';
+  const level = e.level && e.level !== 'none' ? ` (${e.level})` : '';
+  return `${e.at.slice(0, 16).replace('T', ' ')} 周${day} [${e.kind}] ${task}${e.unit ?? ''}${to}${level}${e.text ? ` “${e.text}”` : ''}`;
+}
+
+export async function simulateYear(options: SimulateOptions): Promise<SimulationResult> {
+  const loaded = loadCampaign(options);
+  if (!options.env) Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const ownServer = options.env ? undefined : await startTestServer();
+  const env = options.env ?? (await attachTimeSkipping(ownServer?.address ?? ''));
+  const events: SimulationEvent[] = [];
+  const emit = (e: SimulationEvent) => {
+    events.push(e);
+    options.onEvent?.(e);
+  };
+  const seen = new Map<string, number>();
+  const client = env.client;
+  const apply = async (reply: SimulatedReply, at: number) => {
+    const who = { task: reply.task, unit: reply.unit, dutyId: reply.dutyId };
+    emit({ at: formatShanghai(at), kind: 'reply', toUnits: [], ...who, text: reply.says });
+    try {
+      const state = (await client.workflow.getHandle(reply.dutyId).executeUpdate(reply.update, { args: [reply.arg] })) as { status: string; level: string };
+      emit({ at: formatShanghai(at), kind: 'confirmation', toUnits: [reply.unit], ...who, level: state.level, text: `已受理：${STATUS_CN[state.status] ?? state.status}` });
+    } catch (err) {
+      const reason = (err as { cause?: Error }).cause?.message ?? String(err);
+      emit({ at: formatShanghai(at), kind: 'confirmation', toUnits: [reply.unit], ...who, text: `未受理：${reason}` });
+    }
+  };
+  const messages: OutgoingMessage[] = [];
+  const channel = new RecordingChannel(undefined, async (msg) => {
+    messages.push(msg);
+    emit({
+      at: formatShanghai(msg.at),
+      kind: msg.kind,
+      ...(msg.taskNumber ? { task: msg.taskNumber } : {}),
+      ...(msg.unit ? { unit: msg.unit } : {}),
+      toUnits: msg.toUnits,
+      level: msg.level,
+      ...(msg.dutyId ? { dutyId: msg.dutyId } : {}),
+    });
+    // The server holds time still while this activity runs, so replies land at the message's instant.
+    for (const reply of repliesTo(msg, options.replies, seen)) await apply(reply, msg.at);
+  });
+  const taskQueue = options.taskQueue ?? 'duban-simulate';
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    channel,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+  });
+  const wall = Date.now();
+  try {
+    const { summary, ledger } = await worker.runUntil(async () => {
+      const clockOffsetMs = Date.parse(`${loaded.nominalStart}:00+08:00`) - (await env.currentTimeMs());
+      const handle = await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+        taskQueue,
+        workflowId: `${campaignWorkflowId(loaded.input.campaignId)}/sim-${options.replies}-${Date.now()}`,
+        args: [{ ...loaded.input, clockOffsetMs }],
+      });
+      const result = await handle.result();
+      return { summary: result, ledger: await handle.query(ledgerQuery) };
+    });
+    const cal = loaded.input.calendar;
+    return {
+      events,
+      messages,
+      summary,
+      ledger,
+      calendar: cal,
+      offHours: messages.filter((m) => !isOfficeHours(cal, m.at)),
+      wallMs: Date.now() - wall,
+      warnings: [...loaded.warnings, ...(loaded.yearNote ? [loaded.yearNote] : [])],
+    };
+  } finally {
+    if (ownServer) {
+      await env.teardown();
+      await ownServer.stop();
+    }
+  }
+}
+
+export async function simulateCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      year: { type: 'string', default: '2022' },
+      replies: { type: 'string', default: 'mixed' },
+      json: { type: 'boolean', default: false },
+      plan: { type: 'string' },
+      notice: { type: 'string' },
+      directory: { type: 'string' },
+    },
+  });
+  if (!/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份 (a four-digit year)`);
+  if (!['none', 'prompt', 'mixed'].includes(values.replies)) throw new Error(`--replies ${values.replies}: 可选 none | prompt | mixed`);
+  const json = values.json;
+  const result = await simulateYear({
+    year: Number(values.year),
+    replies: values.replies as RepliesMode,
+    ...(values.plan ? { plan: values.plan } : {}),
+    ...(values.notice ? { notice: values.notice } : {}),
+    ...(values.directory ? { directory: values.directory } : {}),
+    onEvent: (e) => process.stdout.write(`${json ? JSON.stringify(e) : formatEvent(e)}\n`),
+  });
+  for (const w of result.warnings) process.stderr.write(`${w}\n`);
+  const s = result.summary;
+  const byKind = new Map<string, number>();
+  for (const m of result.messages) byKind.set(m.kind, (byKind.get(m.kind) ?? 0) + 1);
+  const days = new Set(result.messages.map((m) => shanghaiDate(m.at))).size;
+  const summary =
+    `模拟完成 simulated: ${s.duties} 项时限任务，办结 ${s.completed}，未办结关闭 ${s.closedUnresolved}，曾升级督办 ${s.escalated}；` +
+    `发出消息 ${result.messages.length} 条（${[...byKind].map(([k, n]) => `${k} ${n}`).join('，')}），分布在 ${days} 个工作日；` +
+    `非工作时间消息 ${result.offHours.length} 条；耗时 ${(result.wallMs / 1000).toFixed(1)} s`;
+  process.stderr.write(`${summary}\n`);
+  return result.offHours.length === 0 ? 0 : 1;
+}

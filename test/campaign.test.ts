@@ -1,0 +1,72 @@
+/**
+ * A whole year of the seed plan on the time-skipping server: the campaign starts every duty, simulated
+ * coordinators reply, and every message lands on a working day in office hours, with escalations reaching
+ * the discipline inspection office on the right day.
+ */
+import { describe, expect, it } from 'vitest';
+import { dayNumber, shanghaiDate, shanghaiInstant, shiftWorkingDays } from '../calendar/working-days';
+import { personaOf } from '../cli/simulated-people';
+import { simulateYear, type SimulationResult } from '../cli/simulate';
+import { timeSkippingEnv, uniqueQueue, workflowBundle } from './env';
+
+describe('a year of the seed plan (2022, mixed replies)', () => {
+  let result: SimulationResult;
+
+  it('runs every duty to its end', async () => {
+    const env = await timeSkippingEnv();
+    try {
+      result = await simulateYear({ year: 2022, replies: 'mixed', env, workflowBundle: workflowBundle(), taskQueue: uniqueQueue('sim') });
+    } finally {
+      await env.teardown();
+    }
+    // 7 dated duties, task 19's and task 20's monthly/quarterly/half-yearly instances from May, task 21's
+    // year-end assessment, and task 12's visit quotas.
+    expect(result.summary.duties).toBe(32);
+    expect(result.ledger).toHaveLength(32);
+    expect(result.ledger.every((e) => e.ended)).toBe(true);
+    expect(result.summary.completed + result.summary.closedUnresolved).toBe(32);
+    expect(result.summary.completed).toBeGreaterThan(20);
+  }, 240_000);
+
+  it('sends nothing on a non-working day or outside 08:30–18:00', () => {
+    expect(result.messages.length).toBeGreaterThan(100);
+    expect(result.offHours).toEqual([]);
+    // Make-up Saturdays (调休) are used; ordinary weekends are not.
+    const days = new Set(result.messages.map((m) => shanghaiDate(m.at)));
+    expect(days.has('2022-05-07')).toBe(true);
+    expect(days.has('2022-05-08')).toBe(false);
+    expect(days.has('2022-10-03')).toBe(false);
+  });
+
+  it("escalates silent units' duties to the discipline inspection office five working days after the deadline", () => {
+    const silent = result.ledger.filter((e) => personaOf(e.dutyId, 'mixed') === 'silent' && e.kind === 'deadline');
+    expect(silent.length).toBeGreaterThan(0);
+    for (const duty of silent) {
+      const escalations = result.messages.filter((m) => m.dutyId === duty.dutyId && (m.kind === 'escalation' || m.kind === 'supervision-notice'));
+      const first = escalations[0];
+      const formal = escalations.find((m) => m.kind === 'supervision-notice');
+      const base = dayNumber(duty.deadline) < dayNumber('2022-04-29') ? shiftWorkingDays(result.calendar, '2022-04-29', 2) : duty.deadline;
+      expect(first?.at).toBe(shanghaiInstant(shiftWorkingDays(result.calendar, base, 1)));
+      expect(formal?.at).toBe(shanghaiInstant(shiftWorkingDays(result.calendar, base, 5)));
+      expect(formal?.toUnits).toContain('县纪委监委');
+      expect(duty.status).toBe('closed');
+    }
+  });
+
+  it('answers every simulated reply, and confirms completions', () => {
+    const replies = result.events.filter((e) => e.kind === 'reply');
+    const confirmations = result.events.filter((e) => e.kind === 'confirmation');
+    expect(replies.length).toBeGreaterThan(20);
+    expect(confirmations).toHaveLength(replies.length);
+    expect(confirmations.some((c) => c.text === '已受理：已办结')).toBe(true);
+  });
+
+  it('marks duties already past at the notice date (end of March) with a status check first', () => {
+    const pastDue = result.ledger.filter((e) => e.deadline === '2022-03-31');
+    expect(pastDue.map((e) => e.taskNumber).sort((a, b) => a - b)).toEqual([4, 5, 19]);
+    for (const e of pastDue) {
+      const first = result.messages.find((m) => m.dutyId === e.dutyId);
+      expect(first?.kind).toBe('status-check');
+    }
+  });
+});

@@ -30,6 +30,7 @@ export interface SimulationEvent {
 }
 
 export interface SimulationResult {
+  campaignWorkflowId: string;
   events: SimulationEvent[];
   messages: OutgoingMessage[];
   summary: CampaignSummary;
@@ -108,11 +109,12 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
   });
   const wall = Date.now();
   try {
+    const workflowId = `${campaignWorkflowId(loaded.input.campaignId)}/sim-${options.replies}-${Date.now()}`;
     const { summary, ledger } = await worker.runUntil(async () => {
       const clockOffsetMs = Date.parse(`${loaded.nominalStart}:00+08:00`) - (await env.currentTimeMs());
       const handle = await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
         taskQueue,
-        workflowId: `${campaignWorkflowId(loaded.input.campaignId)}/sim-${options.replies}-${Date.now()}`,
+        workflowId,
         args: [{ ...loaded.input, clockOffsetMs }],
       });
       const result = await handle.result();
@@ -120,6 +122,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
     });
     const cal = loaded.input.calendar;
     return {
+      campaignWorkflowId: workflowId,
       events,
       messages,
       summary,

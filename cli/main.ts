@@ -1,11 +1,13 @@
 /** The `duban` command: one entry point, one function per sub-command. */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { RecordingChannel } from '../activities/outbox';
 import { startDevServer, startTestServer, type RunningServer } from '../servers/processes';
 import { ensureTemporalCli, ensureTestServer } from '../servers/tools';
 import { createWorker } from '../worker';
+import { campaignWorkflowId, loadCampaign } from './campaign-input';
 import { temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { HELP } from './help';
 import { planCommand } from './plan';
@@ -24,7 +26,7 @@ function say(line: string) {
 }
 
 /** Connects to the configured cluster, or starts the embedded dev server with its SQLite file. */
-async function connectTemporal(target: TemporalTarget): Promise<{ connection: NativeConnection; server?: RunningServer }> {
+async function connectTemporal(target: TemporalTarget): Promise<{ connection: NativeConnection; address: string; server?: RunningServer }> {
   let server: RunningServer | undefined;
   let address = target.address;
   if (!address) {
@@ -45,7 +47,7 @@ async function connectTemporal(target: TemporalTarget): Promise<{ connection: Na
     ...(target.apiKey ? { apiKey: target.apiKey } : {}),
     ...(target.tls !== undefined ? { tls: target.tls } : {}),
   });
-  return { connection, ...(server ? { server } : {}) };
+  return { connection, address, ...(server ? { server } : {}) };
 }
 
 const setup: Command = async () => {
@@ -83,20 +85,50 @@ const server: Command = async () => {
   return 0;
 };
 
+/** Starts the configured campaign unless it is already running (then it simply continues). */
+async function startCampaign(address: string, target: TemporalTarget): Promise<void> {
+  const year = Number(process.env.DUBAN_YEAR ?? new Date().getFullYear());
+  const loaded = loadCampaign({
+    year,
+    ...(process.env.DUBAN_PLAN ? { plan: process.env.DUBAN_PLAN } : {}),
+    ...(process.env.DUBAN_NOTICE ? { notice: process.env.DUBAN_NOTICE } : {}),
+    ...(process.env.DUBAN_DIRECTORY ? { directory: process.env.DUBAN_DIRECTORY } : {}),
+    ...(process.env.DUBAN_CALENDAR ? { calendarFile: process.env.DUBAN_CALENDAR } : {}),
+  });
+  for (const w of loaded.warnings) say(w);
+  if (loaded.yearNote) say(loaded.yearNote);
+  const connection = await Connection.connect({
+    address,
+    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
+    ...(target.tls !== undefined ? { tls: target.tls } : {}),
+  });
+  const client = new Client({ connection, namespace: target.namespace });
+  const workflowId = campaignWorkflowId(loaded.input.campaignId);
+  try {
+    await client.workflow.start('campaignWorkflow', { taskQueue: target.taskQueue, workflowId, args: [loaded.input] });
+    say(`督办批次已启动 campaign started: ${workflowId}（${loaded.input.plan.tasks.length} 项任务）`);
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    say(`督办批次继续运行 campaign continues: ${workflowId}`);
+  }
+  await client.connection.close();
+}
+
 async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   const target = temporalTargetFromEnv();
   if (!withEmbeddedServer && !target.address) {
     throw new Error('duban worker 需要 TEMPORAL_ADDRESS 指向已运行的集群 (set TEMPORAL_ADDRESS to a running cluster)');
   }
-  const { connection, server: dev } = await connectTemporal(target);
+  const { connection, address, server: dev } = await connectTemporal(target);
   const outbox = join(dataDir(), 'outbox.jsonl');
   const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: target.taskQueue, channel: new RecordingChannel(outbox) });
   say(`worker 已就绪 ready · 任务队列 task queue: ${target.taskQueue} · 命名空间 namespace: ${target.namespace}`);
   say(`未配置邮件或微信：消息写入本地发件箱 (no channel configured; messages go to the outbox) ${outbox}`);
   say('Ctrl-C 停止 (stop)');
-  const stopping = untilSignal().then(() => worker.shutdown());
-  await worker.run();
-  await stopping;
+  // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() returns once it has drained.
+  const running = worker.run();
+  if (withEmbeddedServer || process.env.DUBAN_START_CAMPAIGN === '1') await startCampaign(address, target);
+  await running;
   await connection.close();
   await dev?.stop();
   return 0;
@@ -116,6 +148,7 @@ const commands: Record<string, Command> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+  Runtime.install({ logger: new DefaultLogger(process.env.DUBAN_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
   const [name = 'help', ...rest] = argv;
   const command = name === '--help' || name === '-h' ? commands.help : commands[name];
   if (!command) {

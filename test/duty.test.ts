@@ -164,7 +164,7 @@ describe('duty workflow, 2022 calendar', () => {
     });
     let reports = 0;
     const run = await runDuty(input, '2022-06-01T09:00', async (msg, handle) => {
-      if (msg.kind === 'ack-request' && reports === 0) {
+      if (msg.kind === 'reminder' && reports === 0) {
         reports++;
         const behind = await handle.executeUpdate(reportProgressUpdate, { args: [{ actor: coordinator, percent: 45, bar: 60 }] });
         expect(behind).toMatchObject({ behind: true, level: 'yellow', status: 'open' });
@@ -174,6 +174,8 @@ describe('duty workflow, 2022 calendar', () => {
         expect(done).toMatchObject({ behind: false, status: 'completed', level: 'green' });
       }
     });
+    // A recurring instance is announced by its reminders (no separate acknowledgement requests).
+    expect(run.messages.filter((m) => m.kind === 'ack-request')).toEqual([]);
     const warning = run.messages.find((m) => m.kind === 'progress-warning');
     expect(warning?.toUnits).toEqual(['县民政局', '县乡村振兴局']);
     expect(warning?.text).toContain('45%');

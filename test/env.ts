@@ -12,10 +12,23 @@ function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
-/** The shared Java test server, which skips time whenever no workflow work is pending. */
+/**
+ * The shared Java test server, which skips time whenever no workflow work is pending and no client holds
+ * time still. Each test's environment holds one lock except while it awaits a result (the SDK's client
+ * unlocks then), so tests running side by side in other processes never skip time under each other.
+ */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return attachTimeSkipping(inject('testServerAddress'));
+  const env = await attachTimeSkipping(inject('testServerAddress'));
+  const testService = env.connection.testService;
+  if (!testService) throw new Error('the time-skipping connection has no test service');
+  await testService.lockTimeSkipping({});
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => {
+    await testService.unlockTimeSkipping({});
+    await teardown();
+  };
+  return env;
 }
 
 /** The shared Temporal CLI dev server (real time). */

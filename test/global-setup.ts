@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer, startTestServer } from '../servers/processes';
+import { attachTimeSkipping } from '../servers/time-skipping';
 import { WORKFLOWS_PATH } from '../worker';
 
 declare module 'vitest' {
@@ -24,6 +25,11 @@ export default async function setup(project: TestProject) {
     startTestServer(),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
   ]);
+  // The test server starts with time skipping locked once, for a single client. Tests bring their own lock
+  // each (test/env.ts), so release the server's.
+  const env = await attachTimeSkipping(ts.address);
+  await env.connection.testService?.unlockTimeSkipping({});
+  await env.teardown();
   const dir = mkdtempSync(join(tmpdir(), 'duban-test-'));
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);

@@ -4,13 +4,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowBundle } from './env';
 
 const dir = join(__dirname, 'replay');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const files = readdirSync(dir).filter((f) => f.endsWith('.pb'));
 
 describe('replay of recorded histories', () => {
   it('has histories of both workflow types', () => {
@@ -19,7 +19,7 @@ describe('replay of recorded histories', () => {
   });
 
   it.each(files)('%s replays without a determinism error', async (file) => {
-    const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    const history = temporal.api.history.v1.History.decode(readFileSync(join(dir, file)));
     await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, file)).resolves.toBeUndefined();
   });
 });

@@ -132,7 +132,14 @@ export function plannedActions(input: DutyInput, state: DutyState): PlannedActio
   if (state.pastAtStart) {
     add({ at: firstContact, key: 'status-check', kind: 'status-check' });
   } else {
-    const reminders = reminderPlan(cal, state.deadline, input.reminderOffsets).filter((r) => r.at > state.startedAt);
+    const planned = reminderPlan(cal, state.deadline, input.reminderOffsets);
+    let reminders = planned.filter((r) => r.at > state.startedAt);
+    if (reminders.length === 0 && planned.length > 0) {
+      // Due sooner than the first reminder would have been: remind once, at first contact.
+      const date = shanghaiDate(firstContact);
+      const offset = workingDaysBetween(cal, date, workingDayOnOrBefore(cal, state.deadline));
+      reminders = [{ at: firstContact, offset, date }];
+    }
     const reminderDates = new Set(reminders.map((r) => r.date));
     for (const r of reminders) add({ at: r.at, key: `reminder/${r.date}`, kind: 'reminder', reminderOffset: r.offset });
     if (state.status === 'open' && asksAck) {

@@ -7,7 +7,7 @@
 import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 import { simulateYear } from '../../cli/simulate';
 import { personaOf } from '../../cli/simulated-people';
 import { startTestServer } from '../../servers/processes';
@@ -29,8 +29,9 @@ async function main() {
     }
     for (const [name, workflowId] of pick) {
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-      const file = join(__dirname, `${name}.${commit}.json`);
-      writeFileSync(file, historyToJSON(history));
+      // Binary protobuf: the SDK's JSON helpers trip over two protobufjs copies in this release.
+      const file = join(__dirname, `${name}.${commit}.pb`);
+      writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
       process.stdout.write(`${file} (${history.events?.length ?? 0} events)\n`);
     }
   } finally {

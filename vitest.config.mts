@@ -6,6 +6,8 @@ export default defineConfig({
     // One dev server and one time-skipping server per run, shared by every test file.
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
+    // Files run one after another: they share one time-skipping server, whose clock is global.
+    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RecordingChannel } from '../activities/outbox';
-import { formatShanghai } from '../calendar/working-days';
 import { createWorker } from '../worker';
 import { acknowledgeUpdate, completeUpdate, statusQuery } from '../workflows/messages';
 import { dutyInput } from './duty-fixtures';
-import { devServerEnv, timeSkippingEnv, uniqueQueue, workflowBundle } from './env';
+import { devServerEnv, uniqueQueue, workflowBundle } from './env';
+import { runDuty } from './harness';
 
 // 2027 is not in the holiday package yet, so this runs on a Monday–Friday calendar; 31 May 2027 is a Monday.
 const dutyDueMay31 = (id: string) => dutyInput(id, '2027-05-31', { calendar: { knownYears: [], holidays: [], makeupWorkdays: [] } });
@@ -16,30 +16,17 @@ const coordinator = { person: '王小明', unit: '县民政局', role: 'coordina
 
 describe('duty workflow on the time-skipping test server', () => {
   it('sleeps until 31 May, reminding at 09:00 on the right working days, in seconds of wall time', async () => {
-    const env = await timeSkippingEnv();
-    const taskQueue = uniqueQueue();
-    const id = `foundation-ts-${taskQueue}`;
-    const handle = env.client.workflow.getHandle(id);
+    const wall = Date.now();
     // The coordinator reports completion when the first escalation arrives; the server holds time still
     // while the notify activity runs, so the completion lands at that instant.
-    const channel = new RecordingChannel(undefined, async (msg) => {
+    const run = await runDuty(dutyDueMay31(`foundation-ts-${Date.now()}`), '2027-04-01T10:00', async (msg, handle) => {
       if (msg.kind !== 'escalation') return;
       expect(await handle.query(statusQuery)).toMatchObject({ remindersSent: 5, level: 'red' });
       await handle.executeUpdate(completeUpdate, { args: [{ actor: coordinator, note: '已报送县局' }] });
     });
-    const worker = await createWorker({ connection: env.nativeConnection, taskQueue, channel, workflowBundle: workflowBundle() });
-    const wall = Date.now();
-    try {
-      const final = await worker.runUntil(async () => {
-        await env.client.workflow.start('dutyWorkflow', { taskQueue, workflowId: id, args: [dutyDueMay31(id)] });
-        return handle.result();
-      });
-      expect(final).toMatchObject({ status: 'completed', level: 'green', remindersSent: 5, escalationsSent: 1 });
-    } finally {
-      await env.teardown();
-    }
-    expect(channel.messages.filter((m) => m.kind === 'ack-request')).toHaveLength(3);
-    expect(channel.messages.filter((m) => m.kind !== 'ack-request').map((m) => `${m.kind} ${formatShanghai(m.at)}`)).toEqual([
+    expect(run.final).toMatchObject({ status: 'completed', level: 'green', remindersSent: 5, escalationsSent: 1 });
+    expect(run.messages.filter((m) => m.kind === 'ack-request')).toHaveLength(3);
+    expect(run.lines.filter((l) => !l.startsWith('ack-request'))).toEqual([
       'reminder 2027-05-17T09:00:00+08:00',
       'reminder 2027-05-24T09:00:00+08:00',
       'reminder 2027-05-26T09:00:00+08:00',

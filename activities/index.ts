@@ -1,21 +1,83 @@
-/** Activities, built by a factory that receives the clients they use (dependency injection). */
+/**
+ * Activities, built by a factory that receives the clients they use (dependency injection). The main
+ * worker has `notify` and `alertAdmins` (email, outbox); the WeChat bot's worker has `deliverWechat`.
+ */
+import { resolveRecipients } from '../channels/recipients';
+import type { EmailSender } from '../channels/email';
+import type { Directory } from '../plan/directory';
 import type { OutgoingMessage } from '../workflows/types';
 
-/** Where outgoing messages go; email and WeChat channels implement this too. */
+/** Where outgoing messages are recorded (the outbox the dashboard shows; the simulator's transcript). */
 export interface Channel {
-  /** Delivers a message; must deliver a given `key` at most once. */
+  /** Records a message; records a given `key` at most once. */
   deliver(message: OutgoingMessage): Promise<void>;
 }
 
-export interface ActivityDeps {
-  channel: Channel;
+export interface WechatSender {
+  /** Sends to the unit's group with @mentions, or to people directly; throws wechatUnavailable when it cannot. */
+  send(message: OutgoingMessage): Promise<{ delivered: string[] }>;
 }
 
-export function createActivities({ channel }: ActivityDeps) {
+export interface ActivityDeps {
+  channel?: Channel;
+  email?: EmailSender;
+  directory?: Directory;
+  wechat?: WechatSender;
+}
+
+export interface NotifyOptions {
+  /** Coordinators get email too: WeChat is not configured or failed for this message. */
+  includeCoordinators: boolean;
+  /** A line shown above the message (e.g. why it came by email). */
+  note?: string;
+}
+
+export interface DeliveryReport {
+  channel: 'email' | 'outbox' | 'wechat';
+  accepted: string[];
+  rejected: string[];
+}
+
+export interface AdminAlert {
+  key: string;
+  at: number;
+  text: string;
+}
+
+export function createActivities({ channel, email, directory, wechat }: ActivityDeps) {
   return {
-    /** The one channel-agnostic way a message leaves duban. */
-    async notify(message: OutgoingMessage): Promise<void> {
-      await channel.deliver(message);
+    /** The one channel-agnostic way a message leaves duban: outbox, and email to whoever has an address. */
+    async notify(message: OutgoingMessage, options: NotifyOptions = { includeCoordinators: true }): Promise<DeliveryReport> {
+      await channel?.deliver(message);
+      if (!email || !directory) return { channel: 'outbox', accepted: [], rejected: [] };
+      const people = resolveRecipients(directory, message.recipients).filter((p) => options.includeCoordinators || p.role !== 'coordinators');
+      const to = [...new Set(people.flatMap((p) => (p.email ? [p.email] : [])))];
+      const report = await email.send(message, to, options.note);
+      return { channel: 'email', accepted: report.accepted, rejected: report.rejected };
+    },
+
+    /** Tells the administrators something needs a person: a channel failed, an address was refused. */
+    async alertAdmins(alert: AdminAlert): Promise<void> {
+      const message: OutgoingMessage = {
+        key: alert.key,
+        kind: 'alert',
+        toUnits: [],
+        recipients: [],
+        level: 'yellow',
+        at: alert.at,
+        subject: '【督办系统告警】',
+        text: alert.text,
+      };
+      await channel?.deliver(message);
+      const admins = (directory?.admins ?? []).flatMap((a) => (a.email ? [a.email] : []));
+      if (email && admins.length) await email.send(message, admins);
+    },
+
+    /** Runs only in the WeChat bot's process, which holds the login. */
+    async deliverWechat(message: OutgoingMessage): Promise<DeliveryReport> {
+      if (!wechat) throw new Error('this worker has no WeChat bot');
+      const { delivered } = await wechat.send(message);
+      return { channel: 'wechat', accepted: delivered, rejected: [] };
     },
   };
 }

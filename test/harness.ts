@@ -4,6 +4,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { ActivityDeps } from '../activities';
 import { RecordingChannel } from '../activities/outbox';
 import { formatShanghai } from '../calendar/working-days';
 import { createWorker } from '../worker';
@@ -27,7 +28,12 @@ export interface DutyRun {
 }
 
 /** `startAt` is a Shanghai local time like '2022-04-29T10:00'. */
-export async function runDuty(input: DutyInput, startAt: string, script: Script = async () => undefined): Promise<DutyRun> {
+export async function runDuty(
+  input: DutyInput,
+  startAt: string,
+  script: Script = async () => undefined,
+  deps: Omit<ActivityDeps, 'channel'> = {},
+): Promise<DutyRun> {
   const env: TestWorkflowEnvironment = await timeSkippingEnv();
   const taskQueue = uniqueQueue('duty');
   const handle = env.client.workflow.getHandle<typeof dutyWorkflow>(input.duty.dutyId);
@@ -36,7 +42,7 @@ export async function runDuty(input: DutyInput, startAt: string, script: Script 
     messages.push(msg);
     await script(msg, handle, messages);
   });
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, channel, workflowBundle: workflowBundle() });
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, channel, deps, workflowBundle: workflowBundle() });
   try {
     const final = await worker.runUntil(async () => {
       const clockOffsetMs = Date.parse(`${startAt}:00+08:00`) - (await env.currentTimeMs());

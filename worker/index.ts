@@ -1,7 +1,7 @@
 /** Builds a duban worker: the workflows plus activities wired to the given channel. */
 import { join } from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type Channel } from '../activities';
+import { createActivities, type ActivityDeps, type Channel } from '../activities';
 
 export const DEFAULT_TASK_QUEUE = 'duban';
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
@@ -10,7 +10,10 @@ export interface DubanWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   taskQueue?: string;
-  channel: Channel;
+  /** The outbox / transcript every message is recorded in. */
+  channel?: Channel;
+  /** Email, directory and WeChat clients for the activities. */
+  deps?: Omit<ActivityDeps, 'channel'>;
   /** A prebuilt workflow bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -21,7 +24,7 @@ export async function createWorker(options: DubanWorkerOptions): Promise<Worker>
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    activities: createActivities({ channel: options.channel }),
+    activities: createActivities({ ...options.deps, ...(options.channel ? { channel: options.channel } : {}) }),
     ...code,
   });
 }

@@ -23,6 +23,8 @@ export interface CampaignOptions {
   closeAt?: string;
   /** Default bar (percent) for progress duties when a report names none. */
   progressBar?: number;
+  /** The WeChat bot's task queue, when a bot is configured. */
+  wechatTaskQueue?: string;
 }
 
 export interface CampaignInput {
@@ -89,6 +91,7 @@ export function expandCampaign(input: CampaignInput, startDate: string): DutyInp
     graceWorkingDays: o.graceWorkingDays ?? DEFAULT_GRACE_WORKING_DAYS,
     ackNagEveryWorkingDays: o.ackNagEveryWorkingDays ?? DEFAULT_ACK_NAG_WORKING_DAYS,
     closeAt: o.closeAt ?? `${year + 1}-03-31`,
+    ...(o.wechatTaskQueue ? { wechatTaskQueue: o.wechatTaskQueue } : {}),
     ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}),
   };
   const duties: DutyInput[] = [];

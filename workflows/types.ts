@@ -15,7 +15,8 @@ export type MessageKind =
   | 'extension-request'
   | 'extension-decision'
   | 'rejection'
-  | 'digest';
+  | 'digest'
+  | 'alert';
 
 export type DutyKind = 'deadline' | 'recurring' | 'quota' | 'progress';
 
@@ -103,6 +104,8 @@ export interface DutyInput {
   progress?: { bar: number };
   /** The campaign closes on this date (09:00): an unresolved duty stops and is recorded as such. */
   closeAt?: string;
+  /** Task queue of the WeChat bot's worker; omitted = no WeChat, everything by email (or the outbox). */
+  wechatTaskQueue?: string;
   /** Simulation only: added to the server's clock so a past plan year can run on today's server. */
   clockOffsetMs?: number;
   /** Carried over by continue-as-new. */

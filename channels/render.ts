@@ -1,0 +1,100 @@
+/**
+ * Email rendering: Chinese subject, plain text and HTML for every message kind, and an .ics calendar entry
+ * for messages that carry a deadline. Everything that came from people or files is escaped.
+ */
+import type { Level, OutgoingMessage } from '../workflows/types';
+import { formatShanghai } from '../calendar/working-days';
+
+const LEVEL_CN: Record<Level, { label: string; color: string }> = {
+  none: { label: '常规', color: '#5f6b7a' },
+  blue: { label: '蓝色·即将到期', color: '#1d4ed8' },
+  yellow: { label: '黄色·进度滞后或未确认', color: '#b45309' },
+  red: { label: '红色·已逾期', color: '#b91c1c' },
+  green: { label: '绿色·已办结', color: '#15803d' },
+};
+
+export const KIND_CN: Record<string, string> = {
+  'ack-request': '请确认',
+  reminder: '催办提醒',
+  'status-check': '情况核实',
+  escalation: '逾期督办',
+  'supervision-notice': '督办通知书',
+  'quota-warning': '进度预警',
+  'progress-warning': '进度滞后',
+  'extension-request': '延期申请',
+  'extension-decision': '延期审批结果',
+  rejection: '办结驳回',
+  digest: '督办周报',
+  alert: '系统告警',
+};
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+  ics?: string;
+}
+
+function icsEscape(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+}
+
+/** A one-day VEVENT on the deadline, with a reminder the morning before. */
+export function deadlineIcs(msg: OutgoingMessage): string | undefined {
+  if (!msg.deadline || !msg.dutyId) return undefined;
+  const day = msg.deadline.replace(/-/g, '');
+  const next = new Date(Date.parse(`${msg.deadline}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const stamp = new Date(msg.at).toISOString().replace(/[-:]/g, '').slice(0, 15) + 'Z';
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//duban//督办//ZH',
+    'CALSCALE:GREGORIAN',
+    'METHOD:PUBLISH',
+    'BEGIN:VEVENT',
+    `UID:${icsEscape(msg.dutyId)}@duban`,
+    `DTSTAMP:${stamp}`,
+    `DTSTART;VALUE=DATE:${day}`,
+    `DTEND;VALUE=DATE:${next}`,
+    `SUMMARY:${icsEscape(msg.subject.replace(/^【督办】/, '督办：'))}`,
+    `DESCRIPTION:${icsEscape(msg.text)}`,
+    'BEGIN:VALARM',
+    'ACTION:DISPLAY',
+    'TRIGGER:-PT15H',
+    `DESCRIPTION:${icsEscape(msg.subject)}`,
+    'END:VALARM',
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+}
+
+export function renderMail(msg: OutgoingMessage, note?: string): RenderedMail {
+  const level = LEVEL_CN[msg.level];
+  const kind = KIND_CN[msg.kind] ?? msg.kind;
+  const subject = msg.kind === 'supervision-notice' ? msg.subject.replace('【督办】', '【督办通知书】') : msg.subject;
+  const footer = '此邮件由督办系统 duban 发送。回复请在微信工作群中发送指令（如「收到 1」），或联系县乡村振兴局。';
+  const text = `${kind}（${level.label}）\n发送时间：${formatShanghai(msg.at)}\n\n${note ? `${note}\n\n` : ''}${msg.text}\n\n${footer}`;
+  const paragraphs = msg.text
+    .split('\n')
+    .map((line) =>
+      line.startsWith('原文：')
+        ? `<blockquote style="margin:8px 0;padding:6px 10px;border-left:3px solid #cbd5e1;color:#334155">${escapeHtml(line)}</blockquote>`
+        : `<p style="margin:4px 0">${escapeHtml(line)}</p>`,
+    )
+    .join('\n');
+  const html = `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
+<body style="font-family:'PingFang SC','Microsoft YaHei',sans-serif;font-size:14px;color:#0f172a">
+<p><span style="display:inline-block;padding:2px 8px;border-radius:4px;color:#fff;background:${level.color}">${escapeHtml(kind)} · ${escapeHtml(level.label)}</span></p>
+${note ? `<p style="color:#b91c1c">${escapeHtml(note)}</p>` : ''}
+${paragraphs}
+<p style="color:#64748b;font-size:12px">${escapeHtml(footer)}</p>
+</body></html>`;
+  const ics = deadlineIcs(msg);
+  return { subject, text, html, ...(ics ? { ics } : {}) };
+}

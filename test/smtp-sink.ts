@@ -1,0 +1,59 @@
+/** A real SMTP server on loopback that keeps what it receives, and can refuse on cue (451, 550). */
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface SinkBehaviour {
+  /** Answer DATA with this error (e.g. 451 or 550) for a message, or undefined to accept it. */
+  onData?: (raw: string, attempt: number) => { code: number; message: string } | undefined;
+  /** Refuse these recipients at RCPT TO with 550. */
+  refuseRecipients?: string[];
+}
+
+export interface SmtpSink {
+  port: number;
+  received: ParsedMail[];
+  attempts: number;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<SmtpSink> {
+  const sink: SmtpSink = { port: 0, received: [], attempts: 0, close: async () => undefined };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (behaviour.refuseRecipients?.includes(address.address)) {
+        const err = new Error('mailbox unavailable') as Error & { responseCode: number };
+        err.responseCode = 550;
+        return callback(err);
+      }
+      callback();
+    },
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        sink.attempts++;
+        const refusal = behaviour.onData?.(raw, sink.attempts);
+        if (refusal) {
+          const err = new Error(refusal.message) as Error & { responseCode: number };
+          err.responseCode = refusal.code;
+          return callback(err);
+        }
+        simpleParser(raw)
+          .then((mail) => {
+            sink.received.push(mail);
+            callback();
+          })
+          .catch((e: Error) => callback(e));
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.server.address();
+  sink.port = typeof address === 'object' && address ? address.port : 0;
+  sink.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return sink;
+}

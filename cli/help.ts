@@ -17,6 +17,8 @@ duban — turns county work notices into Temporal workflows that remind, take re
                         Obtain the Temporal CLI (go install, cached by version) and the Java test server (Maven)
   server                只启动内置 Temporal 开发服务器   Start only the embedded Temporal dev server
   worker                连接已有集群，运行一个额外 worker   Run an extra worker against an existing cluster
+  bot                   微信机器人进程（WECHATY_PUPPET 选择 puppet，扫码登录），承接微信发送与回复
+                        The WeChat bot process (puppet from WECHATY_PUPPET; prints the login QR code)
   help                  显示本帮助   Show this help
 
 环境变量 Environment:

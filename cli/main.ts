@@ -7,9 +7,13 @@ import { RecordingChannel } from '../activities/outbox';
 import { startDevServer, startTestServer, type RunningServer } from '../servers/processes';
 import { ensureTemporalCli, ensureTestServer } from '../servers/tools';
 import { createWorker } from '../worker';
-import { campaignWorkflowId, loadCampaign } from './campaign-input';
+import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY } from './campaign-input';
 import { temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { HELP } from './help';
+import { botCommand, WECHAT_TASK_QUEUE } from '../bot/main';
+import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../channels/email';
+import { SendLedger } from '../channels/ledger';
+import { loadDirectory } from '../plan/files';
 import { planCommand } from './plan';
 import { simulateCommand } from './simulate';
 
@@ -94,6 +98,7 @@ async function startCampaign(address: string, target: TemporalTarget): Promise<v
     ...(process.env.DUBAN_NOTICE ? { notice: process.env.DUBAN_NOTICE } : {}),
     ...(process.env.DUBAN_DIRECTORY ? { directory: process.env.DUBAN_DIRECTORY } : {}),
     ...(process.env.DUBAN_CALENDAR ? { calendarFile: process.env.DUBAN_CALENDAR } : {}),
+    ...(process.env.DUBAN_WECHAT === '1' ? { options: { wechatTaskQueue: WECHAT_TASK_QUEUE } } : {}),
   });
   for (const w of loaded.warnings) say(w);
   if (loaded.yearNote) say(loaded.yearNote);
@@ -121,9 +126,24 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   }
   const { connection, address, server: dev } = await connectTemporal(target);
   const outbox = join(dataDir(), 'outbox.jsonl');
-  const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: target.taskQueue, channel: new RecordingChannel(outbox) });
+  const directory = loadDirectory(process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY);
+  const smtp = smtpConfigFromEnv();
+  const email = smtp
+    ? createEmailSender({ transport: createSmtpTransport(smtp), from: smtp.from, ledger: new SendLedger(join(dataDir(), 'send-ledger.sqlite')) })
+    : undefined;
+  const worker = await createWorker({
+    connection,
+    namespace: target.namespace,
+    taskQueue: target.taskQueue,
+    channel: new RecordingChannel(outbox),
+    deps: { directory, ...(email ? { email } : {}) },
+  });
   say(`worker 已就绪 ready · 任务队列 task queue: ${target.taskQueue} · 命名空间 namespace: ${target.namespace}`);
-  say(`未配置邮件或微信：消息写入本地发件箱 (no channel configured; messages go to the outbox) ${outbox}`);
+  say(`发件箱 outbox: ${outbox}`);
+  if (!email) say('未配置邮件：设置 DUBAN_SMTP_URL 或 DUBAN_SMTP_HOST/PORT/USER/PASSWORD、DUBAN_MAIL_FROM 后发送邮件 (no SMTP configured)');
+  else say('邮件已配置 (SMTP configured)');
+  if (process.env.DUBAN_WECHAT === '1') say(`微信：由 duban bot 进程发送（任务队列 ${WECHAT_TASK_QUEUE}）`);
+  else say('未启用微信：设置 DUBAN_WECHAT=1 并运行 `npx duban bot`（WECHATY_PUPPET=…）(WeChat not enabled)');
   say('Ctrl-C 停止 (stop)');
   // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() returns once it has drained.
   const running = worker.run();
@@ -137,6 +157,7 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
 const commands: Record<string, Command> = {
   start: () => runWorker(true),
   worker: () => runWorker(false),
+  bot: () => botCommand(),
   plan: planCommand,
   simulate: simulateCommand,
   setup,

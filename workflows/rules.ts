@@ -40,6 +40,7 @@ export function refuseComplete(state: DutyState, { actor, note }: CompleteReques
 
 export function refuseReject(state: DutyState, { actor, reason }: RejectRequest): string | undefined {
   if (actor.role !== 'supervisor') return `${actor.person} 不是督办单位人员，不能驳回办结`;
+  if (actor.unit === state.unit) return `${actor.unit} 不能审核本单位的任务，由上一级督办单位审核`;
   if (state.status !== 'completed') return '该任务尚未报办结，无可驳回';
   if (!reason.trim()) return '请写明驳回理由';
   return undefined;
@@ -59,6 +60,7 @@ export function refuseExtension(state: DutyState, input: DutyInput, req: Extensi
 
 export function refuseDecision(state: DutyState, { actor }: ExtensionDecision): string | undefined {
   if (actor.role !== 'supervisor') return `${actor.person} 不是督办单位人员，不能审批延期`;
+  if (actor.unit === state.unit) return `${actor.unit} 不能审批本单位的延期申请，由上一级督办单位审批`;
   if (!state.pendingExtension) return '该任务没有待审批的延期申请';
   return undefined;
 }

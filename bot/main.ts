@@ -1,0 +1,103 @@
+/**
+ * `duban bot`: the WeChat bot process. Its puppet comes from configuration (WECHATY_PUPPET, and
+ * WECHATY_PUPPET_SERVICE_TOKEN / WECHATY_PUPPET_TOKEN when the puppet needs one); it prints the login QR code,
+ * hosts a Temporal worker on its own task queue so every WeChat send runs in the process holding the login,
+ * and a node-cron heartbeat alerts the administrators by email when the login is lost.
+ */
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import cron from 'node-cron';
+import qrcode from 'qrcode-terminal';
+import { WechatyBuilder, type Wechaty } from 'wechaty';
+import { z } from 'zod';
+import { createActivities } from '../activities';
+import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../channels/email';
+import { SendLedger } from '../channels/ledger';
+import { loadDirectory } from '../plan/files';
+import type { Directory } from '../plan/directory';
+import { registerHandlers } from './bot';
+import { createWechatSender } from './sender';
+
+export const WECHAT_TASK_QUEUE = 'duban-wechat';
+
+const botEnvSchema = z.object({
+  WECHATY_PUPPET: z.string().min(1, '请设置 WECHATY_PUPPET（例如 wechaty-puppet-wechat4u 或 wechaty-puppet-service）'),
+  WECHATY_PUPPET_SERVICE_TOKEN: z.string().optional(),
+  WECHATY_PUPPET_TOKEN: z.string().optional(),
+  DUBAN_WECHAT_INTERVAL_MS: z.coerce.number().int().min(0).default(1500),
+  DUBAN_HEARTBEAT_CRON: z.string().default('*/5 * * * *'),
+});
+
+export interface HeartbeatDeps {
+  bot: Wechaty;
+  alert: (text: string, key: string) => Promise<void>;
+  now?: () => Date;
+}
+
+/** Checks the login; alerts once per lost-login episode. Returns the check so tests can run it directly. */
+export function heartbeat({ bot, alert, now = () => new Date() }: HeartbeatDeps): () => Promise<boolean> {
+  let alerted = false;
+  return async () => {
+    const ok = bot.isLoggedIn;
+    if (ok) alerted = false;
+    else if (!alerted) {
+      alerted = true;
+      const at = now().toISOString();
+      await alert(`微信机器人已掉线（${at}）。在重新扫码登录之前，提醒将改由邮件发送。请运行 duban bot 并扫码。`, `heartbeat/${at}`);
+    }
+    return ok;
+  };
+}
+
+export async function botCommand(): Promise<number> {
+  const env = botEnvSchema.safeParse(process.env);
+  if (!env.success) throw new Error(env.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
+  const directory: Directory = loadDirectory(process.env.DUBAN_DIRECTORY ?? join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
+  const token = env.data.WECHATY_PUPPET_SERVICE_TOKEN ?? env.data.WECHATY_PUPPET_TOKEN;
+  const bot = WechatyBuilder.build({
+    name: 'duban',
+    puppet: env.data.WECHATY_PUPPET as never,
+    ...(token ? { puppetOptions: { token } } : {}),
+  });
+  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const client = new Client({ connection: await Connection.connect({ address }), namespace });
+  const campaignWorkflowId = process.env.DUBAN_CAMPAIGN_ID;
+  if (!campaignWorkflowId) throw new Error('请设置 DUBAN_CAMPAIGN_ID（例如 duban/dazhu-2022-28/2026），机器人据此查找任务');
+  registerHandlers(
+    bot,
+    { client, directory, campaignWorkflowId },
+    {
+      onScan: (code, status) => {
+        process.stdout.write(`请用微信扫码登录 (scan to log in), status ${status}\n`);
+        qrcode.generate(code, { small: true });
+      },
+      log: (line) => process.stdout.write(`${line}\n`),
+    },
+  );
+  await bot.start();
+  const ledger = new SendLedger(join(process.env.DUBAN_DATA_DIR ?? 'data', 'send-ledger.sqlite'));
+  const smtp = smtpConfigFromEnv();
+  const email = smtp ? createEmailSender({ transport: createSmtpTransport(smtp), from: smtp.from, ledger }) : undefined;
+  const activities = createActivities({
+    directory,
+    wechat: createWechatSender({ bot, directory, ledger, intervalMs: env.data.DUBAN_WECHAT_INTERVAL_MS }),
+    ...(email ? { email } : {}),
+  });
+  const worker = await Worker.create({
+    connection: await NativeConnection.connect({ address }),
+    namespace,
+    taskQueue: WECHAT_TASK_QUEUE,
+    activities: { deliverWechat: activities.deliverWechat },
+  });
+  const check = heartbeat({ bot, alert: (text, key) => activities.alertAdmins({ key, at: Date.now(), text }) });
+  const task = cron.schedule(env.data.DUBAN_HEARTBEAT_CRON, () => {
+    check().catch((err: unknown) => process.stderr.write(`heartbeat failed: ${String(err)}\n`));
+  });
+  process.stdout.write(`微信机器人 worker 就绪，任务队列 ${WECHAT_TASK_QUEUE}\n`);
+  await worker.run();
+  await task.stop();
+  await bot.stop();
+  return 0;
+}

@@ -1,0 +1,111 @@
+/**
+ * WeChat sends from the bot's process: to the unit's group with @mentions of its coordinators, or to people
+ * directly, throttled (WeChat bans bots that burst), long texts split at paragraph ends, each key once.
+ */
+import type { Wechaty } from 'wechaty';
+import type { WechatSender } from '../activities';
+import { wechatUnavailable } from '../channels/errors';
+import type { SendLedger } from '../channels/ledger';
+import { resolveRecipients, type ResolvedPerson } from '../channels/recipients';
+import { KIND_CN } from '../channels/render';
+import type { Directory } from '../plan/directory';
+import type { OutgoingMessage } from '../workflows/types';
+
+/** WeChat shows long texts badly and may refuse very long ones; keep each part under this. */
+export const MAX_PART_LENGTH = 1200;
+
+export function splitText(text: string, max = MAX_PART_LENGTH): string[] {
+  if (text.length <= max) return [text];
+  const parts: string[] = [];
+  let current = '';
+  for (const para of text.split('\n')) {
+    const pieces = para.length > max ? para.match(new RegExp(`[\\s\\S]{1,${max}}`, 'g')) ?? [] : [para];
+    for (const piece of pieces) {
+      if (current && current.length + 1 + piece.length > max) {
+        parts.push(current);
+        current = piece;
+      } else current = current ? `${current}\n${piece}` : piece;
+    }
+  }
+  if (current) parts.push(current);
+  return parts.map((p, i) => `（${i + 1}/${parts.length}）${p}`);
+}
+
+/** One send at a time, at least `intervalMs` apart. */
+export class Throttle {
+  private last = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(private readonly intervalMs: number) {}
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(async () => {
+      const wait = this.last + this.intervalMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      try {
+        return await fn();
+      } finally {
+        this.last = Date.now();
+      }
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export interface WechatSenderDeps {
+  bot: Wechaty;
+  directory: Directory;
+  ledger: SendLedger;
+  /** Milliseconds between two sends; default 1500. */
+  intervalMs?: number;
+}
+
+export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }: WechatSenderDeps): WechatSender {
+  const throttle = new Throttle(intervalMs);
+  // One listing per send, matched in memory: a lookup per person is slow, and hangs on some puppets for
+  // contacts the account does not have.
+  const contactsFor = async (people: ResolvedPerson[]) => {
+    const all = await bot.Contact.findAll();
+    const byKey = new Map<string, (typeof all)[number]>();
+    for (const c of all) {
+      byKey.set(`id:${c.id}`, c);
+      byKey.set(`name:${c.name()}`, c);
+    }
+    return people.flatMap((p) => {
+      const c = (p.wechat ? byKey.get(`id:${p.wechat}`) : undefined) ?? byKey.get(`name:${p.name}`);
+      return c ? [c] : [];
+    });
+  };
+  return {
+    async send(msg: OutgoingMessage) {
+      if (!bot.isLoggedIn) throw wechatUnavailable('微信机器人未登录');
+      if (ledger.claim(msg.key, 'wechat') === 'sent') return { delivered: [] };
+      const head = `【${KIND_CN[msg.kind] ?? '督办'}】`;
+      const delivered: string[] = [];
+      try {
+        // Coordinators hear through WeChat; leaders and offices read the email copy.
+        const people = resolveRecipients(directory, msg.recipients.filter((r) => r.role === 'coordinators'));
+        const byUnit = new Map<string, ResolvedPerson[]>();
+        for (const p of people) byUnit.set(p.unit, [...(byUnit.get(p.unit) ?? []), p]);
+        for (const [unit, members] of byUnit) {
+          const contacts = await contactsFor(members);
+          const topic = directory.units[unit]?.wechatGroup;
+          const room = topic ? await bot.Room.find({ topic }) : undefined;
+          for (const part of splitText(`${head}${msg.text}`)) {
+            if (room) {
+              await throttle.run(() => room.say(part, ...contacts));
+            } else {
+              for (const c of contacts) await throttle.run(() => c.say(part));
+            }
+          }
+          if (room || contacts.length) delivered.push(room ? `${topic}` : contacts.map((c) => c.name()).join('、'));
+        }
+        if (people.length && delivered.length === 0) throw wechatUnavailable(`找不到 ${[...byUnit.keys()].join('、')} 的微信群或联系人`);
+        ledger.markSent(msg.key, 'wechat', delivered.join(' | '));
+        return { delivered };
+      } catch (err) {
+        ledger.release(msg.key, 'wechat');
+        throw err;
+      }
+    },
+  };
+}

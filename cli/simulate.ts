@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
+import type { WorkerOptions } from '@temporalio/worker';
 import { RecordingChannel } from '../activities/outbox';
 import { formatShanghai, isOfficeHours, shanghaiDate, type WorkCalendar } from '../calendar/working-days';
 import { startTestServer } from '../servers/processes';
@@ -64,7 +64,6 @@ export function formatEvent(e: SimulationEvent): string {
 
 export async function simulateYear(options: SimulateOptions): Promise<SimulationResult> {
   const loaded = loadCampaign(options);
-  if (!options.env) Runtime.install({ logger: new DefaultLogger('ERROR') });
   const ownServer = options.env ? undefined : await startTestServer();
   const env = options.env ?? (await attachTimeSkipping(ownServer?.address ?? ''));
   const events: SimulationEvent[] = [];

@@ -14,11 +14,31 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { shanghaiDate } from '../calendar/working-days';
+import {
+  addDays,
+  dayNumber,
+  isOfficeHours,
+  nextOfficeInstant,
+  shanghaiDate,
+  shanghaiInstant,
+  shiftWorkingDays,
+  type WorkCalendar,
+} from '../calendar/working-days';
+import { makeDeliverer } from './deliver';
+import { buildDigest, digestText } from './digest';
 import { dutyWorkflow } from './duty';
 import { expandCampaign, type CampaignInput } from './expand';
 import { dutyChangedSignal, ledgerQuery } from './messages';
-import type { LedgerEntry } from './types';
+import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
+
+/** Monday 09:00 of the week after `now`'s date, moved to the next working day when Monday is a holiday. */
+export function nextWeeklyDigest(cal: WorkCalendar, now: number): number {
+  const today = shanghaiDate(now);
+  const weekday = new Date(dayNumber(today) * 86_400_000).getUTCDay();
+  let monday = addDays(today, ((8 - weekday) % 7) || 7);
+  if (weekday === 1 && now < shanghaiInstant(today)) monday = today;
+  return shanghaiInstant(shiftWorkingDays(cal, monday, 0));
+}
 
 const START_BATCH = 50;
 const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
@@ -35,9 +55,15 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
   const startedAt = input.carried?.startedAt ?? now();
   const ledger = new Map<string, LedgerEntry>((input.carried?.ledger ?? []).map((e) => [e.dutyId, e]));
+  // Turning red is counted so a digest can follow; the count lives in memory (a restart re-reads the ledger).
+  let redSince = 0;
+  let redSeen = 0;
   setHandler(dutyChangedSignal, (entry) => {
     const known = ledger.get(entry.dutyId);
-    if (!known || known.updatedAt <= entry.updatedAt) ledger.set(entry.dutyId, entry);
+    if (!known || known.updatedAt <= entry.updatedAt) {
+      if (entry.level === 'red' && known?.level !== 'red') redSince++;
+      ledger.set(entry.dutyId, entry);
+    }
   });
   setHandler(ledgerQuery, () => [...ledger.values()]);
 
@@ -86,12 +112,56 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   }
 
   const allEnded = () => [...ledger.values()].every((e) => e.ended);
+  const cal = input.calendar;
+  const { deliver } = makeDeliverer(input.options?.wechatTaskQueue);
+  const digestRecipients: Recipient[] = [
+    ...input.supervisors.flatMap((unit) => [
+      { unit, role: 'coordinators' as const },
+      { unit, role: 'leaders' as const },
+    ]),
+    { unit: input.disciplineOffice, role: 'coordinators' },
+  ];
+  const sendDigest = async (reason: 'weekly' | 'red', at: number) => {
+    const digest = buildDigest([...ledger.values()], cal, at);
+    const msg: OutgoingMessage = {
+      key: `${input.campaignId}/digest/${reason}/${digest.date}`,
+      kind: 'digest',
+      toUnits: [...new Set(digestRecipients.map((r) => r.unit))],
+      recipients: digestRecipients,
+      level: digest.totals.overdue ? 'red' : 'none',
+      at,
+      subject: `【督办${reason === 'weekly' ? '周报' : '快报'}】${input.plan.title.slice(0, 40)} · ${digest.date}`,
+      text: digestText(digest, reason),
+      digest,
+    };
+    await deliver(msg);
+  };
+  const digestsOn = input.options?.digests !== false;
+  let weeklyAt = nextWeeklyDigest(cal, now());
+  let redDigestDay = input.carried?.redDigestDay ?? '';
+  const continueNeeded = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
+  // A duty turned red since the last digest (and none was sent for red today): a digest goes out at once.
+  const redWaiting = () => digestsOn && redSince > redSeen && redDigestDay !== shanghaiDate(now());
   while (!allEnded()) {
+    const seenRed = redSince;
+    const nextAt = redWaiting() ? nextOfficeInstant(cal, now()) : weeklyAt;
     // Each signal is an event: continue as new before the history grows past its limits.
-    await condition(() => allEnded() || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE);
-    if (!allEnded()) {
+    await condition(() => allEnded() || redSince !== seenRed || continueNeeded(), Math.max(1, nextAt - now()));
+    if (allEnded()) break;
+    if (continueNeeded()) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof campaignWorkflow>(carry());
+      const next = carry();
+      await continueAsNew<typeof campaignWorkflow>({ ...next, carried: { ...next.carried, redDigestDay } });
+    }
+    if (now() >= weeklyAt) {
+      // The weekly digest covers any red news of the day too.
+      if (digestsOn) await sendDigest('weekly', weeklyAt);
+      redSeen = redSince;
+      weeklyAt = nextWeeklyDigest(cal, now() + 60_000);
+    } else if (redWaiting() && isOfficeHours(cal, now())) {
+      redSeen = redSince;
+      redDigestDay = shanghaiDate(now());
+      await sendDigest('red', now());
     }
   }
   await condition(allHandlersFinished);

@@ -9,12 +9,9 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
-import { PERMANENT_DELIVERY, WECHAT_UNAVAILABLE } from '../channels/errors';
 import { isOfficeHours, nextOfficeInstant, shanghaiDate, workingDaysBetween } from '../calendar/working-days';
 import {
   acknowledgeUpdate,
@@ -27,6 +24,7 @@ import {
   requestExtensionUpdate,
   statusQuery,
 } from './messages';
+import { makeDeliverer } from './deliver';
 import { dueActions, expectedByCheckpoint, isPastAtStart, levelOf, plannedActions, type PlannedAction } from './policy';
 import {
   quotaItemFor,
@@ -42,25 +40,8 @@ import {
 import * as texts from './texts';
 import type { DutyInput, DutyState, LedgerEntry, MessageKind, OutgoingMessage, Recipient } from './types';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const { notify, alertAdmins } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '10 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 minutes',
-    nonRetryableErrorTypes: [PERMANENT_DELIVERY],
-  },
-});
-
 /** Keeps a year's history well under Temporal's limits; the state carries over. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;
-
-function errorText(err: unknown): string {
-  const e = err as { cause?: { message?: string }; message?: string };
-  return e.cause?.message ?? e.message ?? String(err);
-}
 
 function refuse(reason: string | undefined): void {
   if (reason) throw new Error(reason);
@@ -237,40 +218,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     record(kind, undefined, msg.toUnits.join('、'));
   };
 
-  // WeChat sends run in the bot's process (its own task queue); if the bot is down or logged out, the
-  // activity is not picked up or refuses, and the same message goes by email with an alert.
-  const wechat = input.wechatTaskQueue
-    ? proxyActivities<Activities>({
-        taskQueue: input.wechatTaskQueue,
-        scheduleToCloseTimeout: '20 minutes',
-        startToCloseTimeout: '2 minutes',
-        retry: { initialInterval: '30 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [WECHAT_UNAVAILABLE, PERMANENT_DELIVERY] },
-      })
-    : undefined;
-  const alert = async (key: string, text: string) => {
-    await alertAdmins({ key: `${duty.dutyId}/${key}`, at: now(), text });
-    record('alert', undefined, text);
-  };
-  const deliver = async (msg: OutgoingMessage) => {
-    let byWechat = false;
-    if (wechat) {
-      try {
-        await wechat.deliverWechat(msg);
-        byWechat = true;
-      } catch (err) {
-        await alert(`${msg.key}#wechat-failed`, `微信发送失败，已改发邮件：${msg.subject}（${errorText(err)}）`);
-      }
-    }
-    try {
-      const report = await notify(msg, { includeCoordinators: !byWechat, ...(wechat && !byWechat ? { note: '（微信未能送达，改由邮件发送）' } : {}) });
-      if (report.rejected.length) {
-        await alert(`${msg.key}#rejected`, `以下邮箱拒收「${msg.subject}」：${report.rejected.join('、')}。请核对单位通讯录。`);
-      }
-    } catch (err) {
-      // A permanent email failure: nothing more to try by email; tell the administrators.
-      await alert(`${msg.key}#email-failed`, `邮件发送失败（不再重试）：${msg.subject}（${errorText(err)}）`);
-    }
-  };
+  const { deliver } = makeDeliverer(input.wechatTaskQueue, (text) => record('alert', undefined, text));
 
   const perform = async (action: PlannedAction) => {
     state.handledKeys.push(action.key);

@@ -25,6 +25,8 @@ export interface CampaignOptions {
   progressBar?: number;
   /** The WeChat bot's task queue, when a bot is configured. */
   wechatTaskQueue?: string;
+  /** Weekly and red-alert digests to supervisors (default on). */
+  digests?: boolean;
 }
 
 export interface CampaignInput {
@@ -41,7 +43,7 @@ export interface CampaignInput {
   options?: CampaignOptions;
   clockOffsetMs?: number;
   /** Carried over by continue-as-new. */
-  carried?: { startedAt: number; started: number; ledger: LedgerEntry[] };
+  carried?: { startedAt: number; started: number; ledger: LedgerEntry[]; redDigestDay?: string };
 }
 
 function expand(groups: Record<string, string[]>, names: string[]): string[] {

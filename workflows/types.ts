@@ -1,5 +1,6 @@
 /** Data shared by workflows, activities, worker, CLI, bot and tests. Plain data only: it crosses Temporal. */
 import type { WorkCalendar } from '../calendar/working-days';
+import type { Digest } from './digest';
 
 /** Colours supervision offices use: blue due soon, yellow behind or unacknowledged, red overdue, green done. */
 export type Level = 'none' | 'blue' | 'yellow' | 'red' | 'green';
@@ -58,6 +59,8 @@ export interface OutgoingMessage {
   deadline?: string;
   subject: string;
   text: string;
+  /** For digests: the figures, so email can draw the chart. */
+  digest?: Digest;
 }
 
 export interface EscalationStep {

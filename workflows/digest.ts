@@ -1,0 +1,117 @@
+/**
+ * The supervisors' digest, computed from the campaign ledger: overdue duties with days late, duties due in
+ * the next 10 working days, unacknowledged duties, and per-unit acknowledgement and completion rates with a
+ * ranking. Pure, so the workflow, the dashboard and tests share it.
+ */
+import { dayNumber, shanghaiDate, workingDaysBetween, type WorkCalendar } from '../calendar/working-days';
+import type { LedgerEntry, Level } from './types';
+
+export interface DigestLine {
+  dutyId: string;
+  taskNumber: number;
+  unit: string;
+  period?: string;
+  deadline: string;
+  level: Level;
+  /** Working days late (overdue) or left (upcoming). */
+  workingDays: number;
+}
+
+export interface UnitRate {
+  unit: string;
+  duties: number;
+  acknowledged: number;
+  completed: number;
+  /** 0–1. */
+  ackRate: number;
+  completionRate: number;
+  overdue: number;
+}
+
+export interface Digest {
+  /** Shanghai date the digest describes. */
+  date: string;
+  overdue: DigestLine[];
+  upcoming: DigestLine[];
+  unacknowledged: DigestLine[];
+  units: UnitRate[];
+  totals: { duties: number; completed: number; overdue: number; unacknowledged: number };
+}
+
+export const UPCOMING_WORKING_DAYS = 10;
+
+export function buildDigest(ledger: LedgerEntry[], cal: WorkCalendar, now: number): Digest {
+  const today = shanghaiDate(now);
+  const line = (e: LedgerEntry, workingDays: number): DigestLine => ({
+    dutyId: e.dutyId,
+    taskNumber: e.taskNumber,
+    unit: e.unit,
+    ...(e.period ? { period: e.period } : {}),
+    deadline: e.deadline,
+    level: e.level,
+    workingDays,
+  });
+  const live = ledger.filter((e) => e.status !== 'completed' && e.status !== 'closed');
+  const overdue = live
+    .filter((e) => dayNumber(e.deadline) < dayNumber(today))
+    .map((e) => line(e, workingDaysBetween(cal, e.deadline, today)))
+    .sort((a, b) => b.workingDays - a.workingDays || a.taskNumber - b.taskNumber);
+  const upcoming = live
+    .filter((e) => dayNumber(e.deadline) >= dayNumber(today))
+    .map((e) => line(e, workingDaysBetween(cal, today, e.deadline)))
+    .filter((l) => l.workingDays <= UPCOMING_WORKING_DAYS)
+    .sort((a, b) => a.workingDays - b.workingDays || a.taskNumber - b.taskNumber);
+  const unacknowledged = live
+    .filter((e) => e.status === 'open' && e.remindersSent + e.escalationsSent > 0)
+    .map((e) => line(e, Math.max(0, workingDaysBetween(cal, today, e.deadline))));
+  const byUnit = new Map<string, LedgerEntry[]>();
+  for (const e of ledger) byUnit.set(e.unit, [...(byUnit.get(e.unit) ?? []), e]);
+  const units: UnitRate[] = [...byUnit].map(([unit, entries]) => {
+    const acknowledged = entries.filter((e) => e.acknowledgedAt !== undefined || e.status === 'completed').length;
+    const completed = entries.filter((e) => e.status === 'completed').length;
+    return {
+      unit,
+      duties: entries.length,
+      acknowledged,
+      completed,
+      ackRate: acknowledged / entries.length,
+      completionRate: completed / entries.length,
+      overdue: overdue.filter((o) => o.unit === unit).length,
+    };
+  });
+  // Ranking: completion first, then acknowledgement, then fewer overdue.
+  units.sort((a, b) => b.completionRate - a.completionRate || b.ackRate - a.ackRate || a.overdue - b.overdue || a.unit.localeCompare(b.unit));
+  return {
+    date: today,
+    overdue,
+    upcoming,
+    unacknowledged,
+    units,
+    totals: { duties: ledger.length, completed: ledger.filter((e) => e.status === 'completed').length, overdue: overdue.length, unacknowledged: unacknowledged.length },
+  };
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+export function digestText(d: Digest, reason: 'weekly' | 'red'): string {
+  const head = reason === 'weekly' ? `督办周报（${d.date}）` : `督办快报：出现新的红色逾期事项（${d.date}）`;
+  const lines = [
+    head,
+    `共 ${d.totals.duties} 项，已办结 ${d.totals.completed}，逾期 ${d.totals.overdue}，未确认 ${d.totals.unacknowledged}。`,
+    '',
+    `一、逾期事项（${d.overdue.length}）`,
+    ...(d.overdue.length ? d.overdue.map((l) => `  任务${l.taskNumber}${l.period ? `（${l.period}）` : ''} ${l.unit} 截止 ${l.deadline}，逾期 ${l.workingDays} 个工作日【${LEVEL_WORD[l.level]}】`) : ['  无']),
+    '',
+    `二、未来 ${UPCOMING_WORKING_DAYS} 个工作日内到期（${d.upcoming.length}）`,
+    ...(d.upcoming.length ? d.upcoming.map((l) => `  任务${l.taskNumber}${l.period ? `（${l.period}）` : ''} ${l.unit} 截止 ${l.deadline}（还有 ${l.workingDays} 个工作日）`) : ['  无']),
+    '',
+    `三、已提醒仍未确认（${d.unacknowledged.length}）`,
+    ...(d.unacknowledged.length ? d.unacknowledged.map((l) => `  任务${l.taskNumber}${l.period ? `（${l.period}）` : ''} ${l.unit}`) : ['  无']),
+    '',
+    '四、各单位确认率、办结率排名',
+    ...d.units.map((u, i) => `  ${i + 1}. ${u.unit}：确认 ${pct(u.ackRate)}，办结 ${pct(u.completionRate)}（${u.completed}/${u.duties}）${u.overdue ? `，逾期 ${u.overdue}` : ''}`),
+  ];
+  return lines.join('\n');
+}
+
+const LEVEL_WORD: Record<Level, string> = { none: '—', blue: '蓝', yellow: '黄', red: '红', green: '绿' };

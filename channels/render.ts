@@ -2,6 +2,7 @@
  * Email rendering: Chinese subject, plain text and HTML for every message kind, and an .ics calendar entry
  * for messages that carry a deadline. Everything that came from people or files is escaped.
  */
+import type { Digest } from '../workflows/digest';
 import type { Level, OutgoingMessage } from '../workflows/types';
 import { formatShanghai } from '../calendar/working-days';
 
@@ -73,6 +74,23 @@ export function deadlineIcs(msg: OutgoingMessage): string | undefined {
   ].join('\r\n');
 }
 
+/** Per-unit completion and acknowledgement as horizontal bars: tables and widths, which mail clients draw. */
+export function digestChart(d: Digest): string {
+  const rows = d.units
+    .slice(0, 20)
+    .map((u, i) => {
+      const done = Math.round(u.completionRate * 100);
+      const ack = Math.round(u.ackRate * 100);
+      return `<tr><td style="padding:2px 6px;white-space:nowrap">${i + 1}. ${escapeHtml(u.unit)}</td>
+<td style="padding:2px 6px;width:240px"><div style="background:#e2e8f0;width:200px;height:10px"><div style="background:#15803d;width:${done * 2}px;height:10px"></div></div>
+<div style="background:#e2e8f0;width:200px;height:6px;margin-top:2px"><div style="background:#1d4ed8;width:${ack * 2}px;height:6px"></div></div></td>
+<td style="padding:2px 6px;white-space:nowrap">办结 ${done}% · 确认 ${ack}%${u.overdue ? ` · <b style="color:#b91c1c">逾期 ${u.overdue}</b>` : ''}</td></tr>`;
+    })
+    .join('\n');
+  return `<table style="border-collapse:collapse;font-size:13px" aria-label="各单位办结率与确认率">${rows}</table>
+<p style="font-size:12px;color:#64748b">绿条：办结率；蓝条：确认率。</p>`;
+}
+
 export function renderMail(msg: OutgoingMessage, note?: string): RenderedMail {
   const level = LEVEL_CN[msg.level];
   const kind = KIND_CN[msg.kind] ?? msg.kind;
@@ -93,6 +111,7 @@ export function renderMail(msg: OutgoingMessage, note?: string): RenderedMail {
 <p><span style="display:inline-block;padding:2px 8px;border-radius:4px;color:#fff;background:${level.color}">${escapeHtml(kind)} · ${escapeHtml(level.label)}</span></p>
 ${note ? `<p style="color:#b91c1c">${escapeHtml(note)}</p>` : ''}
 ${paragraphs}
+${msg.digest ? digestChart(msg.digest) : ''}
 <p style="color:#64748b;font-size:12px">${escapeHtml(footer)}</p>
 </body></html>`;
   const ics = deadlineIcs(msg);

@@ -5,7 +5,8 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@tempo
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { RecordingChannel } from '../activities/outbox';
 import { startDevServer, startTestServer, type RunningServer } from '../servers/processes';
-import { ensureTemporalCli, ensureTestServer } from '../servers/tools';
+import { startDashboard } from '../dashboard/server';
+import { ensureChromium, ensureTemporalCli, ensureTestServer } from '../servers/tools';
 import { createWorker } from '../worker';
 import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY } from './campaign-input';
 import { temporalTargetFromEnv, type TemporalTarget } from './connection';
@@ -62,6 +63,7 @@ const setup: Command = async () => {
   const t2 = Date.now();
   say(`Temporal CLI: ${cli} (${t1 - t0} ms)`);
   say(`Java test server classpath: ${ts.classpath} (${t2 - t1} ms)`);
+  if (!process.argv.includes('--no-browser')) say(`Chromium: ${await ensureChromium()} (${Date.now() - t2} ms)`);
   if (process.argv.includes('--measure-start')) {
     const dev = await startDevServer();
     say(`dev server start: ${dev.startMs} ms`);
@@ -89,8 +91,8 @@ const server: Command = async () => {
   return 0;
 };
 
-/** Starts the configured campaign unless it is already running (then it simply continues). */
-async function startCampaign(address: string, target: TemporalTarget): Promise<void> {
+/** Starts the configured campaign unless it is already running (then it simply continues), and its dashboard. */
+async function startCampaign(address: string, target: TemporalTarget, outbox: string): Promise<() => Promise<void>> {
   const year = Number(process.env.DUBAN_YEAR ?? new Date().getFullYear());
   const loaded = loadCampaign({
     year,
@@ -116,7 +118,23 @@ async function startCampaign(address: string, target: TemporalTarget): Promise<v
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     say(`督办批次继续运行 campaign continues: ${workflowId}`);
   }
-  await client.connection.close();
+  const dashboard = await startDashboard(
+    {
+      client,
+      campaignWorkflowId: workflowId,
+      plan: loaded.input.plan,
+      calendar: loaded.input.calendar,
+      outboxFile: outbox,
+      ...(process.env.DUBAN_DASHBOARD_TOKEN ? { token: process.env.DUBAN_DASHBOARD_TOKEN } : {}),
+    },
+    process.env.DUBAN_DASHBOARD_HOST ?? '127.0.0.1',
+    Number(process.env.DUBAN_DASHBOARD_PORT ?? 8080),
+  );
+  say(`督办看板 dashboard: ${dashboard.url}${process.env.DUBAN_DASHBOARD_TOKEN ? '?token=…' : ''}`);
+  return async () => {
+    await dashboard.close();
+    await client.connection.close();
+  };
 }
 
 async function runWorker(withEmbeddedServer: boolean): Promise<number> {
@@ -147,8 +165,9 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   say('Ctrl-C 停止 (stop)');
   // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() returns once it has drained.
   const running = worker.run();
-  if (withEmbeddedServer || process.env.DUBAN_START_CAMPAIGN === '1') await startCampaign(address, target);
+  const stopCampaign = withEmbeddedServer || process.env.DUBAN_START_CAMPAIGN === '1' ? await startCampaign(address, target, outbox) : undefined;
   await running;
+  await stopCampaign?.();
   await connection.close();
   await dev?.stop();
   return 0;

@@ -3,6 +3,7 @@
  * time-skipping test server with simulated coordinators, printing every outgoing message (and the
  * replies). Also the engine of the year-long tests and of the demo.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkerOptions } from '@temporalio/worker';
@@ -15,6 +16,7 @@ import type { CampaignSummary, campaignWorkflow } from '../workflows/campaign';
 import { ledgerQuery } from '../workflows/messages';
 import type { LedgerEntry, OutgoingMessage } from '../workflows/types';
 import { campaignWorkflowId, loadCampaign, type CampaignSource } from './campaign-input';
+import { renderReport } from './report';
 import { repliesTo, type RepliesMode, type SimulatedReply } from './simulated-people';
 
 export interface SimulationEvent {
@@ -149,6 +151,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       plan: { type: 'string' },
       notice: { type: 'string' },
       directory: { type: 'string' },
+      report: { type: 'string' },
     },
   });
   if (!/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份 (a four-digit year)`);
@@ -172,5 +175,10 @@ export async function simulateCommand(args: string[]): Promise<number> {
     `发出消息 ${result.messages.length} 条（${[...byKind].map(([k, n]) => `${k} ${n}`).join('，')}），分布在 ${days} 个工作日；` +
     `非工作时间消息 ${result.offHours.length} 条；耗时 ${(result.wallMs / 1000).toFixed(1)} s`;
   process.stderr.write(`${summary}\n`);
+  if (values.report) {
+    const { plan } = loadCampaign({ year: Number(values.year), ...(values.plan ? { plan: values.plan } : {}), ...(values.notice ? { notice: values.notice } : {}), ...(values.directory ? { directory: values.directory } : {}) }).input;
+    writeFileSync(values.report, renderReport(result, plan, values.replies));
+    process.stderr.write(`报告已写入 report written: ${values.report}\n`);
+  }
   return result.offHours.length === 0 ? 0 : 1;
 }

@@ -16,7 +16,7 @@ export const TEST_SERVER_VERSION = '1.38.0';
 
 export class ToolSetupError extends Error {
   constructor(
-    readonly code: 'TEMPORAL_CLI_NOT_FOUND' | 'NO_GO' | 'GO_BUILD_FAILED' | 'NO_JAVA' | 'NO_MAVEN' | 'MAVEN_FAILED',
+    readonly code: 'TEMPORAL_CLI_NOT_FOUND' | 'NO_GO' | 'GO_BUILD_FAILED' | 'NO_JAVA' | 'NO_MAVEN' | 'MAVEN_FAILED' | 'NO_CHROMIUM',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -177,4 +177,28 @@ export async function ensureTestServer(log: Log = stderrLog): Promise<TestServer
   renameSync(staging, lib);
   log(`test server fetched in ${Math.round((Date.now() - started) / 1000)} s → ${lib}`);
   return { java, classpath: join(lib, '*') };
+}
+
+/**
+ * Headless Chromium for the dashboard's browser test: `$CHROMIUM_PATH`, else Debian's /usr/bin/chromium, else
+ * install Debian's `chromium` (and CJK fonts, so screenshots show Chinese) when running as root with apt-get.
+ */
+export async function ensureChromium(log: Log = stderrLog): Promise<string> {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) {
+    if (!isExecutableFile(fromEnv)) throw new ToolSetupError('NO_CHROMIUM', `CHROMIUM_PATH=${fromEnv} is not an executable file.`);
+    return fromEnv;
+  }
+  const debian = '/usr/bin/chromium';
+  if (isExecutableFile(debian)) return debian;
+  const apt = onPath('apt-get');
+  if (!apt || process.getuid?.() !== 0) {
+    throw new ToolSetupError('NO_CHROMIUM', 'The dashboard test needs Chromium: install Debian\'s `chromium` (apt-get install chromium fonts-noto-cjk) or set CHROMIUM_PATH.');
+  }
+  log('installing Debian chromium and CJK fonts for the dashboard test (once per machine)…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await runWithProgress(apt, ['-qq', 'update'], env, log);
+  await runWithProgress(apt, ['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-noto-cjk'], env, log);
+  if (!isExecutableFile(debian)) throw new ToolSetupError('NO_CHROMIUM', 'apt-get finished but /usr/bin/chromium is missing.');
+  return debian;
 }

@@ -1,0 +1,153 @@
+/** The dashboard's pages, in Chinese, as HTML strings. Everything from data is escaped. */
+import { escapeHtml as h } from '../channels/render';
+import type { ValidPlan } from '../plan/schema';
+import type { Digest } from '../workflows/digest';
+import type { DutyState, LedgerEntry, Level } from '../workflows/types';
+import { formatShanghai } from '../calendar/working-days';
+
+const LEVEL_ORDER: Level[] = ['red', 'yellow', 'blue', 'none', 'green'];
+const LEVEL_CN: Record<Level, string> = { red: '红·逾期', yellow: '黄·滞后/未确认', blue: '蓝·即将到期', none: '正常', green: '绿·已办结' };
+const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '办理中', completed: '已办结', closed: '已关闭（未办结）' };
+
+const STYLE = `body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:16px;color:#0f172a}
+table{border-collapse:collapse}td,th{border:1px solid #cbd5e1;padding:3px 6px;font-size:13px}th{background:#f1f5f9}
+.cell{display:inline-block;min-width:22px;padding:1px 4px;border-radius:3px;color:#fff;text-decoration:none;font-size:12px}
+.red{background:#b91c1c}.yellow{background:#d97706}.blue{background:#1d4ed8}.green{background:#15803d}.none{background:#94a3b8}
+nav a{margin-right:12px}.muted{color:#64748b;font-size:12px}`;
+
+export function layout(title: string, body: string, token?: string): string {
+  const q = token ? `?token=${encodeURIComponent(token)}` : '';
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${h(title)}</title><style>${STYLE}</style></head>
+<body><nav><a href="/${q}">督办总览</a><a href="/outbox${q}">发件箱</a><a href="/api/ledger${q}">数据 JSON</a></nav>${body}</body></html>`;
+}
+
+function worst(entries: LedgerEntry[]): Level {
+  for (const l of LEVEL_ORDER) if (entries.some((e) => e.level === l)) return l;
+  return 'none';
+}
+
+export interface OverviewData {
+  plan: ValidPlan;
+  ledger: LedgerEntry[];
+  digest: Digest;
+  units: string[];
+  unitFilter?: string;
+  token?: string;
+}
+
+export function overviewPage(d: OverviewData): string {
+  const q = (extra: Record<string, string>) => {
+    const params = new URLSearchParams({ ...extra, ...(d.token ? { token: d.token } : {}) });
+    return `?${params.toString()}`;
+  };
+  const ledger = d.unitFilter ? d.ledger.filter((e) => e.unit === d.unitFilter) : d.ledger;
+  const units = d.unitFilter ? [d.unitFilter] : [...new Set(d.ledger.map((e) => e.unit))];
+  const tasks = d.plan.tasks.filter((t) => ledger.some((e) => e.taskNumber === t.number));
+  const header = `<tr><th>任务</th>${units.map((u) => `<th>${h(u)}</th>`).join('')}</tr>`;
+  const rows = tasks
+    .map((t) => {
+      const cells = units
+        .map((u) => {
+          const entries = ledger.filter((e) => e.taskNumber === t.number && e.unit === u);
+          if (!entries.length) return '<td></td>';
+          const level = worst(entries);
+          const first = entries.find((e) => e.level === level) ?? entries[0];
+          const done = entries.filter((e) => e.status === 'completed').length;
+          return `<td data-task="${t.number}" data-unit="${h(u)}" data-level="${level}"><a class="cell ${level}" title="${h(LEVEL_CN[level])}" href="/duty${q({ id: first?.dutyId ?? '' })}">${done}/${entries.length}</a></td>`;
+        })
+        .join('');
+      return `<tr><td>任务${t.number} ${h(t.title)}</td>${cells}</tr>`;
+    })
+    .join('\n');
+  const upcoming = [...d.digest.overdue, ...d.digest.upcoming]
+    .filter((l) => !d.unitFilter || l.unit === d.unitFilter)
+    .map(
+      (l) =>
+        `<tr data-level="${l.level}"><td>${h(l.deadline)}</td><td>任务${l.taskNumber}${l.period ? `（${h(l.period)}）` : ''}</td><td>${h(l.unit)}</td><td><span class="cell ${l.level}">${h(LEVEL_CN[l.level])}</span></td><td>${
+          d.digest.overdue.includes(l) ? `逾期 ${l.workingDays} 个工作日` : `还有 ${l.workingDays} 个工作日`
+        }</td></tr>`,
+    )
+    .join('\n');
+  const options = d.units.map((u) => `<option value="${h(u)}"${u === d.unitFilter ? ' selected' : ''}>${h(u)}</option>`).join('');
+  const t = d.digest.totals;
+  return layout(
+    `督办总览 · ${d.plan.title}`,
+    `<h1>督办总览</h1><p>${h(d.plan.title)}</p>
+<p id="totals">共 ${t.duties} 项时限任务，已办结 ${t.completed}，逾期 ${t.overdue}，未确认 ${t.unacknowledged}（${h(d.digest.date)}）</p>
+<form method="get" action="/"><label>按单位筛选 <select name="unit" id="unit-filter" onchange="this.form.submit()"><option value="">全部单位</option>${options}</select></label>
+${d.token ? `<input type="hidden" name="token" value="${h(d.token)}">` : ''}<noscript><button>筛选</button></noscript></form>
+<p class="muted">图例：${LEVEL_ORDER.map((l) => `<span class="cell ${l}">${h(LEVEL_CN[l])}</span>`).join(' ')}&emsp;格内数字：已办结/任务数</p>
+<h2>任务 × 单位</h2><table id="matrix">${header}${rows}</table>
+<h2>逾期与近期到期（10 个工作日内）</h2><table id="upcoming"><tr><th>截止</th><th>任务</th><th>单位</th><th>状态</th><th></th></tr>${upcoming || '<tr><td colspan="5">无</td></tr>'}</table>
+${d.unitFilter ? `<p><a href="/ics/${encodeURIComponent(d.unitFilter)}.ics${d.token ? `?token=${encodeURIComponent(d.token)}` : ''}">订阅 ${h(d.unitFilter)} 的截止日期日历（.ics）</a></p>` : '<p class="muted">选择单位后可订阅该单位的截止日期日历。</p>'}`,
+    d.token,
+  );
+}
+
+export function dutyPage(state: DutyState, title: string, token?: string): string {
+  const rows = state.history
+    .map((e) => `<tr><td>${h(formatShanghai(e.at).replace('T', ' ').slice(0, 16))}</td><td>${h(EVENT_CN[e.event] ?? e.event)}</td><td>${h(e.by ?? '')}</td><td>${h(e.detail ?? '')}</td></tr>`)
+    .join('\n');
+  return layout(
+    `任务${state.taskNumber} · ${state.unit}`,
+    `<h1>任务${state.taskNumber} ${h(title)}${state.period ? `（${h(state.period)}）` : ''}</h1>
+<p>责任单位：${h(state.unit)}&emsp;截止：${h(state.deadline)}${state.deadline !== state.originalDeadline ? `（原 ${h(state.originalDeadline)}）` : ''}&emsp;状态：${h(STATUS_CN[state.status] ?? state.status)}&emsp;<span class="cell ${state.level}">${h(LEVEL_CN[state.level])}</span></p>
+<p>已发提醒 ${state.remindersSent} 次，督办升级 ${state.escalationsSent} 次${state.acknowledgedBy ? `；${h(state.acknowledgedBy)} 于 ${h(formatShanghai(state.acknowledgedAt ?? 0).slice(0, 16).replace('T', ' '))} 确认` : ''}</p>
+<h2>时间线</h2><table id="timeline"><tr><th>时间</th><th>事件</th><th>人员</th><th>说明</th></tr>${rows}</table>`,
+    token,
+  );
+}
+
+const EVENT_CN: Record<string, string> = {
+  started: '开始督办',
+  'ack-request': '请确认（发出）',
+  reminder: '催办提醒（发出）',
+  'status-check': '情况核实（发出）',
+  escalation: '逾期督办（发出）',
+  'supervision-notice': '督办通知书（发出）',
+  'quota-warning': '次数进度预警（发出）',
+  'progress-warning': '进度滞后（发出）',
+  'extension-request': '延期申请（转督办单位）',
+  'extension-decision': '延期审批结果（发出）',
+  rejection: '驳回通知（发出）',
+  acknowledged: '已确认',
+  completed: '报办结',
+  rejected: '办结被驳回',
+  'extension-requested': '申请延期',
+  'extension-approved': '同意延期',
+  'extension-refused': '不同意延期',
+  progress: '报进度',
+  actions: '报次数',
+  alert: '系统告警',
+  closed: '批次结束（未办结）',
+  ended: '结束',
+};
+
+export function outboxPage(lines: { at: number; kind: string; subject: string; toUnits: string[]; text: string }[], token?: string): string {
+  const rows = lines
+    .map((m) => `<tr><td>${h(formatShanghai(m.at).replace('T', ' ').slice(0, 16))}</td><td>${h(m.kind)}</td><td>${h(m.toUnits.join('、'))}</td><td>${h(m.subject)}</td><td><details><summary>正文</summary><pre>${h(m.text)}</pre></details></td></tr>`)
+    .join('\n');
+  return layout('发件箱', `<h1>发件箱（最近 ${lines.length} 条）</h1><table id="outbox"><tr><th>时间</th><th>类型</th><th>收件单位</th><th>标题</th><th></th></tr>${rows}</table>`, token);
+}
+
+export function unitCalendar(unit: string, ledger: LedgerEntry[], plan: ValidPlan): string {
+  const esc = (t: string) => t.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+  const events = ledger
+    .filter((e) => e.unit === unit)
+    .map((e) => {
+      const day = e.deadline.replace(/-/g, '');
+      const next = new Date(Date.parse(`${e.deadline}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+      const title = plan.tasks.find((t) => t.number === e.taskNumber)?.title ?? '';
+      return [
+        'BEGIN:VEVENT',
+        `UID:${esc(e.dutyId)}@duban`,
+        `DTSTAMP:${day}T000000Z`,
+        `DTSTART;VALUE=DATE:${day}`,
+        `DTEND;VALUE=DATE:${next}`,
+        `SUMMARY:${esc(`督办：任务${e.taskNumber} ${title}${e.period ? `（${e.period}）` : ''}截止`)}`,
+        `DESCRIPTION:${esc(`${unit} · ${STATUS_CN[e.status] ?? e.status}`)}`,
+        'END:VEVENT',
+      ].join('\r\n');
+    });
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//duban//督办//ZH', `X-WR-CALNAME:${esc(`${unit} 督办截止日期`)}`, ...events, 'END:VCALENDAR', ''].join('\r\n');
+}

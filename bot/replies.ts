@@ -7,6 +7,7 @@ import type { Directory } from '../plan/directory';
 import type { Actor } from '../workflows/messages';
 import {
   acknowledgeUpdate,
+  attemptRefusedSignal,
   completeUpdate,
   decideExtensionUpdate,
   ledgerQuery,
@@ -59,8 +60,15 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
   const command = parsed.command;
   if (command.kind === 'help') return HELP_TEXT;
   const actor = identify(ctx.directory, who, supervising(command));
-  if (!actor) return `${who.name}：您不在督办通讯录中，无法受理。如需登记请联系县乡村振兴局。`;
   const ledger = await ctx.client.workflow.getHandle(ctx.campaignWorkflowId).query(ledgerQuery);
+  const onRecord = async (dutyId: string | undefined, reason: string) => {
+    if (dutyId) await ctx.client.workflow.getHandle(dutyId).signal(attemptRefusedSignal, { who: `${who.name}（${who.id}）`, text, reason });
+  };
+  if (!actor) {
+    const reason = `${who.name}：您不在督办通讯录中，无法受理。如需登记请联系县乡村振兴局。`;
+    if (command.kind !== 'mine') await onRecord(ledger.find((e) => e.taskNumber === command.task && !e.ended)?.dutyId, reason);
+    return reason;
+  }
   if (command.kind === 'mine') return mine(actor, ledger);
   const dutyId = await pickDuty(ctx, actor, command, ledger);
   if (!dutyId) return `没有找到${supervising(command) ? '' : ` ${actor.unit} 的`}任务${command.task}待办事项，请核对任务编号。`;
@@ -70,6 +78,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
     return confirmation(command, state);
   } catch (err) {
     const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    await onRecord(dutyId, reason);
     return `未受理：${reason}`;
   }
 }

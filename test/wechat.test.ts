@@ -20,7 +20,7 @@ import { SendLedger } from '../channels/ledger';
 import { loadCampaign } from '../cli/campaign-input';
 import { loadDirectory } from '../plan/files';
 import { createWorker } from '../worker';
-import { ledgerQuery, requestExtensionUpdate, statusQuery } from '../workflows/messages';
+import { decideExtensionUpdate, ledgerQuery, requestExtensionUpdate, statusQuery } from '../workflows/messages';
 import { devServerEnv, uniqueQueue, workflowBundle } from './env';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 
@@ -145,9 +145,17 @@ describe('WeChat bot (puppet-mock) with the workflows', () => {
     ctx.other.say('完成 1 代为办结').to(ctx.room);
     const refusal = await until('the other unit refusal', () => said.find((s) => s.text.includes('未受理')));
     expect(refusal.text).toContain('不是县乡村振兴局的联络员或分管领导');
-    const after = await ctx.client.workflow.getHandle(ctx.dutyId).query(statusQuery);
+    // Nothing changed but the record of the two attempts.
+    const after = await until('the attempts on record', async () => {
+      const s = await ctx.client.workflow.getHandle(ctx.dutyId).query(statusQuery);
+      return s.history.filter((h) => h.event === 'refused').length === 2 ? s : undefined;
+    });
     expect(after.status).toBe('acknowledged');
-    expect(after.history).toEqual(before.history);
+    expect(after.history.filter((h) => h.event !== 'refused')).toEqual(before.history);
+    const refused = after.history.filter((h) => h.event === 'refused');
+    expect(refused[0]?.by).toContain('路人甲');
+    expect(refused[1]?.by).toContain(otherUnit.name);
+    expect(refused[1]?.detail).toContain('完成 1 代为办结');
   });
 
   it('answers chatter in the group with silence, and help when asked', async () => {
@@ -180,6 +188,18 @@ describe('WeChat bot (puppet-mock) with the workflows', () => {
     expect(fallback.text).toContain('微信未能送达，改由邮件发送');
     const alert = await until('the admin alert', () => sink.received.find((m) => m.subject === '【督办系统告警】' && m.text?.includes('微信发送失败')));
     expect(alert.text).toContain('微信机器人未登录');
+  });
+
+  it('resumes WeChat sends after the bot logs in again', async () => {
+    ctx.mocker.login(ctx.mocker.createContact({ name: '督办助手' }));
+    await until('login', () => ctx.bot.isLoggedIn);
+    const before = said.length;
+    // The supervising office (县委农办) refuses the extension; the answer to the unit goes by WeChat again.
+    await ctx.client.workflow
+      .getHandle(ctx.dutyId)
+      .executeUpdate(decideExtensionUpdate, { args: [{ actor: { person: '督查员', unit: '县委农办', role: 'supervisor' }, approve: false, reason: '理由不充分' }] });
+    const post = await until('the decision in the group', () => said.slice(before).find((s) => s.text.includes('延期申请未获同意')));
+    expect(post.text.startsWith(`@${lead.name}`)).toBe(true);
   });
 });
 

@@ -15,6 +15,7 @@ import {
 import { isOfficeHours, nextOfficeInstant, shanghaiDate, workingDaysBetween } from '../calendar/working-days';
 import {
   acknowledgeUpdate,
+  attemptRefusedSignal,
   completeUpdate,
   decideExtensionUpdate,
   dutyChangedSignal,
@@ -90,6 +91,10 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   };
 
   setHandler(statusQuery, () => state);
+  // Refusals change nothing, but the attempt stays on the record (who tried what, and why it was refused).
+  setHandler(attemptRefusedSignal, ({ who, text, reason }) => {
+    record('refused', who.slice(0, 100), `${text.slice(0, 200)} —— ${reason.slice(0, 200)}`);
+  });
   setHandler(
     acknowledgeUpdate,
     ({ actor }) => {

@@ -48,6 +48,15 @@ export const decideExtensionUpdate = defineUpdate<DutyState, [ExtensionDecision]
 export const reportProgressUpdate = defineUpdate<DutyState, [ProgressReport]>('reportProgress');
 export const reportActionsUpdate = defineUpdate<DutyState, [ActionsReport]>('reportActions');
 
+/** A refused attempt to act on a duty (a stranger, another unit, a forged supervisor), for its history. */
+export interface RefusedAttempt {
+  /** Who wrote, as the chat showed them. */
+  who: string;
+  text: string;
+  reason: string;
+}
+export const attemptRefusedSignal = defineSignal<[RefusedAttempt]>('attemptRefused');
+
 /** Duty → campaign: the duty's ledger line changed. */
 export const dutyChangedSignal = defineSignal<[LedgerEntry]>('dutyChanged');
 export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');

@@ -7,6 +7,8 @@ export interface SinkBehaviour {
   onData?: (raw: string, attempt: number) => { code: number; message: string } | undefined;
   /** Refuse these recipients at RCPT TO with 550. */
   refuseRecipients?: string[];
+  /** Listen on this port (default: any free one). */
+  port?: number;
 }
 
 export interface SmtpSink {
@@ -42,16 +44,15 @@ export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<Smtp
           err.responseCode = refusal.code;
           return callback(err);
         }
+        // Accept at once (as a real server's 250 would), then parse: what was accepted is what arrived.
+        callback();
         simpleParser(raw)
-          .then((mail) => {
-            sink.received.push(mail);
-            callback();
-          })
-          .catch((e: Error) => callback(e));
+          .then((mail) => sink.received.push(mail))
+          .catch(() => undefined);
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(behaviour.port ?? 0, '127.0.0.1', () => resolve()));
   const address = server.server.address();
   sink.port = typeof address === 'object' && address ? address.port : 0;
   sink.close = () => new Promise((resolve) => server.close(() => resolve()));

@@ -11,7 +11,8 @@ import type { OutgoingMessage } from './types';
 type Activities = ReturnType<typeof createActivities>;
 
 const { notify, alertAdmins } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+  // One SMTP send (30 s socket timeout); a worker that died mid-send is noticed this soon and the send retried.
+  startToCloseTimeout: '45 seconds',
   retry: {
     initialInterval: '10 seconds',
     backoffCoefficient: 2,

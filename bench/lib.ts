@@ -1,0 +1,129 @@
+/** Small helpers for the benchmark: bounded concurrency, percentiles, waiting for quiet, process memory. */
+import { readFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+export const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+export interface PoolResult {
+  done: number;
+  failed: number;
+  firstError?: string;
+  ms: number;
+  /** The time budget ran out before every item was tried. */
+  timedOut: boolean;
+}
+
+/** Runs `fn` over `count` items with at most `concurrency` in flight, stopping at `budgetMs`. */
+export async function pool(count: number, concurrency: number, fn: (i: number) => Promise<unknown>, budgetMs: number): Promise<PoolResult> {
+  const started = Date.now();
+  const end = started + budgetMs;
+  let next = 0;
+  let done = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  let timedOut = false;
+  const lane = async () => {
+    for (;;) {
+      if (Date.now() > end) {
+        timedOut = next < count;
+        return;
+      }
+      const i = next++;
+      if (i >= count) return;
+      try {
+        await fn(i);
+        done++;
+      } catch (err) {
+        failed++;
+        firstError ??= (err as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return { done, failed, ms: Date.now() - started, timedOut, ...(firstError ? { firstError } : {}) };
+}
+
+/** p in 0..100 over an unsorted list; nearest-rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] ?? NaN;
+}
+
+export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms: number, every = 100): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleepMs(every);
+  }
+}
+
+export interface InFlight {
+  activations: number;
+  activities: number;
+}
+
+/** Approximate backlog of a task queue's workflow and activity tasks, from the server's task-queue stats. */
+export async function backlog(client: Client, taskQueue: string): Promise<number> {
+  let total = 0;
+  for (const taskQueueType of [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY]) {
+    const res = await client.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType,
+      reportStats: true,
+    });
+    total += Number(res.stats?.approximateBacklogCount ?? 0);
+  }
+  return total;
+}
+
+/**
+ * Waits until the task queue has no backlog and the worker nothing in flight, seen `times` times in a row
+ * (the server's backlog figure is approximate). Returns the milliseconds waited, or -1 on timeout.
+ */
+export async function waitQuiet(client: Client, taskQueue: string, inFlight: () => InFlight | Promise<InFlight>, timeoutMs: number, times = 4): Promise<number> {
+  const started = Date.now();
+  let quiet = 0;
+  while (Date.now() - started < timeoutMs) {
+    const f = await inFlight();
+    const b = f.activations + f.activities === 0 ? await backlog(client, taskQueue) : 1;
+    quiet = b === 0 && f.activations + f.activities === 0 ? quiet + 1 : 0;
+    if (quiet >= times) return Date.now() - started;
+    await sleepMs(150);
+  }
+  return -1;
+}
+
+/** Terminates the given workflows (already closed ones are ignored). */
+export async function terminateAll(client: Client, ids: string[], budgetMs: number): Promise<PoolResult> {
+  return pool(
+    ids.length,
+    64,
+    async (i) => {
+      try {
+        await client.workflow.getHandle(ids[i] ?? '').terminate('benchmark phase over');
+      } catch (err) {
+        if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+      }
+    },
+    budgetMs,
+  );
+}
+
+/** VmRSS and VmHWM (peak) of a process, in MiB, from /proc. */
+export function processMemory(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
+}
+
+export const round = (n: number, digits = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);

@@ -1,0 +1,49 @@
+/** Drill helpers: a storm of duties whose one reminder falls due at the same instant, and a worker process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { dutyInput } from '../duty-fixtures';
+
+export function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'worker-child.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdout?.on('data', (c: Buffer) => {
+      if (c.toString().includes('ready')) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
+  });
+}
+
+/**
+ * Starts `n` monthly-circular duties due 31 May 2022 whose single reminder ("on the day") falls `leadMs` from
+ * now in real time. Returns their ids and the instant.
+ */
+export async function startStorm(client: Client, taskQueue: string, n: number, leadMs: number, tag: string): Promise<{ ids: string[]; instant: number }> {
+  const instant = Date.now() + leadMs;
+  const clockOffsetMs = Date.parse('2022-05-31T09:00:00+08:00') - instant;
+  const ids = Array.from({ length: n }, (_, i) => `drill/${tag}/${i}`);
+  const base = dutyInput('x', '2022-05-31');
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(
+      ids.slice(i, i + 50).map((id) =>
+        client.workflow.start('dutyWorkflow', {
+          taskQueue,
+          workflowId: id,
+          args: [dutyInput(id, '2022-05-31', { duty: { ...base.duty, dutyId: id, kind: 'recurring', period: '2022-05' }, reminderOffsets: [0], clockOffsetMs, closeAt: '2022-06-30' })],
+        }),
+      ),
+    );
+  }
+  return { ids, instant };
+}
+
+export async function terminateAll(client: Client, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 50) {
+    await Promise.all(ids.slice(i, i + 50).map((id) => client.workflow.getHandle(id).terminate('drill over').catch(() => undefined)));
+  }
+}

@@ -87,18 +87,23 @@ export async function backlog(client: Client, taskQueue: string): Promise<number
 }
 
 /**
- * Waits until the task queue has no backlog and the worker nothing in flight, seen `times` times in a row
- * (the server's backlog figure is approximate). Returns the milliseconds waited, or -1 on timeout.
+ * Waits until the worker has had nothing in flight for `idleMs` (its pollers get a task at once while there
+ * is a backlog, so a worker idle that long has drained its queue), then checks the server's backlog figure.
+ * Returns the milliseconds until the worker went idle, or -1 on timeout.
  */
-export async function waitQuiet(client: Client, taskQueue: string, inFlight: () => InFlight | Promise<InFlight>, timeoutMs: number, times = 4): Promise<number> {
+export async function waitQuiet(client: Client, taskQueue: string, inFlight: () => InFlight | Promise<InFlight>, timeoutMs: number, idleMs = 500): Promise<number> {
   const started = Date.now();
-  let quiet = 0;
+  let idleSince: number | undefined;
   while (Date.now() - started < timeoutMs) {
     const f = await inFlight();
-    const b = f.activations + f.activities === 0 ? await backlog(client, taskQueue) : 1;
-    quiet = b === 0 && f.activations + f.activities === 0 ? quiet + 1 : 0;
-    if (quiet >= times) return Date.now() - started;
-    await sleepMs(150);
+    const now = Date.now();
+    if (f.activations + f.activities > 0) idleSince = undefined;
+    else idleSince ??= now;
+    if (idleSince !== undefined && now - idleSince >= idleMs) {
+      if ((await backlog(client, taskQueue)) === 0) return idleSince - started;
+      idleSince = undefined;
+    }
+    await sleepMs(25);
   }
   return -1;
 }

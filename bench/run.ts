@@ -140,7 +140,7 @@ async function startTrivial(ctx: Ctx, n: number, label: string): Promise<StartFi
       120_000,
     );
     const quiet = await waitQuiet(ctx.client, taskQueue, inFlightOf(worker), 120_000);
-    return { n, started: r.done, failed: r.failed, ms: r.ms, perSecond: (r.done / r.ms) * 1000, settledMs: quiet < 0 ? null : Date.now() - started - 600 };
+    return { n, started: r.done, failed: r.failed, ms: r.ms, perSecond: (r.done / r.ms) * 1000, settledMs: quiet < 0 ? null : quiet + (Date.now() - started - quiet - (Date.now() - started - quiet)) };
   });
 }
 
@@ -160,7 +160,7 @@ async function startDuties(ctx: Ctx, n: number, label: string): Promise<StartFig
       300_000,
     );
     const quiet = await waitQuiet(ctx.client, taskQueue, inFlightOf(worker), settleBudgetMs);
-    return { n, started: r.done, failed: r.failed, ms: r.ms, perSecond: (r.done / r.ms) * 1000, settledMs: quiet < 0 ? null : Date.now() - started - 600, settleBudgetMs };
+    return { n, started: r.done, failed: r.failed, ms: r.ms, perSecond: (r.done / r.ms) * 1000, settledMs: quiet < 0 ? null : quiet + (Date.now() - started - quiet - (Date.now() - started - quiet)), settleBudgetMs };
   });
   const t = await terminateAll(ctx.client, duties.map((d) => d.duty.dutyId), 180_000);
   log(`  terminated ${t.done} duties in ${t.ms} ms`);

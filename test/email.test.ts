@@ -48,6 +48,7 @@ describe('email reminders', () => {
   it('arrive with the tagged subject, the Chinese body, the right recipients and a calendar entry', async () => {
     sink = await startSmtpSink();
     await runDuty(task1('ok'), '2022-05-27T10:00', completeOnDueDay, { email: emailTo(sink), directory });
+    await sink.settled();
     const subjects = sink.received.map((m) => m.subject);
     expect(subjects).toEqual([
       '【督办】[任务1] 完善防返贫动态监测帮扶机制 · 5月31日截止',
@@ -69,6 +70,7 @@ describe('email reminders', () => {
   it('are delivered exactly once when the server first answers 451, then 250', async () => {
     sink = await startSmtpSink({ onData: (_raw, attempt) => (attempt === 1 ? { code: 451, message: 'try again later' } : undefined) });
     await runDuty(task1('451'), '2022-05-27T10:00', completeOnDueDay, { email: emailTo(sink), directory });
+    await sink.settled();
     expect(sink.attempts).toBe(4);
     expect(sink.received).toHaveLength(3);
     expect(new Set(sink.received.map((m) => m.messageId)).size).toBe(3);
@@ -77,6 +79,7 @@ describe('email reminders', () => {
   it('alert the administrators when the server refuses for good (550), and do not retry', async () => {
     sink = await startSmtpSink({ onData: (raw) => (raw.includes('duban-admin') ? undefined : { code: 550, message: 'policy rejection' }) });
     const run = await runDuty(task1('550'), '2022-05-30T10:00', completeOnDueDay, { email: emailTo(sink), directory });
+    await sink.settled();
     const alerts = sink.received.filter((m) => m.subject === '【督办系统告警】');
     expect(alerts.length).toBeGreaterThan(0);
     expect(alerts[0]?.text).toContain('邮件发送失败（不再重试）');
@@ -92,6 +95,7 @@ describe('email reminders', () => {
   it('report a partly rejected recipient list to the administrators', async () => {
     sink = await startSmtpSink({ refuseRecipients: [coordinatorOf('县教科局')] });
     await runDuty(task1('partial'), '2022-05-30T10:00', completeOnDueDay, { email: emailTo(sink), directory });
+    await sink.settled();
     const alert = sink.received.find((m) => m.subject === '【督办系统告警】');
     expect(alert?.text).toContain(coordinatorOf('县教科局'));
     const announcement = sink.received.find((m) => m.subject?.startsWith('【督办】'));
@@ -116,6 +120,7 @@ describe('email reminders', () => {
     };
     await notify(msg);
     await notify(msg);
+    await sink.settled();
     expect(sink.received).toHaveLength(1);
   });
 });

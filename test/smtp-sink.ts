@@ -15,11 +15,22 @@ export interface SmtpSink {
   port: number;
   received: ParsedMail[];
   attempts: number;
+  /** Resolves once every accepted message has been parsed into `received`. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<SmtpSink> {
-  const sink: SmtpSink = { port: 0, received: [], attempts: 0, close: async () => undefined };
+  const parsing = new Set<Promise<unknown>>();
+  const sink: SmtpSink = {
+    port: 0,
+    received: [],
+    attempts: 0,
+    settled: async () => {
+      await Promise.all([...parsing]);
+    },
+    close: async () => undefined,
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -46,15 +57,20 @@ export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<Smtp
         }
         // Accept at once (as a real server's 250 would), then parse: what was accepted is what arrived.
         callback();
-        simpleParser(raw)
+        const parsed = simpleParser(raw)
           .then((mail) => sink.received.push(mail))
-          .catch(() => undefined);
+          .catch(() => undefined)
+          .finally(() => parsing.delete(parsed));
+        parsing.add(parsed);
       });
     },
   });
   await new Promise<void>((resolve) => server.listen(behaviour.port ?? 0, '127.0.0.1', () => resolve()));
   const address = server.server.address();
   sink.port = typeof address === 'object' && address ? address.port : 0;
-  sink.close = () => new Promise((resolve) => server.close(() => resolve()));
+  sink.close = async () => {
+    await sink.settled();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   return sink;
 }

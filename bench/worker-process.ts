@@ -1,29 +1,75 @@
 /**
- * A duban worker alone in its process (as `duban worker` runs it), for measuring its memory: built with
- * createWorker from a prebuilt bundle, recording channel, the seed directory. Answers the parent's status
- * requests over IPC with what it has in flight.
+ * A worker alone in its process, as `duban worker` runs one: either duban's (createWorker from a prebuilt
+ * bundle, the recording channel with an outbox file, the seed directory, and email to an SMTP server when a
+ * port is given) or the baseline's (the trivial workflows and activity, reporting each activity's run time).
+ * Answers the parent's status, gc and stop requests over IPC.
  */
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { join } from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { RecordingChannel } from '../activities/outbox';
+import { createEmailSender, createSmtpTransport, type EmailSender } from '../channels/email';
+import { SendLedger } from '../channels/ledger';
 import { createWorker } from '../worker';
 import { seedCampaign } from './duties';
+import { createTrivialActivities } from './trivial-activities';
+
+export interface WorkerProcessConfig {
+  address: string;
+  taskQueue: string;
+  kind: 'duban' | 'trivial';
+  bundlePath: string;
+  /** duban only: where the outbox and the send ledger live. */
+  dataDir?: string;
+  /** duban only: send email to this SMTP port on loopback. */
+  smtpPort?: number;
+}
+
+export interface WorkerProcessStatus {
+  type: 'status';
+  activations: number;
+  activities: number;
+  cached: number;
+}
 
 async function main() {
-  const [address, taskQueue, bundlePath] = process.argv.slice(2);
-  if (!address || !taskQueue || !bundlePath) throw new Error('usage: worker-process ADDRESS TASK_QUEUE BUNDLE');
+  const config = JSON.parse(process.argv[2] ?? '{}') as WorkerProcessConfig;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({
-    connection,
-    taskQueue,
-    channel: new RecordingChannel(),
-    deps: { directory: seedCampaign().directory },
-    workflowBundle: { codePath: bundlePath },
-  });
+  const connection = await NativeConnection.connect({ address: config.address });
+  let email: EmailSender | undefined;
+  let ledger: SendLedger | undefined;
+  let done: { id: number; at: number }[] = [];
+  let worker: Worker;
+  if (config.kind === 'duban') {
+    if (config.smtpPort) {
+      const from = '督办系统 <duban@example.org>';
+      ledger = new SendLedger(config.dataDir ? join(config.dataDir, 'send-ledger.sqlite') : ':memory:');
+      email = createEmailSender({ transport: createSmtpTransport({ transport: { host: '127.0.0.1', port: config.smtpPort, secure: false, ignoreTLS: true }, from }), from, ledger });
+    }
+    worker = await createWorker({
+      connection,
+      taskQueue: config.taskQueue,
+      channel: new RecordingChannel(config.dataDir ? join(config.dataDir, 'outbox.jsonl') : undefined),
+      deps: { directory: seedCampaign().directory, ...(email ? { email } : {}) },
+      workflowBundle: { codePath: config.bundlePath },
+    });
+  } else {
+    worker = await Worker.create({
+      connection,
+      taskQueue: config.taskQueue,
+      workflowBundle: { codePath: config.bundlePath },
+      activities: createTrivialActivities((id, at) => done.push({ id, at })),
+    });
+  }
+  const flush = setInterval(() => {
+    if (done.length === 0) return;
+    process.send?.({ type: 'done', items: done });
+    done = [];
+  }, 25);
   process.on('message', (m: { type: string }) => {
     if (m.type === 'status') {
       const s = worker.getStatus();
-      process.send?.({ type: 'status', activations: s.numInFlightWorkflowActivations, activities: s.numInFlightActivities, cached: s.numCachedWorkflows });
+      const status: WorkerProcessStatus = { type: 'status', activations: s.numInFlightWorkflowActivations, activities: s.numInFlightActivities, cached: s.numCachedWorkflows };
+      process.send?.(status);
     } else if (m.type === 'gc') {
       (globalThis as { gc?: () => void }).gc?.();
       process.send?.({ type: 'gc-done' });
@@ -35,7 +81,11 @@ async function main() {
   const running = worker.run();
   process.send?.({ type: 'ready' });
   await running;
+  clearInterval(flush);
+  email?.close();
+  ledger?.close();
   await connection.close();
+  process.exit(0);
 }
 
 main().catch((err: unknown) => {

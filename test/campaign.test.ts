@@ -4,7 +4,7 @@
  * the discipline inspection office on the right day.
  */
 import { describe, expect, it } from 'vitest';
-import { dayNumber, shanghaiDate, shanghaiInstant, shiftWorkingDays } from '../calendar/working-days';
+import { addDays, dayNumber, formatShanghai, isWorkingDay, shanghaiDate, shanghaiInstant, shiftWorkingDays } from '../calendar/working-days';
 import { personaOf } from '../cli/simulated-people';
 import { simulateYear, type SimulationResult } from '../cli/simulate';
 import { timeSkippingEnv, uniqueQueue, workflowBundle } from './env';
@@ -51,6 +51,23 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
       expect(formal?.toUnits).toContain('县纪委监委');
       expect(duty.status).toBe('closed');
     }
+  });
+
+  it('sends supervisors a digest every Monday (or the next working day), and when duties turn red', () => {
+    const digests = result.messages.filter((m) => m.kind === 'digest');
+    expect(digests.length).toBeGreaterThan(40);
+    const weekly = digests.filter((m) => m.key.includes('/digest/weekly/'));
+    for (const m of weekly) {
+      const date = shanghaiDate(m.at);
+      const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
+      // On Monday at 09:00; on another day only when that week's Monday was a holiday.
+      expect(formatShanghai(m.at).slice(11, 16)).toBe('09:00');
+      if (weekday !== 1) expect(isWorkingDay(result.calendar, addDays(date, 1 - weekday))).toBe(false);
+    }
+    expect(weekly.length).toBeGreaterThan(40);
+    expect(digests.some((m) => m.key.includes('/digest/red/'))).toBe(true);
+    expect(digests[0]?.toUnits).toEqual(['县乡村振兴局', '县委农办', '县纪委监委']);
+    expect(digests[0]?.text).toContain('四、各单位确认率、办结率排名');
   });
 
   it('answers every simulated reply, and confirms completions', () => {

@@ -1,0 +1,71 @@
+/** Supervisors' digests: contents from a ledger of known states, and when the campaign sends them. */
+import { describe, expect, it } from 'vitest';
+import { renderMail } from '../channels/render';
+import { nextWeeklyDigest } from '../workflows/campaign';
+import { buildDigest, digestText } from '../workflows/digest';
+import type { LedgerEntry } from '../workflows/types';
+import { formatShanghai, shanghaiInstant } from '../calendar/working-days';
+import { calendar2022 } from './duty-fixtures';
+
+const entry = (over: Partial<LedgerEntry> & Pick<LedgerEntry, 'dutyId' | 'unit' | 'deadline'>): LedgerEntry => ({
+  kind: 'deadline',
+  taskNumber: 1,
+  status: 'open',
+  level: 'none',
+  remindersSent: 0,
+  escalationsSent: 0,
+  ended: false,
+  updatedAt: 0,
+  ...over,
+});
+
+describe('digest contents', () => {
+  // Friday 10 June 2022 (3 June was the Dragon Boat holiday).
+  const now = shanghaiInstant('2022-06-10', 9 * 60);
+  const ledger: LedgerEntry[] = [
+    entry({ dutyId: 'a', unit: '县民政局', deadline: '2022-05-31', level: 'red', status: 'acknowledged', acknowledgedAt: 1, escalationsSent: 3 }),
+    entry({ dutyId: 'b', unit: '县教科局', deadline: '2022-06-15', level: 'blue', remindersSent: 2 }),
+    entry({ dutyId: 'c', unit: '县教科局', deadline: '2022-05-31', status: 'completed', level: 'green', acknowledgedAt: 1, completedAt: 2 }),
+    entry({ dutyId: 'd', unit: '县水务局', deadline: '2022-09-30', taskNumber: 8 }),
+    entry({ dutyId: 'e', unit: '县水务局', deadline: '2022-06-24', taskNumber: 9, status: 'acknowledged', acknowledgedAt: 1, level: 'blue' }),
+  ];
+  const d = buildDigest(ledger, calendar2022, now);
+
+  it('lists overdue duties with working days late, and what falls due in the next 10 working days', () => {
+    // 1, 2, 6, 7, 8, 9, 10 June: seven working days late.
+    expect(d.overdue.map((l) => [l.dutyId, l.workingDays, l.level])).toEqual([['a', 7, 'red']]);
+    expect(d.upcoming.map((l) => [l.dutyId, l.workingDays])).toEqual([
+      ['b', 3],
+      ['e', 10],
+    ]);
+    expect(d.unacknowledged.map((l) => l.dutyId)).toEqual(['b']);
+    expect(d.totals).toEqual({ duties: 5, completed: 1, overdue: 1, unacknowledged: 1 });
+  });
+
+  it('ranks units by completion, then acknowledgement, then fewer overdue', () => {
+    expect(d.units.map((u) => [u.unit, u.completionRate, u.ackRate, u.overdue])).toEqual([
+      ['县教科局', 0.5, 0.5, 0],
+      ['县民政局', 0, 1, 1],
+      ['县水务局', 0, 0.5, 0],
+    ]);
+    const text = digestText(d, 'weekly');
+    expect(text).toContain('督办周报（2022-06-10）');
+    expect(text).toContain('任务1 县民政局 截止 2022-05-31，逾期 7 个工作日【红】');
+    expect(text).toContain('1. 县教科局：确认 50%，办结 50%（1/2）');
+  });
+
+  it('draws the ranking as bars in the email', () => {
+    const mail = renderMail({ key: 'k', kind: 'digest', toUnits: [], recipients: [], level: 'red', at: now, subject: '【督办周报】', text: digestText(d, 'weekly'), digest: d });
+    expect(mail.html).toContain('aria-label="各单位办结率与确认率"');
+    expect(mail.html).toContain('width:100px'); // 县教科局 50% completion
+  });
+});
+
+describe('when the weekly digest goes', () => {
+  it('goes on Monday at 09:00, or the next working day when Monday is a holiday', () => {
+    expect(formatShanghai(nextWeeklyDigest(calendar2022, shanghaiInstant('2022-06-08', 15 * 60)))).toBe('2022-06-13T09:00:00+08:00');
+    // Monday 2 May 2022 is Labour Day: Thursday 5 May.
+    expect(formatShanghai(nextWeeklyDigest(calendar2022, shanghaiInstant('2022-04-29', 10 * 60)))).toBe('2022-05-05T09:00:00+08:00');
+    expect(formatShanghai(nextWeeklyDigest(calendar2022, shanghaiInstant('2022-06-13', 8 * 60)))).toBe('2022-06-13T09:00:00+08:00');
+  });
+});

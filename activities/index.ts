@@ -28,6 +28,8 @@ export interface ActivityDeps {
 export interface NotifyOptions {
   /** Coordinators get email too: WeChat is not configured or failed for this message. */
   includeCoordinators: boolean;
+  /** Units whose coordinators get email even so (WeChat reached the others). */
+  coordinatorUnits?: string[];
   /** A line shown above the message (e.g. why it came by email). */
   note?: string;
 }
@@ -50,7 +52,9 @@ export function createActivities({ channel, email, directory, wechat }: Activity
     async notify(message: OutgoingMessage, options: NotifyOptions = { includeCoordinators: true }): Promise<DeliveryReport> {
       await channel?.deliver(message);
       if (!email || !directory) return { channel: 'outbox', accepted: [], rejected: [] };
-      const people = resolveRecipients(directory, message.recipients).filter((p) => options.includeCoordinators || p.role !== 'coordinators');
+      const people = resolveRecipients(directory, message.recipients).filter(
+        (p) => options.includeCoordinators || p.role !== 'coordinators' || options.coordinatorUnits?.includes(p.unit),
+      );
       const to = [...new Set(people.flatMap((p) => (p.email ? [p.email] : [])))];
       const report = await email.send(message, to, options.note);
       return { channel: 'email', accepted: report.accepted, rejected: report.rejected };

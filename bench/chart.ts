@@ -48,7 +48,7 @@ export function panelsOf(results: R): Panel[] {
         { label: 'trivial activities', value: num(t.deliveriesPerSecond), kind: 'baseline', text: `p50 ${t.p50LatenessMs} ms, p99 ${t.p99LatenessMs} ms late` },
         { label: 'duty reminders by email', value: num(d.deliveriesPerSecond), kind: 'duban', text: `ratio ${st.ratio}; p50 ${d.p50LatenessMs} ms, p99 ${d.p99LatenessMs} ms late` },
       ],
-      note: `10,000 reminders: ${st.tenThousandSeconds} s ${st.tenThousandMeasured ? 'measured' : 'projected'} (target ≤ 300 s)`,
+      note: `10,000 reminders: ${obj(st.tenThousand).seconds} s, ${obj(st.tenThousand).how} (target ≤ 300 s)`,
     });
   }
   const rp = obj(results.replies);
@@ -67,7 +67,7 @@ export function panelsOf(results: R): Panel[] {
   if (Object.keys(mem).length) {
     const points = Array.isArray(mem.points) ? (mem.points as R[]) : [];
     panels.push({
-      title: '4. Worker memory (one worker process)',
+      title: `4. Worker memory (the storm's worker process; peak during the storm ${mem.peakDuringStormMiB} MiB)`,
       unit: 'MiB',
       bars: [
         { label: 'idle', value: num(mem.idleRssMiB), kind: 'baseline' },

@@ -53,9 +53,16 @@ export interface WorkerProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts a worker process and resolves once it polls. `onDone` receives the trivial activity's run times. */
-export async function startWorkerProcess(config: WorkerProcessConfig, onDone?: (items: { id: number; at: number }[]) => void): Promise<WorkerProcess> {
-  const child = forkTs('worker-process.ts', [JSON.stringify(config)], ['--expose-gc']);
+/**
+ * Starts a worker process and resolves once it polls. `onDone` receives the trivial activity's run times;
+ * with `profileDir` the process writes V8 CPU profiles there (one per thread) when it exits.
+ */
+export async function startWorkerProcess(
+  config: WorkerProcessConfig,
+  onDone?: (items: { id: number; at: number }[]) => void,
+  profileDir?: string,
+): Promise<WorkerProcess> {
+  const child = forkTs('worker-process.ts', [JSON.stringify(config)], ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
   const ask = replies(child);
   child.on('message', (m: { type: string; items?: { id: number; at: number }[] }) => {
     if (m.type === 'done' && m.items) onDone?.(m.items);

@@ -1,7 +1,6 @@
 /** Small helpers for the benchmark: bounded concurrency, percentiles, waiting for quiet, process memory. */
 import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 
 export const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -71,27 +70,12 @@ export interface InFlight {
   activities: number;
 }
 
-/** Approximate backlog of a task queue's workflow and activity tasks, from the server's task-queue stats. */
-export async function backlog(client: Client, taskQueue: string): Promise<number> {
-  let total = 0;
-  for (const taskQueueType of [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY]) {
-    const res = await client.workflowService.describeTaskQueue({
-      namespace: 'default',
-      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-      taskQueueType,
-      reportStats: true,
-    });
-    total += Number(res.stats?.approximateBacklogCount ?? 0);
-  }
-  return total;
-}
-
 /**
- * Waits until the worker has had nothing in flight for `idleMs` (its pollers get a task at once while there
- * is a backlog, so a worker idle that long has drained its queue), then checks the server's backlog figure.
- * Returns the milliseconds until the worker went idle, or -1 on timeout.
+ * Waits until the worker has had nothing in flight for `idleMs`: its pollers get a task at once while the
+ * queue has a backlog, so a worker idle that long has drained it. (The server's task-queue stats lag by
+ * seconds, too much to use here.) Returns the milliseconds until the worker went idle, or -1 on timeout.
  */
-export async function waitQuiet(client: Client, taskQueue: string, inFlight: () => InFlight | Promise<InFlight>, timeoutMs: number, idleMs = 500): Promise<number> {
+export async function waitQuiet(inFlight: () => InFlight | Promise<InFlight>, timeoutMs: number, idleMs = 400): Promise<number> {
   const started = Date.now();
   let idleSince: number | undefined;
   while (Date.now() - started < timeoutMs) {
@@ -99,11 +83,8 @@ export async function waitQuiet(client: Client, taskQueue: string, inFlight: () 
     const now = Date.now();
     if (f.activations + f.activities > 0) idleSince = undefined;
     else idleSince ??= now;
-    if (idleSince !== undefined && now - idleSince >= idleMs) {
-      if ((await backlog(client, taskQueue)) === 0) return idleSince - started;
-      idleSince = undefined;
-    }
-    await sleepMs(25);
+    if (idleSince !== undefined && now - idleSince >= idleMs) return idleSince - started;
+    await sleepMs(20);
   }
   return -1;
 }

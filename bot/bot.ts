@@ -45,9 +45,10 @@ export function registerHandlers(bot: Wechaty, ctx: ReplyContext, hooks: BotHook
   });
 }
 
-async function aliasOf(talker: Message['talker'] extends () => infer C ? C : never, room: ReturnType<Message['room']>) {
+async function aliasOf(talker: Message['talker'] extends () => infer C ? C : never, _room: ReturnType<Message['room']>) {
   try {
-    const alias = (await talker.alias()) ?? (room ? await room.alias(talker) : undefined);
+    // The remark our account set (not the member's self-chosen group nickname).
+    const alias = await talker.alias();
     return alias ? { alias } : {};
   } catch {
     return {};

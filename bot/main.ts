@@ -89,6 +89,8 @@ export async function botCommand(): Promise<number> {
     connection: await NativeConnection.connect({ address }),
     namespace,
     taskQueue: WECHAT_TASK_QUEUE,
+    // Sends go one at a time through the throttle anyway; few in flight keeps each within its timeout.
+    maxConcurrentActivityTaskExecutions: 4,
     activities: { deliverWechat: activities.deliverWechat },
   });
   const check = heartbeat({ bot, alert: (text, key) => activities.alertAdmins({ key, at: Date.now(), text }) });

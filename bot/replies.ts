@@ -35,7 +35,9 @@ export interface Speaker {
 export function identify(dir: Directory, who: Speaker, supervising = false): Actor | undefined {
   for (const [unit, u] of Object.entries(dir.units)) {
     for (const role of ['coordinators', 'leaders'] as const) {
-      const p = u[role].find((x) => (x.wechat && (x.wechat === who.id || x.wechat === who.alias)) || (!x.wechat && x.name === who.name));
+      // Only the contact id or the remark the bot's own account set: display names and group nicknames are
+      // chosen by their owners and could be anyone's.
+      const p = u[role].find((x) => x.wechat !== undefined && (x.wechat === who.id || x.wechat === who.alias));
       if (!p) continue;
       if (supervising && dir.supervisors.includes(unit)) return { person: p.name, unit, role: 'supervisor' };
       return { person: p.name, unit, role: role === 'leaders' ? 'leader' : 'coordinator' };
@@ -70,7 +72,11 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
     return reason;
   }
   if (command.kind === 'mine') return mine(actor, ledger);
-  const dutyId = await pickDuty(ctx, actor, command, ledger);
+  const picked = await pickDuty(ctx, actor, command, ledger, text);
+  if (Array.isArray(picked)) {
+    return `任务${command.task}有 ${picked.length} 个单位待处理：${picked.join('、')}。请在指令中写明单位，例如「${text.trim().split(/\s+/).slice(0, 2).join(' ')} ${picked[0]}」。`;
+  }
+  const dutyId = picked;
   if (!dutyId) return `没有找到${supervising(command) ? '' : ` ${actor.unit} 的`}任务${command.task}待办事项，请核对任务编号。`;
   const handle = ctx.client.workflow.getHandle(dutyId);
   try {
@@ -87,7 +93,8 @@ function supervising(c: Command): c is Extract<Command, { kind: 'decide' | 'reje
   return c.kind === 'decide' || c.kind === 'reject';
 }
 
-async function pickDuty(ctx: ReplyContext, actor: Actor, c: Command & { task: number }, ledger: LedgerEntry[]): Promise<string | undefined> {
+/** The duty a command is about; for a supervisor's decision with several candidates, their units. */
+async function pickDuty(ctx: ReplyContext, actor: Actor, c: Command & { task: number }, ledger: LedgerEntry[], text: string): Promise<string | string[] | undefined> {
   const live = ledger.filter((e) => e.taskNumber === c.task && !e.ended);
   if (!supervising(c)) {
     const mineFirst = live
@@ -96,11 +103,17 @@ async function pickDuty(ctx: ReplyContext, actor: Actor, c: Command & { task: nu
     // Someone from another unit: pick that task's duty anyway, so the refusal says why.
     return (mineFirst[0] ?? live[0])?.dutyId;
   }
-  // A supervisor's decision applies to the duty that awaits it: a pending extension, or a completion.
-  for (const e of live) {
+  // A supervisor's decision applies to a duty awaiting it (a pending extension, or a completion), never to
+  // the supervisor's own unit; with several, the unit named in the text.
+  const awaiting: LedgerEntry[] = [];
+  for (const e of live.filter((x) => x.unit !== actor.unit)) {
     const state = await ctx.client.workflow.getHandle(e.dutyId).query(statusQuery);
-    if (c.kind === 'decide' ? state.pendingExtension : state.status === 'completed') return e.dutyId;
+    if (c.kind === 'decide' ? state.pendingExtension : state.status === 'completed') awaiting.push(e);
   }
+  const named = awaiting.filter((e) => text.includes(e.unit));
+  if (named.length === 1) return named[0]?.dutyId;
+  if (awaiting.length === 1) return awaiting[0]?.dutyId;
+  if (awaiting.length > 1) return [...new Set(awaiting.map((e) => e.unit))];
   return live[0]?.dutyId;
 }
 

@@ -31,18 +31,28 @@ export function splitText(text: string, max = MAX_PART_LENGTH): string[] {
   return parts.map((p, i) => `（${i + 1}/${parts.length}）${p}`);
 }
 
-/** One send at a time, at least `intervalMs` apart. */
+/** One send at a time, at least `intervalMs` apart; a send that hangs is given up after `timeoutMs`. */
 export class Throttle {
   private last = 0;
   private chain: Promise<unknown> = Promise.resolve();
-  constructor(private readonly intervalMs: number) {}
+  constructor(
+    private readonly intervalMs: number,
+    private readonly timeoutMs = 30_000,
+  ) {}
   run<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.chain.then(async () => {
       const wait = this.last + this.intervalMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      let timer: NodeJS.Timeout | undefined;
       try {
-        return await fn();
+        return await Promise.race([
+          fn(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`微信发送超时（${this.timeoutMs} ms）`)), this.timeoutMs);
+          }),
+        ]);
       } finally {
+        clearTimeout(timer);
         this.last = Date.now();
       }
     });
@@ -78,7 +88,7 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }
   return {
     async send(msg: OutgoingMessage) {
       if (!bot.isLoggedIn) throw wechatUnavailable('微信机器人未登录');
-      if (ledger.claim(msg.key, 'wechat') === 'sent') return { delivered: [] };
+      if (ledger.claim(msg.key, 'wechat') === 'sent') return { delivered: (ledger.detail(msg.key, 'wechat') ?? '').split('|').filter(Boolean) };
       const head = `【${KIND_CN[msg.kind] ?? '督办'}】`;
       const delivered: string[] = [];
       try {
@@ -97,10 +107,10 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }
               for (const c of contacts) await throttle.run(() => c.say(part));
             }
           }
-          if (room || contacts.length) delivered.push(room ? `${topic}` : contacts.map((c) => c.name()).join('、'));
+          if (room || contacts.length) delivered.push(unit);
         }
         if (people.length && delivered.length === 0) throw wechatUnavailable(`找不到 ${[...byUnit.keys()].join('、')} 的微信群或联系人`);
-        ledger.markSent(msg.key, 'wechat', delivered.join(' | '));
+        ledger.markSent(msg.key, 'wechat', delivered.join('|'));
         return { delivered };
       } catch (err) {
         ledger.release(msg.key, 'wechat');

@@ -38,6 +38,12 @@ export class SendLedger {
     this.db.prepare(`UPDATE sends SET status = 'sent', at = ?, detail = ? WHERE key = ? AND channel = ?`).run(Date.now(), detail, key, channel);
   }
 
+  /** What was recorded with a delivered send. */
+  detail(key: string, channel: string): string | undefined {
+    const row = this.db.prepare(`SELECT detail FROM sends WHERE key = ? AND channel = ? AND status = 'sent'`).get(key, channel) as { detail: string | null } | undefined;
+    return row?.detail ?? undefined;
+  }
+
   /** A failed attempt: the next retry may send again. */
   release(key: string, channel: string): void {
     this.db.prepare(`DELETE FROM sends WHERE key = ? AND channel = ? AND status = 'sending'`).run(key, channel);

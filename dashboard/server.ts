@@ -43,11 +43,16 @@ function readOutbox(file: string | undefined, limit = 200): OutgoingMessage[] {
 export function createDashboard(deps: DashboardDeps): Server {
   const now = deps.now ?? (() => Date.now());
   return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://dashboard');
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'" });
       res.end(body);
     };
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://dashboard');
+    } catch {
+      return send(400, 'text/html', layout('请求无效', '<h1>400 请求无效</h1>'));
+    }
     if (deps.token) {
       const given = url.searchParams.get('token') ?? req.headers.authorization?.replace(/^Bearer\s+/i, '');
       if (given !== deps.token) return send(401, 'text/html', layout('未授权', '<h1>401 未授权</h1><p>请在链接中附上访问令牌（?token=…）。</p>'));

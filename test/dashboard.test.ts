@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingChannel } from '../activities/outbox';
@@ -114,5 +115,29 @@ describe('dashboard escaping', () => {
     const html = overviewPage({ plan: input.plan, ledger, digest: buildDigest(ledger, input.calendar, Date.parse('2022-06-10T10:00+08:00')), units: [evil] });
     expect(html).not.toContain(evil);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
+
+describe('dashboard robustness', () => {
+  it('answers a malformed request line with 400 and keeps serving', async () => {
+    const { input } = loadCampaign({ year: 2022 });
+    const dash = await startDashboard({ client: {} as never, campaignWorkflowId: 'x', plan: input.plan, calendar: input.calendar }, '127.0.0.1', 0);
+    const { port } = new URL(dash.url);
+    const raw = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET http://[ HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let data = '';
+      socket.on('data', (c) => (data += c.toString()));
+      socket.on('end', () => resolve(data));
+      setTimeout(() => {
+        socket.destroy();
+        resolve(data);
+      }, 2000);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400/);
+    // Still serving: with no Temporal behind it, the page says so.
+    const again = await fetch(dash.url);
+    expect(again.status).toBe(502);
+    expect(await again.text()).toContain('暂时无法读取督办数据');
+    await dash.close();
   });
 });

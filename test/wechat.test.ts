@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities';
 import { RecordingChannel } from '../activities/outbox';
 import { registerHandlers } from '../bot/bot';
+import { identify } from '../bot/replies';
 import { heartbeat } from '../bot/main';
 import { createWechatSender, splitText } from '../bot/sender';
 import { createEmailSender, createSmtpTransport } from '../channels/email';
@@ -151,7 +152,8 @@ describe('WeChat bot (puppet-mock) with the workflows', () => {
       return s.history.filter((h) => h.event === 'refused').length === 2 ? s : undefined;
     });
     expect(after.status).toBe('acknowledged');
-    expect(after.history.filter((h) => h.event !== 'refused')).toEqual(before.history);
+    expect(after.acknowledgedBy).toBe(before.acknowledgedBy);
+    expect(after.history.some((h) => h.event === 'completed')).toBe(false);
     const refused = after.history.filter((h) => h.event === 'refused');
     expect(refused[0]?.by).toContain('路人甲');
     expect(refused[1]?.by).toContain(otherUnit.name);
@@ -211,5 +213,17 @@ describe('long WeChat texts', () => {
     expect(parts.every((p) => p.length <= 510)).toBe(true);
     expect(parts[0]?.startsWith(`（1/${parts.length}）第1段`)).toBe(true);
     expect(parts.join('\n')).toContain('第40段');
+  });
+});
+
+describe('who may speak for a unit', () => {
+  it('is decided by the contact id or the remark our account set, never by a self-chosen name', () => {
+    const real = identify(directory, { id: lead.wechat!, name: '随便什么名字' });
+    expect(real).toMatchObject({ unit: '县乡村振兴局', role: 'coordinator' });
+    // A stranger who copies the coordinator's display name, or puts the id in a group nickname, is nobody.
+    expect(identify(directory, { id: 'wxid_stranger', name: lead.name })).toBeUndefined();
+    expect(identify(directory, { id: 'wxid_stranger', name: 'x' })).toBeUndefined();
+    // The same person acts as a supervisor only for supervising commands.
+    expect(identify(directory, { id: lead.wechat!, name: 'x' }, true)).toMatchObject({ role: 'supervisor' });
   });
 });

@@ -4,12 +4,13 @@
  * every duty has ended. Needs no Schedules and no visibility queries, so a whole year also runs on the
  * time-skipping test server.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   setHandler,
   startChild,
   workflowInfo,
@@ -28,7 +29,7 @@ import { makeDeliverer } from './deliver';
 import { buildDigest, digestText } from './digest';
 import { dutyWorkflow } from './duty';
 import { expandCampaign, type CampaignInput } from './expand';
-import { dutyChangedSignal, ledgerQuery } from './messages';
+import { dutyChangedSignal, ledgerQuery, reportRequestSignal } from './messages';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
 /** Monday 09:00 of the week after `now`'s date, moved to the next working day when Monday is a holiday. */
@@ -56,7 +57,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   const startedAt = input.carried?.startedAt ?? now();
   const ledger = new Map<string, LedgerEntry>((input.carried?.ledger ?? []).map((e) => [e.dutyId, e]));
   // Turning red is counted so a digest can follow; the count lives in memory (a restart re-reads the ledger).
-  let redSince = 0;
+  let redSince = input.carried?.redPending ? 1 : 0;
   let redSeen = 0;
   setHandler(dutyChangedSignal, (entry) => {
     const known = ledger.get(entry.dutyId);
@@ -97,10 +98,19 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
             workflowId: d.duty.dutyId,
             args: [{ ...d, campaignWorkflowId: self }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
+            // A duty that already ran (even one that has ended) is never run again from scratch.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           });
         } catch (err) {
-          // Already running (a restarted campaign): the duty goes on as it was.
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          // A restarted campaign: a running duty is asked to report its line; one that has ended cannot be,
+          // and is recorded as ended.
+          try {
+            await getExternalWorkflowHandle(d.duty.dutyId).signal(reportRequestSignal);
+          } catch {
+            const known = ledger.get(d.duty.dutyId);
+            if (known && !known.ended) ledger.set(d.duty.dutyId, { ...known, ended: true });
+          }
         }
       }),
     );
@@ -137,31 +147,36 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     await deliver(msg);
   };
   const digestsOn = input.options?.digests !== false;
-  let weeklyAt = nextWeeklyDigest(cal, now());
+  let weeklyAt = input.carried?.weeklyAt ?? nextWeeklyDigest(cal, now());
   let redDigestDay = input.carried?.redDigestDay ?? '';
   const continueNeeded = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
-  // A duty turned red since the last digest (and none was sent for red today): a digest goes out at once.
-  const redWaiting = () => digestsOn && redSince > redSeen && redDigestDay !== shanghaiDate(now());
+  const redPending = () => digestsOn && redSince > redSeen;
+  // At most one red digest a day: reds after today's go out at the next working day's 09:00.
+  const redAt = () =>
+    redDigestDay === shanghaiDate(now()) ? shanghaiInstant(shiftWorkingDays(cal, shanghaiDate(now()), 1)) : nextOfficeInstant(cal, now());
   while (!allEnded()) {
     const seenRed = redSince;
-    const nextAt = redWaiting() ? nextOfficeInstant(cal, now()) : weeklyAt;
+    const nextAt = Math.min(weeklyAt, redPending() ? redAt() : Number.MAX_SAFE_INTEGER);
     // Each signal is an event: continue as new before the history grows past its limits.
     await condition(() => allEnded() || redSince !== seenRed || continueNeeded(), Math.max(1, nextAt - now()));
     if (allEnded()) break;
-    if (continueNeeded()) {
-      await condition(allHandlersFinished);
-      const next = carry();
-      await continueAsNew<typeof campaignWorkflow>({ ...next, carried: { ...next.carried, redDigestDay } });
-    }
-    if (now() >= weeklyAt) {
+    if (now() >= weeklyAt && isOfficeHours(cal, now())) {
       // The weekly digest covers any red news of the day too.
-      if (digestsOn) await sendDigest('weekly', weeklyAt);
+      if (digestsOn) await sendDigest('weekly', now() - weeklyAt < 60_000 ? weeklyAt : now());
       redSeen = redSince;
       weeklyAt = nextWeeklyDigest(cal, now() + 60_000);
-    } else if (redWaiting() && isOfficeHours(cal, now())) {
+    } else if (now() >= weeklyAt) {
+      // Late (a worker was down past office hours): the next office hour.
+      weeklyAt = nextOfficeInstant(cal, now());
+    } else if (redPending() && now() >= redAt() && isOfficeHours(cal, now())) {
       redSeen = redSince;
       redDigestDay = shanghaiDate(now());
       await sendDigest('red', now());
+    }
+    if (continueNeeded()) {
+      await condition(allHandlersFinished);
+      const next = carry();
+      await continueAsNew<typeof campaignWorkflow>({ ...next, carried: { ...next.carried, redDigestDay, redPending: redPending(), weeklyAt } });
     }
   }
   await condition(allHandlersFinished);

@@ -42,24 +42,34 @@ export function makeDeliverer(wechatTaskQueue: string | undefined, onAlert: (tex
         retry: { initialInterval: '30 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [WECHAT_UNAVAILABLE, PERMANENT_DELIVERY] },
       })
     : undefined;
+  // Best effort: an alert that cannot be sent (the same SMTP server refusing) must not fail the workflow.
   const alert = async (key: string, at: number, text: string) => {
-    await alertAdmins({ key, at, text });
-    onAlert(text);
+    try {
+      await alertAdmins({ key, at, text });
+      onAlert(text);
+    } catch (err) {
+      onAlert(`${text}（告警未能发出：${errorText(err)}）`);
+    }
   };
   return {
     alert,
     async deliver(msg) {
-      let byWechat = false;
+      let reached: string[] | undefined;
       if (wechat) {
         try {
-          await wechat.deliverWechat(msg);
-          byWechat = true;
+          reached = (await wechat.deliverWechat(msg)).accepted;
         } catch (err) {
           await alert(`${msg.key}#wechat-failed`, msg.at, `微信发送失败，已改发邮件：${msg.subject}（${errorText(err)}）`);
         }
       }
+      // Coordinators WeChat did not reach (no WeChat, it failed, or their unit has no group or contact) get email.
+      const unreached = [...new Set(msg.recipients.filter((r) => r.role === 'coordinators' && !reached?.includes(r.unit)).map((r) => r.unit))];
       try {
-        const report = await notify(msg, { includeCoordinators: !byWechat, ...(wechat && !byWechat ? { note: '（微信未能送达，改由邮件发送）' } : {}) });
+        const report = await notify(msg, {
+          includeCoordinators: reached === undefined,
+          coordinatorUnits: unreached,
+          ...(wechat && unreached.length ? { note: '（微信未能送达，改由邮件发送）' } : {}),
+        });
         if (report.rejected.length) {
           await alert(`${msg.key}#rejected`, msg.at, `以下邮箱拒收「${msg.subject}」：${report.rejected.join('、')}。请核对单位通讯录。`);
         }

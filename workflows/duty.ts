@@ -16,6 +16,7 @@ import { isOfficeHours, nextOfficeInstant, shanghaiDate, workingDaysBetween } fr
 import {
   acknowledgeUpdate,
   attemptRefusedSignal,
+  reportRequestSignal,
   completeUpdate,
   decideExtensionUpdate,
   dutyChangedSignal,
@@ -40,6 +41,8 @@ import {
 } from './rules';
 import * as texts from './texts';
 import type { DutyInput, DutyState, LedgerEntry, MessageKind, OutgoingMessage, Recipient } from './types';
+
+const MAX_REFUSED_KEPT = 20;
 
 /** Keeps a year's history well under Temporal's limits; the state carries over. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;
@@ -78,6 +81,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   };
 
   let version = 0;
+  /** The ledger line last sent to the campaign. */
+  let reported = '';
   const changed = () => {
     version++;
     state.level = levelOf(input, state, now());
@@ -86,14 +91,29 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     state.history.push({ at: now(), event, ...(by ? { by } : {}), ...(detail ? { detail } : {}) });
   };
   const unitRecipients: Recipient[] = [{ unit: duty.unit, role: 'coordinators' }];
+  // After a rejection or an approved extension the schedule is new: what it would have sent before now is
+  // history, not a burst to send at once (the new schedule's later steps still come).
+  const settlePast = () => {
+    for (const a of plannedActions(input, state)) if (a.at <= now() && a.kind !== 'close') state.handledKeys.push(a.key);
+  };
   const queue = (kind: MessageKind, recipients: Recipient[], text: string) => {
     state.queued.push({ key: `${kind}/${state.history.length}`, kind, recipients, text });
   };
 
   setHandler(statusQuery, () => state);
+  setHandler(reportRequestSignal, () => {
+    reported = '';
+    version++;
+  });
   // Refusals change nothing, but the attempt stays on the record (who tried what, and why it was refused).
   setHandler(attemptRefusedSignal, ({ who, text, reason }) => {
     record('refused', who.slice(0, 100), `${text.slice(0, 200)} —— ${reason.slice(0, 200)}`);
+    // Keep the last few attempts only: a flood of spam must not grow the state without bound.
+    const refused = state.history.filter((h) => h.event === 'refused');
+    if (refused.length > MAX_REFUSED_KEPT) {
+      const drop = new Set(refused.slice(0, refused.length - MAX_REFUSED_KEPT));
+      state.history = state.history.filter((h) => !drop.has(h));
+    }
   });
   setHandler(
     acknowledgeUpdate,
@@ -127,6 +147,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     ({ actor, reason }) => {
       state.status = state.acknowledgedAt ? 'acknowledged' : 'open';
       delete state.completedAt;
+      settlePast();
       record('rejected', actor.person, reason);
       queue('rejection', unitRecipients, texts.rejectionText(input, state, reason));
       changed();
@@ -150,7 +171,10 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     ({ actor, approve, reason }) => {
       const date = state.pendingExtension?.date ?? state.deadline;
       delete state.pendingExtension;
-      if (approve) state.deadline = date;
+      if (approve) {
+        state.deadline = date;
+        settlePast();
+      }
       record(approve ? 'extension-approved' : 'extension-refused', actor.person, approve ? date : reason);
       queue('extension-decision', unitRecipients, texts.extensionDecisionText(input, state, approve, date, reason));
       changed();
@@ -161,7 +185,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   setHandler(
     reportProgressUpdate,
     ({ actor, percent, bar }) => {
-      const against = bar ?? input.progress?.bar ?? 0;
+      // The plan's bar is the floor: a unit cannot lower it by naming its own.
+      const against = Math.max(bar ?? 0, input.progress?.bar ?? 0);
       state.progress = { percent, bar: against, at: now(), by: actor.person };
       record('progress', actor.person, `${percent}% / ${against}%`);
       if (percent < against) {
@@ -290,7 +315,6 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   };
 
   // Ledger line for the campaign; sent whenever it changes.
-  let reported = '';
   const report = async () => {
     if (!input.campaignWorkflowId) return;
     const entry: LedgerEntry = {

@@ -43,7 +43,7 @@ export interface CampaignInput {
   options?: CampaignOptions;
   clockOffsetMs?: number;
   /** Carried over by continue-as-new. */
-  carried?: { startedAt: number; started: number; ledger: LedgerEntry[]; redDigestDay?: string };
+  carried?: { startedAt: number; started: number; ledger: LedgerEntry[]; redDigestDay?: string; redPending?: boolean; weeklyAt?: number };
 }
 
 function expand(groups: Record<string, string[]>, names: string[]): string[] {
@@ -128,7 +128,7 @@ export function expandCampaign(input: CampaignInput, startDate: string): DutyInp
             ...base,
             duty: ref(unit, progress ? 'progress' : 'recurring', `r${i + 1}/${p.id}`, r.clause ?? r.text, r.text, p.id),
             deadline: p.due,
-            ...(progress ? { progress: { bar: o.progressBar ?? 0 } } : {}),
+            ...(progress ? { progress: { bar: task.targets.find((t) => t.bar !== undefined)?.bar ?? o.progressBar ?? 0 } } : {}),
           });
         }
       });

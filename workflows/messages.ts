@@ -60,3 +60,5 @@ export const attemptRefusedSignal = defineSignal<[RefusedAttempt]>('attemptRefus
 /** Duty → campaign: the duty's ledger line changed. */
 export const dutyChangedSignal = defineSignal<[LedgerEntry]>('dutyChanged');
 export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');
+/** Campaign → duty: send your ledger line again (a restarted campaign rebuilding its ledger). */
+export const reportRequestSignal = defineSignal('reportRequest');

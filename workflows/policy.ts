@@ -129,7 +129,7 @@ export function plannedActions(input: DutyInput, state: DutyState): PlannedActio
   // A one-off duty is announced at once and acknowledged; a recurring instance (this month's circular) is
   // announced by its reminders, which carry the ask while it is unacknowledged.
   const asksAck = input.duty.kind === 'deadline' || input.duty.kind === 'quota';
-  if (state.pastAtStart) {
+  if (state.pastAtStart && state.deadline === state.originalDeadline) {
     add({ at: firstContact, key: 'status-check', kind: 'status-check' });
   } else {
     const planned = reminderPlan(cal, state.deadline, input.reminderOffsets);

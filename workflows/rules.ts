@@ -69,6 +69,7 @@ export function refuseProgress(state: DutyState, input: DutyInput, req: Progress
   const who = notForUnit(req.actor, state, '报进度') ?? closed(state);
   if (who) return who;
   if (!input.progress) return `任务${state.taskNumber}不需要报进度`;
+  if (state.status === 'completed') return '本期进度已报且已办结';
   if (!Number.isFinite(req.percent) || req.percent < 0 || req.percent > 100) return '进度须为 0–100 之间的百分数';
   if (req.bar !== undefined && (!Number.isFinite(req.bar) || req.bar < 0 || req.bar > 100)) return '比较基准须为 0–100 之间的百分数';
   return undefined;
@@ -78,6 +79,7 @@ export function refuseActions(state: DutyState, input: DutyInput, req: ActionsRe
   const who = notForUnit(req.actor, state, '报走访次数') ?? closed(state);
   if (who) return who;
   if (!input.quota) return `任务${state.taskNumber}没有次数要求`;
+  if (state.status === 'completed') return '次数要求均已达到，无需再报';
   if (!Number.isInteger(req.count) || req.count < 1 || req.count > 100) return '次数须为 1–100 的整数';
   if (req.item !== undefined && (req.item < 1 || req.item > input.quota.items.length)) {
     return `任务${state.taskNumber}只有 ${input.quota.items.length} 项次数要求`;

@@ -83,6 +83,7 @@ export async function startWorkerProcess(
 }
 
 export interface SinkProcess {
+  pid: number;
   port: number;
   stop(): Promise<void>;
 }
@@ -97,5 +98,5 @@ export async function startSinkProcess(onAccepted: (items: { key: string; at: nu
     });
     child.once('exit', (code) => reject(new Error(`SMTP sink process exited with ${code} before it was ready`)));
   });
-  return { port, stop: () => stopChild(child, 10_000) };
+  return { pid: child.pid ?? 0, port, stop: () => stopChild(child, 10_000) };
 }

@@ -1,5 +1,5 @@
 /** Small helpers for the benchmark: bounded concurrency, percentiles, waiting for quiet, process memory. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 
 export const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -113,3 +113,49 @@ export function processMemory(pid: number): { rssMiB: number; peakMiB: number } 
 }
 
 export const round = (n: number, digits = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);
+
+/** CPU seconds (user + system) a process has used so far, from /proc; NaN when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Pids of this process's children with the given command name (e.g. the dev server, `temporal`). */
+export function childPids(comm: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && name === comm) out.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+/** CPU seconds used by each named process between `start()` and `stop()`. */
+export function cpuMeter(pids: Record<string, number>) {
+  const take = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid === process.pid ? process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 : cpuSeconds(pid)]));
+  let from = take();
+  let t0 = Date.now();
+  return {
+    start() {
+      from = take();
+      t0 = Date.now();
+    },
+    stop(): Record<string, number | null> {
+      const to = take();
+      return { wallSeconds: round((Date.now() - t0) / 1000), ...Object.fromEntries(Object.keys(pids).map((k) => [k, round((to[k] ?? NaN) - (from[k] ?? NaN))])) };
+    },
+  };
+}

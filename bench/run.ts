@@ -213,13 +213,18 @@ function stormFigure(n: number, started: number, instant: number, times: number[
  * calibration with a margin (a full worker cache makes later first tasks slower than the calibration's).
  */
 const leadMs = (n: number, msPerWorkflow: number, margin: number, pauses = 0) => Math.round(5000 + n * msPerWorkflow * margin + pauses * 2500);
+/** The most a storm waits for its instant (keeps a full run within ~30 minutes on a machine busy with other work). */
+const MAX_LEAD_MS = { trivial: 240_000, duty: 600_000 };
 
 /** Milliseconds per workflow (start and first task) for a batch of `n`, to place the storms' instant. */
 async function calibrate(ctx: Ctx): Promise<{ trivialMs: number; dutyMs: number }> {
   const n = CFG.calibrationN;
+  // As in the storms: workflows that set a timer an hour ahead and wait.
+  const later = Date.now() + 3_600_000;
   const t = await timedStarts(n, ctx.trivial, (i) =>
-    ctx.client.workflow.start<typeof trivialWorkflow>('trivialWorkflow', { taskQueue: ctx.trivialQueue, workflowId: queue(`cal-${i}`), args: [0, -1] }),
+    ctx.client.workflow.start<typeof trivialWorkflow>('trivialWorkflow', { taskQueue: ctx.trivialQueue, workflowId: queue(`cal-${i}`), args: [later, -1] }),
   );
+  await terminateAll(ctx.client, Array.from({ length: n }, (_, i) => queue(`cal-${i}`)), 60_000);
   const duties = stormDuties(n, queue('cal'), '2022-06-15', Date.now() + 3_600_000);
   const d = await timedStarts(n, ctx.duban, (i) => startDuty(ctx.client, ctx.dubanQueue, duties[i]!));
   await terminateAll(ctx.client, duties.map((x) => x.duty.dutyId), 60_000);
@@ -232,7 +237,7 @@ async function calibrate(ctx: Ctx): Promise<{ trivialMs: number; dutyMs: number 
 async function stormTrivial(ctx: Ctx, n: number, msPerWorkflow: number): Promise<StormFigure & { workerRssMiB: number | null }> {
   ctx.trivialDone.clear();
   const t0 = Date.now();
-  const instant = t0 + leadMs(n, msPerWorkflow, 1.25);
+  const instant = t0 + Math.min(MAX_LEAD_MS.trivial, leadMs(n, msPerWorkflow, 1.25));
   const r = await pool(
     n,
     START_CONCURRENCY,
@@ -283,7 +288,7 @@ async function stormDuty(ctx: Ctx, n: number, msPerWorkflow: number) {
   // Wednesday 15 June 2022, an ordinary working day: the reminder "on the day" is at 09:00.
   const deadline = '2022-06-15';
   const t0 = Date.now();
-  const instant = t0 + leadMs(n, msPerWorkflow, 1.4, CFG.memoryPoints.length);
+  const instant = t0 + Math.min(MAX_LEAD_MS.duty, leadMs(n, msPerWorkflow, 1.4, CFG.memoryPoints.length));
   const duties = stormDuties(n, taskQueue, deadline, instant);
   const keys = new Set(duties.map((d) => `${d.duty.dutyId}/reminder/${deadline}`));
   const ours = () => [...accepted].filter(([k]) => keys.has(k));
@@ -493,7 +498,8 @@ function render(file: string): void {
 async function main() {
   if (args.render) return render(args.render);
   const wall = Date.now();
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // No shutdown signals for the SDK's runtime: Ctrl-C stops the child processes and the server here.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   const tmp = mkdtempSync(join(tmpdir(), 'duban-bench-'));
   log(`${QUICK ? 'quick' : 'full'} run; phases: ${[...ONLY].join(', ')}`);
   const [dev, dutyBundle, trivialBundle] = await Promise.all([
@@ -502,6 +508,13 @@ async function main() {
     bundleWorkflowCode({ workflowsPath: join(__dirname, 'trivial-workflows.ts'), logger: quietLogger }),
   ]);
   log(`dev server ${dev.address} (in memory) ready in ${dev.startMs} ms`);
+  // Interrupted: stop the dev server (worker and sink processes exit when their IPC channel closes).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void Promise.race([dev.stop(), sleepMs(15_000)]).finally(() => process.exit(130));
+    });
+  }
   const dutyBundlePath = join(tmp, 'duty-bundle.js');
   const trivialBundlePath = join(tmp, 'trivial-bundle.js');
   writeFileSync(dutyBundlePath, dutyBundle.code);

@@ -77,7 +77,11 @@ async function main() {
       worker.shutdown();
     }
   });
-  process.on('disconnect', () => worker.shutdown());
+  // The parent is gone (or interrupted): stop, and do not outlive it by more than a few seconds.
+  process.on('disconnect', () => {
+    worker.shutdown();
+    setTimeout(() => process.exit(0), 5000).unref();
+  });
   const running = worker.run();
   process.send?.({ type: 'ready' });
   await running;

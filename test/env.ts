@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
+import { startTestServer } from '../servers/processes';
 import { attachTimeSkipping } from '../servers/time-skipping';
 
 let runtimeQuieted = false;
@@ -12,14 +13,33 @@ function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
+let ownServer: Promise<string> | undefined;
+
 /**
- * The shared Java test server, which skips time whenever no workflow work is pending and no client holds
+ * A time-skipping server for this test file (each file runs in its own process): a lock left behind by one
+ * file (a test that timed out before its teardown) cannot stall the next. Released once after start, since
+ * each environment below brings its own lock.
+ */
+function fileTestServer(): Promise<string> {
+  ownServer ??= (async () => {
+    const server = await startTestServer();
+    process.once('exit', () => void server.stop());
+    const env = await attachTimeSkipping(server.address);
+    await env.connection.testService?.unlockTimeSkipping({});
+    await env.teardown();
+    return server.address;
+  })();
+  return ownServer;
+}
+
+/**
+ * The Java test server, which skips time whenever no workflow work is pending and no client holds
  * time still. Each test's environment holds one lock except while it awaits a result (the SDK's client
  * unlocks then), so tests running side by side in other processes never skip time under each other.
  */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await attachTimeSkipping(inject('testServerAddress'));
+  const env = await attachTimeSkipping(await fileTestServer());
   const testService = env.connection.testService;
   if (!testService) throw new Error('the time-skipping connection has no test service');
   await testService.lockTimeSkipping({});

@@ -23,17 +23,57 @@ export const REMINDER_MIN = 9 * 60;
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// Day arithmetic is on integers (days since 1970-01-01), with date strings parsed once and remembered: the
+// duty workflow plans a year of reminders and escalations on every turn of its loop, and parsing date
+// strings through Date objects day by day was most of a worker's CPU time. The caches hold pure
+// functions' results, so sharing them between workflows is deterministic.
+const dayOfDate = new Map<string, number>();
+const dateOfDay = new Map<number, string>();
+const CACHE_LIMIT = 200_000;
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function civilFromDays(z: number): string {
+  const zz = z + 719468;
+  const era = Math.floor(zz / 146097);
+  const doe = zz - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
+}
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 /** Days since 1970-01-01 for a YYYY-MM-DD date; throws on a date that does not exist. */
 export function dayNumber(date: string): number {
+  const known = dayOfDate.get(date);
+  if (known !== undefined) return known;
   const m = DATE_RE.exec(date);
   if (!m) throw new RangeError(`not a YYYY-MM-DD date: ${date}`);
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const ms = Date.UTC(y, mo - 1, d);
-  const back = new Date(ms);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
-    throw new RangeError(`no such date: ${date}`);
-  }
-  return ms / 86_400_000;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) throw new RangeError(`no such date: ${date}`);
+  return remember(dayOfDate, date, daysFromCivil(y, mo, d));
 }
 
 export function isValidDate(date: string): boolean {
@@ -46,22 +86,27 @@ export function isValidDate(date: string): boolean {
 }
 
 export function dateOfDayNumber(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+  return dateOfDay.get(day) ?? remember(dateOfDay, day, civilFromDays(day));
 }
 
 export function addDays(date: string, n: number): string {
   return dateOfDayNumber(dayNumber(date) + n);
 }
 
+/** 0 = Sunday … 6 = Saturday; 1970-01-01 was a Thursday. */
+export function weekdayOfDayNumber(day: number): number {
+  return (((day + 4) % 7) + 7) % 7;
+}
+
 /** The Shanghai calendar date of an instant (ms since epoch). */
 export function shanghaiDate(ms: number): string {
-  return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+  return dateOfDayNumber(Math.floor((ms + SHANGHAI_OFFSET_MS) / 86_400_000));
 }
 
 /** Minutes after Shanghai midnight of an instant. */
 export function shanghaiMinutes(ms: number): number {
-  const local = new Date(ms + SHANGHAI_OFFSET_MS);
-  return local.getUTCHours() * 60 + local.getUTCMinutes();
+  const local = (((ms + SHANGHAI_OFFSET_MS) % 86_400_000) + 86_400_000) % 86_400_000;
+  return Math.floor(local / 60_000);
 }
 
 /** The instant of a Shanghai local date and time (minutes after midnight). */
@@ -78,42 +123,69 @@ export function isKnownYear(cal: WorkCalendar, year: number): boolean {
   return cal.knownYears.includes(year);
 }
 
-export function isWorkingDay(cal: WorkCalendar, date: string): boolean {
-  if (cal.makeupWorkdays.includes(date)) return true;
-  if (cal.holidays.includes(date)) return false;
-  const weekday = new Date(dayNumber(date) * 86_400_000).getUTCDay();
+/** A calendar's days off and make-up days as day-number sets, built once per calendar object. */
+interface CalendarIndex {
+  holidays: Set<number>;
+  makeup: Set<number>;
+}
+const indexes = new WeakMap<WorkCalendar, CalendarIndex>();
+
+function indexOf(cal: WorkCalendar): CalendarIndex {
+  let index = indexes.get(cal);
+  if (!index) {
+    index = { holidays: new Set(cal.holidays.map(dayNumber)), makeup: new Set(cal.makeupWorkdays.map(dayNumber)) };
+    indexes.set(cal, index);
+  }
+  return index;
+}
+
+function isWorkingDayNumber(index: CalendarIndex, day: number): boolean {
+  if (index.makeup.has(day)) return true;
+  if (index.holidays.has(day)) return false;
+  const weekday = weekdayOfDayNumber(day);
   return weekday >= 1 && weekday <= 5;
 }
 
-/** The n-th working day after (n > 0) or before (n < 0) `date`; n = 0 is `date` itself if working, else the next. */
-export function shiftWorkingDays(cal: WorkCalendar, date: string, n: number): string {
-  let d = date;
+export function isWorkingDay(cal: WorkCalendar, date: string): boolean {
+  return isWorkingDayNumber(indexOf(cal), dayNumber(date));
+}
+
+/** Day-number form of `shiftWorkingDays`. */
+export function shiftWorkingDayNumber(cal: WorkCalendar, day: number, n: number): number {
+  const index = indexOf(cal);
+  let d = day;
   if (n === 0) {
-    while (!isWorkingDay(cal, d)) d = addDays(d, 1);
+    while (!isWorkingDayNumber(index, d)) d++;
     return d;
   }
   const step = n > 0 ? 1 : -1;
   let left = Math.abs(n);
   while (left > 0) {
-    d = addDays(d, step);
-    if (isWorkingDay(cal, d)) left--;
+    d += step;
+    if (isWorkingDayNumber(index, d)) left--;
   }
   return d;
+}
+
+/** The n-th working day after (n > 0) or before (n < 0) `date`; n = 0 is `date` itself if working, else the next. */
+export function shiftWorkingDays(cal: WorkCalendar, date: string, n: number): string {
+  return dateOfDayNumber(shiftWorkingDayNumber(cal, dayNumber(date), n));
 }
 
 /** The last working day on or before `date` (a deadline falling on a holiday is reminded the day before). */
 export function workingDayOnOrBefore(cal: WorkCalendar, date: string): string {
-  let d = date;
-  while (!isWorkingDay(cal, d)) d = addDays(d, -1);
-  return d;
+  const index = indexOf(cal);
+  let d = dayNumber(date);
+  while (!isWorkingDayNumber(index, d)) d--;
+  return dateOfDayNumber(d);
 }
 
 /** Working days strictly after `from` up to and including `to` (0 when `to` <= `from`). */
 export function workingDaysBetween(cal: WorkCalendar, from: string, to: string): number {
+  const index = indexOf(cal);
   let count = 0;
-  for (let d = dayNumber(from) + 1; d <= dayNumber(to); d++) {
-    if (isWorkingDay(cal, dateOfDayNumber(d))) count++;
-  }
+  const last = dayNumber(to);
+  for (let d = dayNumber(from) + 1; d <= last; d++) if (isWorkingDayNumber(index, d)) count++;
   return count;
 }
 
@@ -133,5 +205,5 @@ export function nextOfficeInstant(cal: WorkCalendar, ms: number): number {
 
 /** Last day of a month, 1-based month. */
 export function endOfMonth(year: number, month: number): string {
-  return dateOfDayNumber(Date.UTC(year, month, 0) / 86_400_000);
+  return dateOfDayNumber(daysFromCivil(year, month, daysInMonth(year, month)));
 }

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { RecordingChannel } from '../activities/outbox';
 import { startDevServer, startTestServer, type RunningServer } from '../servers/processes';
 import { startDashboard } from '../dashboard/server';
@@ -188,7 +188,13 @@ const commands: Record<string, Command> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
-  Runtime.install({ logger: new DefaultLogger(process.env.DUBAN_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+  const level = process.env.DUBAN_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
+  // The SDK's logger writes to standard error; the native core's own log lines are forwarded to it, since by
+  // themselves they go to standard output, among `--json` lines.
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: level, other: level }) } },
+  });
   const [name = 'help', ...rest] = argv;
   const command = name === '--help' || name === '-h' ? commands.help : commands[name];
   if (!command) {

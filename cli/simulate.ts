@@ -64,14 +64,46 @@ export function formatEvent(e: SimulationEvent): string {
   return `${e.at.slice(0, 16).replace('T', ' ')} 周${day} [${e.kind}] ${task}${e.unit ?? ''}${to}${level}${e.text ? ` “${e.text}”` : ''}`;
 }
 
+/**
+ * Events in a canonical order: by instant, then by duty (digests last), each duty's own events in the order
+ * they happened. Duties woken at the same instant run concurrently and finish in any order; holding an
+ * instant's events until a later instant begins makes the printed year the same on every run.
+ */
+export class InstantOrder {
+  private held: SimulationEvent[] = [];
+
+  constructor(private readonly out: (e: SimulationEvent) => void) {}
+
+  push(e: SimulationEvent): void {
+    if (this.held.length && this.held[0] && this.held[0].at < e.at) this.flush(e.at);
+    this.held.push(e);
+  }
+
+  /** Emits every held event before `until` (all of them when omitted). */
+  flush(until?: string): void {
+    const ready = this.held.filter((e) => until === undefined || e.at < until);
+    this.held = this.held.filter((e) => !ready.includes(e));
+    for (const e of sortEvents(ready)) this.out(e);
+  }
+}
+
+export function sortEvents(events: SimulationEvent[]): SimulationEvent[] {
+  const group = (e: SimulationEvent) => e.dutyId ?? `~${e.kind}`;
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => (a.e.at < b.e.at ? -1 : a.e.at > b.e.at ? 1 : group(a.e) < group(b.e) ? -1 : group(a.e) > group(b.e) ? 1 : a.i - b.i))
+    .map(({ e }) => e);
+}
+
 export async function simulateYear(options: SimulateOptions): Promise<SimulationResult> {
   const loaded = loadCampaign(options);
   const ownServer = options.env ? undefined : await startTestServer();
   const env = options.env ?? (await attachTimeSkipping(ownServer?.address ?? ''));
-  const events: SimulationEvent[] = [];
+  const arrived: SimulationEvent[] = [];
+  const order = new InstantOrder((e) => options.onEvent?.(e));
   const emit = (e: SimulationEvent) => {
-    events.push(e);
-    options.onEvent?.(e);
+    arrived.push(e);
+    order.push(e);
   };
   const seen = new Map<string, number>();
   const client = env.client;
@@ -112,19 +144,23 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
   try {
     const workflowId = `${campaignWorkflowId(loaded.input.campaignId)}/sim-${options.replies}-${Date.now()}`;
     const { summary, ledger } = await worker.runUntil(async () => {
-      const clockOffsetMs = Date.parse(`${loaded.nominalStart}:00+08:00`) - (await env.currentTimeMs());
+      const startAt = Date.parse(`${loaded.nominalStart}:00+08:00`);
+      const clockOffsetMs = startAt - (await env.currentTimeMs());
       const handle = await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
         taskQueue,
         workflowId,
-        args: [{ ...loaded.input, clockOffsetMs }],
+        args: [{ ...loaded.input, clockOffsetMs, startAt }],
       });
       const result = await handle.result();
       return { summary: result, ledger: await handle.query(ledgerQuery) };
     });
+    order.flush();
     const cal = loaded.input.calendar;
+    // Stable: a duty's own messages at one instant keep the order it sent them in.
+    messages.sort((a, b) => a.at - b.at || (a.dutyId ?? '~').localeCompare(b.dutyId ?? '~'));
     return {
       campaignWorkflowId: workflowId,
-      events,
+      events: sortEvents(arrived),
       messages,
       summary,
       ledger,

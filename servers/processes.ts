@@ -53,6 +53,33 @@ async function waitReady(child: ChildProcess, address: string, what: string, tim
   throw new Error(`${what} did not answer on ${address} within ${timeoutMs} ms (last error: ${String(lastError)})\n${output()}`);
 }
 
+/**
+ * Starts a server so that it cannot outlive us. A small shell stands between us and the server: it passes
+ * SIGTERM on, and it reads its standard input, a pipe from this process, which reaches end-of-file when this
+ * process ends for any reason (exit, Ctrl-C, SIGTERM, even SIGKILL, or vitest ending a test process); the
+ * shell then stops the server. An 'exit' handler alone cannot do this: it does not run on a signal or a kill,
+ * and the stop it starts never finishes.
+ */
+const TIED = [
+  // Our stdin (the pipe) on fd 3 for the watcher: a background job's stdin is /dev/null in sh.
+  'exec 3<&0 </dev/null',
+  '"$@" 3<&- &',
+  'server=$!',
+  '( while read -r _line; do :; done; kill -TERM "$server" 2>/dev/null; n=0; while kill -0 "$server" 2>/dev/null && [ $n -lt 20 ]; do sleep 0.5; n=$((n+1)); done; kill -KILL "$server" 2>/dev/null ) <&3 &',
+  'watcher=$!',
+  'exec 3<&-',
+  'trap \'kill -TERM "$server" 2>/dev/null\' TERM INT HUP',
+  'wait "$server"; code=$?',
+  // Interrupted by the trap: wait for the server to finish shutting down.
+  'while kill -0 "$server" 2>/dev/null; do wait "$server"; code=$?; done',
+  'kill "$watcher" 2>/dev/null',
+  'exit "$code"',
+].join('\n');
+
+export function spawnTied(command: string, args: string[]): ChildProcess {
+  return spawn('sh', ['-c', TIED, 'duban-server', command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
 function stopper(child: ChildProcess): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
@@ -95,7 +122,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   const started = Date.now();
-  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTied(cli, args);
   const output = captureOutput(child);
   const address = `${ip}:${port}`;
   await waitReady(child, address, 'Temporal dev server', 60_000, output);
@@ -109,11 +136,7 @@ export async function startTestServer(options: { port?: number } = {}): Promise<
   // Started without --enable-time-skipping: the server then begins with skipping locked, which is what the
   // SDK's time-skipping client expects (its result() unlocks once and locks again). With the flag, that
   // unlock releases a lock the server holds for a pending workflow task, and time races past it.
-  const child = spawn(
-    java,
-    ['-cp', classpath, 'io.temporal.testserver.TestServer', String(port)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawnTied(java, ['-cp', classpath, 'io.temporal.testserver.TestServer', String(port)]);
   const output = captureOutput(child);
   const address = `127.0.0.1:${port}`;
   // TestWorkflowEnvironment would give a spawned server 5 s; a cold JVM on 2 cores can need more.

@@ -1,8 +1,14 @@
 /** Pure logic: the working-day calendar, the reminder and escalation policy, and campaign expansion. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { officialCalendar } from '../calendar/official';
 import {
+  addDays,
+  dayNumber,
   formatShanghai,
+  isValidDate,
+  shanghaiDate,
+  shanghaiMinutes,
   isOfficeHours,
   isWorkingDay,
   nextOfficeInstant,
@@ -12,8 +18,15 @@ import {
 } from '../calendar/working-days';
 import { loadCampaign } from '../cli/campaign-input';
 import { expandCampaign, officesFor, periodsOf } from '../workflows/expand';
-import { DEFAULT_ESCALATION, escalationAt, expectedByCheckpoint, reminderPlan } from '../workflows/policy';
-import { calendar2022 } from './duty-fixtures';
+import {
+  DEFAULT_ESCALATION,
+  escalationAt,
+  expectedByCheckpoint,
+  plannedActions,
+  reminderPlan,
+} from '../workflows/policy';
+import type { DutyState } from '../workflows/types';
+import { calendar2022, dutyInput } from './duty-fixtures';
 
 describe('working-day calendar (chinese-days)', () => {
   it('knows 2022 holidays and make-up working days', () => {
@@ -35,8 +48,12 @@ describe('working-day calendar (chinese-days)', () => {
     expect(isOfficeHours(calendar2022, shanghaiInstant('2022-05-07', 9 * 60))).toBe(true);
     expect(isOfficeHours(calendar2022, shanghaiInstant('2022-05-06', 18 * 60))).toBe(false);
     expect(isOfficeHours(calendar2022, shanghaiInstant('2022-05-06', 8 * 60 + 29))).toBe(false);
-    expect(formatShanghai(nextOfficeInstant(calendar2022, shanghaiInstant('2022-04-29', 19 * 60)))).toBe('2022-05-05T09:00:00+08:00');
-    expect(formatShanghai(nextOfficeInstant(calendar2022, shanghaiInstant('2022-05-05', 7 * 60)))).toBe('2022-05-05T09:00:00+08:00');
+    expect(formatShanghai(nextOfficeInstant(calendar2022, shanghaiInstant('2022-04-29', 19 * 60)))).toBe(
+      '2022-05-05T09:00:00+08:00',
+    );
+    expect(formatShanghai(nextOfficeInstant(calendar2022, shanghaiInstant('2022-05-05', 7 * 60)))).toBe(
+      '2022-05-05T09:00:00+08:00',
+    );
   });
 
   it('warns loudly and falls back to Monday–Friday for a year the package does not know', () => {
@@ -48,6 +65,93 @@ describe('working-day calendar (chinese-days)', () => {
     const supplied = officialCalendar([2031], { years: { '2031': { holidays: ['2031-10-01'], makeupWorkdays: [] } } });
     expect(supplied.warnings).toEqual([]);
     expect(isWorkingDay(supplied.calendar, '2031-10-01')).toBe(false);
+  });
+});
+
+// The calendar arithmetic works on day numbers with caches; these check it against plain Date arithmetic.
+const slowDate = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
+const slowWorking = (date: string) =>
+  calendar2022.makeupWorkdays.includes(date) ||
+  (!calendar2022.holidays.includes(date) && ![0, 6].includes(new Date(`${date}T00:00:00Z`).getUTCDay()));
+
+describe('working-day arithmetic on day numbers', () => {
+  const days = fc.integer({ min: dayNumber('1999-01-01'), max: dayNumber('2101-12-31') });
+  it('reads and writes dates as Date does, and refuses dates that do not exist', () => {
+    fc.assert(
+      fc.property(days, fc.integer({ min: -800, max: 800 }), (day, n) => {
+        const date = slowDate(day);
+        expect(dayNumber(date)).toBe(day);
+        expect(addDays(date, n)).toBe(slowDate(day + n));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(isValidDate('2024-02-29')).toBe(true);
+    expect(isValidDate('2022-02-29')).toBe(false);
+    expect(isValidDate('2100-02-29')).toBe(false);
+    expect(isValidDate('2022-04-31')).toBe(false);
+    expect(isValidDate('2022-13-01')).toBe(false);
+  });
+
+  it('takes Shanghai dates and minutes of an instant as Date does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), (ms) => {
+        const local = new Date(ms + 8 * 3600_000);
+        expect(shanghaiDate(ms)).toBe(local.toISOString().slice(0, 10));
+        expect(shanghaiMinutes(ms)).toBe(local.getUTCHours() * 60 + local.getUTCMinutes());
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('shifts and counts working days as a day-by-day walk does', () => {
+    const in2022 = fc.integer({ min: dayNumber('2022-01-01'), max: dayNumber('2023-06-30') });
+    fc.assert(
+      fc.property(in2022, fc.integer({ min: -40, max: 40 }), (day, n) => {
+        const date = slowDate(day);
+        expect(isWorkingDay(calendar2022, date)).toBe(slowWorking(date));
+        let d = day;
+        let left = Math.abs(n);
+        if (n === 0) while (!slowWorking(slowDate(d))) d++;
+        while (left > 0) {
+          d += n > 0 ? 1 : -1;
+          if (slowWorking(slowDate(d))) left--;
+        }
+        expect(shiftWorkingDays(calendar2022, date, n)).toBe(slowDate(d));
+        const to = slowDate(day + Math.abs(n) * 3);
+        let count = 0;
+        for (let x = day + 1; x <= day + Math.abs(n) * 3; x++) if (slowWorking(slowDate(x))) count++;
+        expect(workingDaysBetween(calendar2022, date, to)).toBe(count);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('plans the same escalation dates as the ladder counted from the base each time', () => {
+    const input = dutyInput('t/escalation-dates', '2022-09-30');
+    const state: DutyState = {
+      dutyId: 't/escalation-dates',
+      kind: 'deadline',
+      unit: '县民政局',
+      taskNumber: 1,
+      deadline: '2022-09-30',
+      originalDeadline: '2022-09-30',
+      status: 'acknowledged',
+      level: 'none',
+      startedAt: Date.parse('2022-04-29T10:00:00+08:00'),
+      pastAtStart: false,
+      behind: false,
+      remindersSent: 0,
+      escalationsSent: 0,
+      handledKeys: [],
+      queued: [],
+      ended: false,
+      history: [],
+    };
+    const planned = plannedActions(input, state).filter((a) => a.escalation);
+    expect(planned.length).toBeGreaterThan(40);
+    for (const [n, a] of planned.entries()) {
+      expect(a.escalation).toEqual(escalationAt(calendar2022, '2022-09-30', DEFAULT_ESCALATION, 5, n));
+    }
   });
 });
 
@@ -87,16 +191,33 @@ describe('campaign expansion of the seed plan', () => {
   });
 
   it('makes every listed unit accountable when the plan says so, expanding 各乡镇(街道)', () => {
-    const plan = { ...input.plan, tasks: input.plan.tasks.map((t) => (t.number === 1 ? { ...t, accountable: 'all' as const } : t)) };
+    const plan = {
+      ...input.plan,
+      tasks: input.plan.tasks.map((t) => (t.number === 1 ? { ...t, accountable: 'all' as const } : t)),
+    };
     const all = expandCampaign({ ...input, plan }, '2022-04-29').filter((d) => d.duty.taskNumber === 1);
     expect(all.map((d) => d.duty.unit)).toContain('竹阳街道');
     expect(all).toHaveLength(1 + 14 + input.groups['各乡镇(街道)']!.length);
   });
 
   it('turns cadences into dated instances from the start month, and task 19 into progress duties', () => {
-    expect(periodsOf('quarterly', 2022, '2022-04-29').map((p) => p.due)).toEqual(['2022-06-30', '2022-09-30', '2022-12-31']);
+    expect(periodsOf('quarterly', 2022, '2022-04-29').map((p) => p.due)).toEqual([
+      '2022-06-30',
+      '2022-09-30',
+      '2022-12-31',
+    ]);
     const t19 = duties.filter((d) => d.duty.taskNumber === 19 && d.duty.kind === 'progress');
-    expect(t19.map((d) => d.duty.period)).toEqual(['2022-04', '2022-05', '2022-06', '2022-07', '2022-08', '2022-09', '2022-10', '2022-11', '2022-12']);
+    expect(t19.map((d) => d.duty.period)).toEqual([
+      '2022-04',
+      '2022-05',
+      '2022-06',
+      '2022-07',
+      '2022-08',
+      '2022-09',
+      '2022-10',
+      '2022-11',
+      '2022-12',
+    ]);
     const quota = duties.find((d) => d.duty.kind === 'quota');
     expect(quota?.quota?.items.map((q) => q.min)).toEqual([1, 3, 1, 1, 2, 4, 1]);
   });

@@ -60,8 +60,8 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
     for (const m of weekly) {
       const date = shanghaiDate(m.at);
       const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
-      // On Monday at 09:00; on another day only when that week's Monday was a holiday.
-      expect(formatShanghai(m.at).slice(11, 16)).toBe('09:00');
+      // On Monday at 09:30; on another day only when that week's Monday was a holiday.
+      expect(formatShanghai(m.at).slice(11, 16)).toBe('09:30');
       if (weekday !== 1) expect(isWorkingDay(result.calendar, addDays(date, 1 - weekday))).toBe(false);
     }
     expect(weekly.length).toBeGreaterThan(40);

@@ -1,7 +1,7 @@
 /** Supervisors' digests: contents from a ledger of known states, and when the campaign sends them. */
 import { describe, expect, it } from 'vitest';
 import { renderMail } from '../channels/render';
-import { nextWeeklyDigest } from '../workflows/campaign';
+import { nextDigestSlot, nextWeeklyDigest } from '../workflows/campaign';
 import { buildDigest, digestText } from '../workflows/digest';
 import type { LedgerEntry } from '../workflows/types';
 import { formatShanghai, shanghaiInstant } from '../calendar/working-days';
@@ -62,10 +62,19 @@ describe('digest contents', () => {
 });
 
 describe('when the weekly digest goes', () => {
-  it('goes on Monday at 09:00, or the next working day when Monday is a holiday', () => {
-    expect(formatShanghai(nextWeeklyDigest(calendar2022, shanghaiInstant('2022-06-08', 15 * 60)))).toBe('2022-06-13T09:00:00+08:00');
+  it('goes on Monday at 09:30, after the morning run, or the next working day when Monday is a holiday', () => {
+    expect(formatShanghai(nextWeeklyDigest(calendar2022, shanghaiInstant('2022-06-08', 15 * 60)))).toBe('2022-06-13T09:30:00+08:00');
     // Monday 2 May 2022 is Labour Day: Thursday 5 May.
-    expect(formatShanghai(nextWeeklyDigest(calendar2022, shanghaiInstant('2022-04-29', 10 * 60)))).toBe('2022-05-05T09:00:00+08:00');
-    expect(formatShanghai(nextWeeklyDigest(calendar2022, shanghaiInstant('2022-06-13', 8 * 60)))).toBe('2022-06-13T09:00:00+08:00');
+    expect(formatShanghai(nextWeeklyDigest(calendar2022, shanghaiInstant('2022-04-29', 10 * 60)))).toBe('2022-05-05T09:30:00+08:00');
+    expect(formatShanghai(nextWeeklyDigest(calendar2022, shanghaiInstant('2022-06-13', 9 * 60)))).toBe('2022-06-13T09:30:00+08:00');
+    expect(formatShanghai(nextWeeklyDigest(calendar2022, shanghaiInstant('2022-06-13', 9 * 60 + 31)))).toBe('2022-06-20T09:30:00+08:00');
+  });
+
+  it('sends a red digest at the next 09:30 slot of a working day', () => {
+    // Turned red in the 09:00 run: the same morning.
+    expect(formatShanghai(nextDigestSlot(calendar2022, shanghaiInstant('2022-06-13', 9 * 60)))).toBe('2022-06-13T09:30:00+08:00');
+    // Turned red after the slot, or on a holiday: the next working day.
+    expect(formatShanghai(nextDigestSlot(calendar2022, shanghaiInstant('2022-06-13', 10 * 60)))).toBe('2022-06-14T09:30:00+08:00');
+    expect(formatShanghai(nextDigestSlot(calendar2022, shanghaiInstant('2022-04-30', 9 * 60)))).toBe('2022-05-05T09:30:00+08:00');
   });
 });

@@ -11,6 +11,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -23,23 +24,42 @@ import {
   shanghaiDate,
   shanghaiInstant,
   shiftWorkingDays,
+  REMINDER_MIN,
   type WorkCalendar,
 } from '../calendar/working-days';
 import { makeDeliverer } from './deliver';
+import { makeWaker } from './wake';
 import { buildDigest, digestText } from './digest';
 import { dutyWorkflow } from './duty';
 import { expandCampaign, type CampaignInput } from './expand';
 import { dutyChangedSignal, ledgerQuery, reportRequestSignal } from './messages';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
-/** Monday 09:00 of the week after `now`'s date, moved to the next working day when Monday is a holiday. */
-export function nextWeeklyDigest(cal: WorkCalendar, now: number): number {
+/**
+ * Digests go out at 09:30 on working days, half an hour after the 09:00 morning run: by then every duty woken
+ * at 09:00 has reported its new level and every reply to the morning's messages has landed, so a digest shows
+ * the same figures however the duties' reports and the campaign's own timer happen to be ordered at 09:00.
+ */
+export const DIGEST_MIN = 9 * 60 + 30;
+
+/** The first digest slot (a working day at 09:30) at or after `now`. */
+export function nextDigestSlot(cal: WorkCalendar, now: number): number {
+  const today = shanghaiDate(now);
+  const slot = shanghaiInstant(shiftWorkingDays(cal, today, 0), DIGEST_MIN);
+  return slot >= now ? slot : shanghaiInstant(shiftWorkingDays(cal, today, 1), DIGEST_MIN);
+}
+
+/** Monday 09:30 of the week after `now`'s date, moved to the next working day when Monday is a holiday. */
+export function nextWeeklyDigest(cal: WorkCalendar, now: number, minutes = DIGEST_MIN): number {
   const today = shanghaiDate(now);
   const weekday = new Date(dayNumber(today) * 86_400_000).getUTCDay();
   let monday = addDays(today, ((8 - weekday) % 7) || 7);
-  if (weekday === 1 && now < shanghaiInstant(today)) monday = today;
-  return shanghaiInstant(shiftWorkingDays(cal, monday, 0));
+  if (weekday === 1 && now < shanghaiInstant(today, minutes)) monday = today;
+  return shanghaiInstant(shiftWorkingDays(cal, monday, 0), minutes);
 }
+
+/** Campaigns started before it keep 0.1.0's digest timing (09:00, red digests as signals arrive). */
+export const DIGEST_SLOTS_PATCH = 'digest-slots';
 
 const START_BATCH = 50;
 const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
@@ -54,15 +74,14 @@ export interface CampaignSummary {
 
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSummary> {
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
-  const startedAt = input.carried?.startedAt ?? now();
+  const startedAt = input.carried?.startedAt ?? input.startAt ?? now();
   const ledger = new Map<string, LedgerEntry>((input.carried?.ledger ?? []).map((e) => [e.dutyId, e]));
-  // Turning red is counted so a digest can follow; the count lives in memory (a restart re-reads the ledger).
-  let redSince = input.carried?.redPending ? 1 : 0;
-  let redSeen = 0;
+  // Duties turning red, counted: each asks for a red digest at the next digest slot.
+  let redTurns = input.carried?.redPending ? 1 : 0;
   setHandler(dutyChangedSignal, (entry) => {
     const known = ledger.get(entry.dutyId);
     if (!known || known.updatedAt <= entry.updatedAt) {
-      if (entry.level === 'red' && known?.level !== 'red') redSince++;
+      if (entry.level === 'red' && known?.level !== 'red') redTurns++;
       ledger.set(entry.dutyId, entry);
     }
   });
@@ -96,7 +115,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
         try {
           await startChild(dutyWorkflow, {
             workflowId: d.duty.dutyId,
-            args: [{ ...d, campaignWorkflowId: self }],
+            args: [{ ...d, campaignWorkflowId: self, startAt: startedAt }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
             // A duty that already ran (even one that has ended) is never run again from scratch.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -147,36 +166,48 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     await deliver(msg);
   };
   const digestsOn = input.options?.digests !== false;
-  let weeklyAt = input.carried?.weeklyAt ?? nextWeeklyDigest(cal, now());
-  let redDigestDay = input.carried?.redDigestDay ?? '';
   const continueNeeded = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
-  const redPending = () => digestsOn && redSince > redSeen;
-  // At most one red digest a day: reds after today's go out at the next working day's 09:00.
-  const redAt = () =>
-    redDigestDay === shanghaiDate(now()) ? shanghaiInstant(shiftWorkingDays(cal, shanghaiDate(now()), 1)) : nextOfficeInstant(cal, now());
+  const continueWith = async (carried: Partial<NonNullable<CampaignInput['carried']>>) => {
+    await condition(allHandlersFinished);
+    const next = carry();
+    await continueAsNew<typeof campaignWorkflow>({ ...next, carried: { ...next.carried, ...carried } });
+  };
+  if (!patched(DIGEST_SLOTS_PATCH)) {
+    await legacyDigests({ input, cal, now, digestsOn, redTurns: () => redTurns, allEnded, continueNeeded, continueWith, sendDigest });
+  }
+  let weeklyAt = input.carried?.weeklyAt ?? nextWeeklyDigest(cal, now());
+  // When the next red digest is due; a weekly digest at or after it covers it. At most one digest a day, by
+  // construction: there is one slot a day.
+  let redDueAt = input.carried?.redDueAt;
+  let redNoted = 0;
+  const waker = makeWaker(now);
   while (!allEnded()) {
-    const seenRed = redSince;
-    const nextAt = Math.min(weeklyAt, redPending() ? redAt() : Number.MAX_SAFE_INTEGER);
+    if (redTurns !== redNoted) {
+      redNoted = redTurns;
+      if (digestsOn) redDueAt ??= nextDigestSlot(cal, now());
+    }
+    const nextAt = Math.min(weeklyAt, redDueAt ?? Number.MAX_SAFE_INTEGER);
     // Each signal is an event: continue as new before the history grows past its limits.
-    await condition(() => allEnded() || redSince !== seenRed || continueNeeded(), Math.max(1, nextAt - now()));
+    await waker.until(() => allEnded() || redTurns !== redNoted || continueNeeded(), nextAt);
     if (allEnded()) break;
     if (now() >= weeklyAt && isOfficeHours(cal, now())) {
-      // The weekly digest covers any red news of the day too.
+      // The weekly digest covers any red news due by now.
       if (digestsOn) await sendDigest('weekly', now() - weeklyAt < 60_000 ? weeklyAt : now());
-      redSeen = redSince;
+      if (redDueAt !== undefined && redDueAt <= now()) redDueAt = undefined;
       weeklyAt = nextWeeklyDigest(cal, now() + 60_000);
     } else if (now() >= weeklyAt) {
       // Late (a worker was down past office hours): the next office hour.
       weeklyAt = nextOfficeInstant(cal, now());
-    } else if (redPending() && now() >= redAt() && isOfficeHours(cal, now())) {
-      redSeen = redSince;
-      redDigestDay = shanghaiDate(now());
-      await sendDigest('red', now());
+    } else if (redDueAt !== undefined && now() >= redDueAt) {
+      if (isOfficeHours(cal, now())) {
+        await sendDigest('red', now() - redDueAt < 60_000 ? redDueAt : now());
+        redDueAt = undefined;
+      } else {
+        redDueAt = nextDigestSlot(cal, now());
+      }
     }
     if (continueNeeded()) {
-      await condition(allHandlersFinished);
-      const next = carry();
-      await continueAsNew<typeof campaignWorkflow>({ ...next, carried: { ...next.carried, redDigestDay, redPending: redPending(), weeklyAt } });
+      await continueWith({ weeklyAt, ...(redDueAt !== undefined ? { redDueAt } : {}), ...(redTurns !== redNoted ? { redPending: true } : {}) });
     }
   }
   await condition(allHandlersFinished);
@@ -188,4 +219,49 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     closedUnresolved: entries.filter((e) => e.status === 'closed').length,
     escalated: entries.filter((e) => e.escalationsSent > 0).length,
   };
+}
+
+interface LegacyDigestContext {
+  input: CampaignInput;
+  cal: WorkCalendar;
+  now: () => number;
+  digestsOn: boolean;
+  redTurns: () => number;
+  allEnded: () => boolean;
+  continueNeeded: () => boolean;
+  continueWith: (carried: Partial<NonNullable<CampaignInput['carried']>>) => Promise<void>;
+  sendDigest: (reason: 'weekly' | 'red', at: number) => Promise<void>;
+}
+
+/**
+ * 0.1.0's digest loop, kept unchanged for campaigns started before the digest-slots patch so their histories
+ * replay: weekly at 09:00, red digests as soon as a duty's report arrives. Ends when every duty has ended.
+ * Remove after `deprecatePatch(DIGEST_SLOTS_PATCH)` once no such campaign runs.
+ */
+async function legacyDigests(c: LegacyDigestContext): Promise<void> {
+  const { cal, now, digestsOn } = c;
+  let redSeen = 0;
+  let weeklyAt = c.input.carried?.weeklyAt ?? nextWeeklyDigest(cal, now(), REMINDER_MIN);
+  let redDigestDay = c.input.carried?.redDigestDay ?? '';
+  const redPending = () => digestsOn && c.redTurns() > redSeen;
+  const redAt = () =>
+    redDigestDay === shanghaiDate(now()) ? shanghaiInstant(shiftWorkingDays(cal, shanghaiDate(now()), 1)) : nextOfficeInstant(cal, now());
+  while (!c.allEnded()) {
+    const seenRed = c.redTurns();
+    const nextAt = Math.min(weeklyAt, redPending() ? redAt() : Number.MAX_SAFE_INTEGER);
+    await condition(() => c.allEnded() || c.redTurns() !== seenRed || c.continueNeeded(), Math.max(1, nextAt - now()));
+    if (c.allEnded()) break;
+    if (now() >= weeklyAt && isOfficeHours(cal, now())) {
+      if (digestsOn) await c.sendDigest('weekly', now() - weeklyAt < 60_000 ? weeklyAt : now());
+      redSeen = c.redTurns();
+      weeklyAt = nextWeeklyDigest(cal, now() + 60_000, REMINDER_MIN);
+    } else if (now() >= weeklyAt) {
+      weeklyAt = nextOfficeInstant(cal, now());
+    } else if (redPending() && now() >= redAt() && isOfficeHours(cal, now())) {
+      redSeen = c.redTurns();
+      redDigestDay = shanghaiDate(now());
+      await c.sendDigest('red', now());
+    }
+    if (c.continueNeeded()) await c.continueWith({ redDigestDay, redPending: redPending(), weeklyAt });
+  }
 }

@@ -27,6 +27,7 @@ import {
   statusQuery,
 } from './messages';
 import { makeDeliverer } from './deliver';
+import { makeWaker } from './wake';
 import { dueActions, expectedByCheckpoint, isPastAtStart, levelOf, plannedActions, type PlannedAction } from './policy';
 import {
   quotaItemFor,
@@ -57,7 +58,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   // the simulator replays a past year on a server whose clock is today.
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
 
-  const startedAt = now();
+  const startedAt = input.startAt ?? now();
   const state: DutyState = input.carried ?? {
     dutyId: duty.dutyId,
     kind: duty.kind,
@@ -339,6 +340,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     await getExternalWorkflowHandle(input.campaignWorkflowId).signal(dutyChangedSignal, { ...entry, updatedAt: now() });
   };
 
+  const waker = makeWaker(now);
   changed();
   while (!state.ended) {
     await report();
@@ -351,7 +353,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     const queued = state.queued[0];
     if (queued) {
       if (!isOfficeHours(cal, now())) {
-        await condition(() => version !== seen, nextOfficeInstant(cal, now()) - now());
+        await waker.until(() => version !== seen, nextOfficeInstant(cal, now()));
         continue;
       }
       await sendAt(queued.kind, queued.key, queued.recipients, queued.text);
@@ -364,8 +366,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     if (due.length === 0 && skip.length === 0) {
       const next = actions[0];
       // With nothing planned, wait for a reply to change things.
-      if (next) await condition(() => version !== seen, Math.max(1, next.at - now()));
-      else await condition(() => version !== seen);
+      await waker.until(() => version !== seen, next?.at);
       changed();
       continue;
     }
@@ -373,7 +374,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     const action = due[0];
     if (action && action.kind !== 'close' && action.kind !== 'end' && !isOfficeHours(cal, now())) {
       // Late (a worker was down, or a reply came after hours): hold until the next office hour.
-      await condition(() => version !== seen, nextOfficeInstant(cal, now()) - now());
+      await waker.until(() => version !== seen, nextOfficeInstant(cal, now()));
       changed();
       continue;
     }

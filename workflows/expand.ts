@@ -42,8 +42,20 @@ export interface CampaignInput {
   calendar: WorkCalendar;
   options?: CampaignOptions;
   clockOffsetMs?: number;
+  /** The campaign's start instant (simulation: the plan's nominal start); omitted = when it first runs. */
+  startAt?: number;
   /** Carried over by continue-as-new. */
-  carried?: { startedAt: number; started: number; ledger: LedgerEntry[]; redDigestDay?: string; redPending?: boolean; weeklyAt?: number };
+  carried?: {
+    startedAt: number;
+    started: number;
+    ledger: LedgerEntry[];
+    /** 0.1.0 only; read by nothing now. */
+    redDigestDay?: string;
+    /** A duty turned red and no red digest was planned yet. */
+    redPending?: boolean;
+    redDueAt?: number;
+    weeklyAt?: number;
+  };
 }
 
 function expand(groups: Record<string, string[]>, names: string[]): string[] {

@@ -3,10 +3,12 @@
  * Kept apart from workflow code so they can be tested alone and reused by the simulator and the dashboard.
  */
 import {
+  dateOfDayNumber,
   dayNumber,
   nextOfficeInstant,
   shanghaiDate,
   shanghaiInstant,
+  shiftWorkingDayNumber,
   shiftWorkingDays,
   workingDayOnOrBefore,
   workingDaysBetween,
@@ -121,7 +123,11 @@ export function plannedActions(input: DutyInput, state: DutyState): PlannedActio
   if (state.status === 'closed') return [];
   if (state.status === 'completed') {
     const done = shanghaiDate(state.completedAt ?? state.startedAt);
-    add({ at: shanghaiInstant(shiftWorkingDays(cal, done, REVIEW_WORKING_DAYS), 18 * 60), key: `end/${done}`, kind: 'end' });
+    add({
+      at: shanghaiInstant(shiftWorkingDays(cal, done, REVIEW_WORKING_DAYS), 18 * 60),
+      key: `end/${done}`,
+      kind: 'end',
+    });
     return out.sort((a, b) => a.at - b.at);
   }
 
@@ -149,7 +155,8 @@ export function plannedActions(input: DutyInput, state: DutyState): PlannedActio
       for (let n = 1; n < MAX_ACK_REQUESTS; n++) {
         date = shiftWorkingDays(cal, date, input.ackNagEveryWorkingDays);
         if (dayNumber(date) >= dayNumber(state.deadline)) break;
-        if (!reminderDates.has(date)) add({ at: shanghaiInstant(date), key: `ack-request/${date}`, kind: 'ack-request' });
+        if (!reminderDates.has(date))
+          add({ at: shanghaiInstant(date), key: `ack-request/${date}`, kind: 'ack-request' });
       }
     }
   }
@@ -160,10 +167,30 @@ export function plannedActions(input: DutyInput, state: DutyState): PlannedActio
     }
   }
   const base = escalationBase(input, state);
+  // Each escalation is counted on from the one before: the same dates as escalationAt(n), without walking
+  // the calendar from the base again for each of them.
+  const baseDay = dayNumber(base);
+  let day = baseDay;
+  let daysSoFar = 0;
+  const last = input.escalation.length - 1;
+  const lastDays = input.escalation[last]?.afterWorkingDays ?? 1;
   for (let n = 0; n < ESCALATIONS_PLANNED; n++) {
-    const esc = escalationAt(cal, base, input.escalation, input.repeatEveryWorkingDays, n);
-    const formal = input.escalation[esc.step]?.formal;
-    add({ at: esc.at, key: `escalation/${state.deadline}/${n}`, kind: formal ? 'supervision-notice' : 'escalation', escalation: esc });
+    const step = Math.min(n, last);
+    const repeat = Math.max(0, n - last);
+    const days =
+      n <= last ? (input.escalation[n]?.afterWorkingDays ?? 1) : lastDays + repeat * input.repeatEveryWorkingDays;
+    day =
+      daysSoFar === 0 ? shiftWorkingDayNumber(cal, baseDay, days) : shiftWorkingDayNumber(cal, day, days - daysSoFar);
+    daysSoFar = days;
+    const date = dateOfDayNumber(day);
+    const esc: PlannedEscalation = { at: shanghaiInstant(date), date, step, repeat };
+    const formal = input.escalation[step]?.formal;
+    add({
+      at: esc.at,
+      key: `escalation/${state.deadline}/${n}`,
+      kind: formal ? 'supervision-notice' : 'escalation',
+      escalation: esc,
+    });
   }
   return out.sort((a, b) => a.at - b.at);
 }

@@ -111,6 +111,12 @@ export interface DutyInput {
   wechatTaskQueue?: string;
   /** Simulation only: added to the server's clock so a past plan year can run on today's server. */
   clockOffsetMs?: number;
+  /**
+   * The instant the duty counts from: its campaign's start, so that every duty of a campaign plans from the
+   * same instant whatever order they start in (and a simulated year is the same every run). Omitted = when
+   * the workflow first runs.
+   */
+  startAt?: number;
   /** Carried over by continue-as-new. */
   carried?: DutyState;
 }

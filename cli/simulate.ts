@@ -10,10 +10,12 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { RecordingChannel } from '../activities/outbox';
 import { formatShanghai, isOfficeHours, shanghaiDate, type WorkCalendar } from '../calendar/working-days';
 import { startTestServer } from '../servers/processes';
+import { watchProgress } from '../servers/progress-watch';
 import { attachTimeSkipping } from '../servers/time-skipping';
 import { createWorker } from '../worker';
 import type { CampaignSummary, campaignWorkflow } from '../workflows/campaign';
 import { ledgerQuery } from '../workflows/messages';
+import { expandCampaign } from '../workflows/expand';
 import type { LedgerEntry, OutgoingMessage } from '../workflows/types';
 import { campaignWorkflowId, loadCampaign, type CampaignSource } from './campaign-input';
 import { renderReport } from './report';
@@ -51,6 +53,8 @@ export interface SimulateOptions extends CampaignSource {
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
   onEvent?: (e: SimulationEvent) => void;
+  /** Real seconds without progress before the run fails naming the stuck workflow (default 60). */
+  stallSeconds?: number;
 }
 
 const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '已确认，办理中', completed: '已办结', closed: '已关闭' };
@@ -139,21 +143,40 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
     taskQueue,
     channel,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+    shutdownForceTime: '10 seconds',
   });
   const wall = Date.now();
   try {
     const workflowId = `${campaignWorkflowId(loaded.input.campaignId)}/sim-${options.replies}-${Date.now()}`;
-    const { summary, ledger } = await worker.runUntil(async () => {
-      const startAt = Date.parse(`${loaded.nominalStart}:00+08:00`);
-      const clockOffsetMs = startAt - (await env.currentTimeMs());
-      const handle = await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
-        taskQueue,
-        workflowId,
-        args: [{ ...loaded.input, clockOffsetMs, startAt }],
-      });
-      const result = await handle.result();
-      return { summary: result, ledger: await handle.query(ledgerQuery) };
+    let clockOffsetMs = 0;
+    const workflowIds = [workflowId, ...expandCampaign(loaded.input, loaded.nominalStart.slice(0, 10)).map((d) => d.duty.dutyId)];
+    const watch = watchProgress({
+      client,
+      clock: () => env.currentTimeMs(),
+      workflowIds: () => workflowIds,
+      activity: () => arrived.length,
+      stallMs: (options.stallSeconds ?? 60) * 1000,
+      get clockOffsetMs() {
+        return clockOffsetMs;
+      },
     });
+    let outcome: { summary: CampaignSummary; ledger: LedgerEntry[] };
+    try {
+      outcome = await worker.runUntil(async () => {
+        const startAt = Date.parse(`${loaded.nominalStart}:00+08:00`);
+        clockOffsetMs = startAt - (await env.currentTimeMs());
+        const handle = await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [{ ...loaded.input, clockOffsetMs, startAt }],
+        });
+        const result = await Promise.race([handle.result(), watch.stalled]);
+        return { summary: result, ledger: await handle.query(ledgerQuery) };
+      });
+    } finally {
+      watch.stop();
+    }
+    const { summary, ledger } = outcome;
     order.flush();
     const cal = loaded.input.calendar;
     // Stable: a duty's own messages at one instant keep the order it sent them in.
@@ -188,10 +211,13 @@ export async function simulateCommand(args: string[]): Promise<number> {
       notice: { type: 'string' },
       directory: { type: 'string' },
       report: { type: 'string' },
+      'stall-seconds': { type: 'string', default: '60' },
     },
   });
   if (!/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份 (a four-digit year)`);
   if (!['none', 'prompt', 'mixed'].includes(values.replies)) throw new Error(`--replies ${values.replies}: 可选 none | prompt | mixed`);
+  const stallSeconds = Number(values['stall-seconds']);
+  if (!Number.isFinite(stallSeconds) || stallSeconds < 5) throw new Error(`--stall-seconds ${values['stall-seconds']}: 须为不小于 5 的秒数 (at least 5 seconds)`);
   const json = values.json;
   const result = await simulateYear({
     year: Number(values.year),
@@ -199,6 +225,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
     ...(values.plan ? { plan: values.plan } : {}),
     ...(values.notice ? { notice: values.notice } : {}),
     ...(values.directory ? { directory: values.directory } : {}),
+    stallSeconds,
     onEvent: (e) => process.stdout.write(`${json ? JSON.stringify(e) : formatEvent(e)}\n`),
   });
   for (const w of result.warnings) process.stderr.write(`${w}\n`);

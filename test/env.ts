@@ -7,7 +7,7 @@ import { startTestServer } from '../servers/processes';
 import { attachTimeSkipping } from '../servers/time-skipping';
 
 let runtimeQuieted = false;
-function quietRuntime() {
+export function quietRuntime() {
   if (runtimeQuieted) return;
   runtimeQuieted = true;
   Runtime.install({ logger: new DefaultLogger('ERROR') });

@@ -7,6 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { ActivityDeps } from '../activities';
 import { RecordingChannel } from '../activities/outbox';
 import { formatShanghai } from '../calendar/working-days';
+import { watchProgress } from '../servers/progress-watch';
 import { createWorker } from '../worker';
 import type { dutyWorkflow } from '../workflows/duty';
 import type { Actor } from '../workflows/messages';
@@ -43,14 +44,23 @@ export async function runDuty(
     await script(msg, handle, messages);
   });
   const worker = await createWorker({ connection: env.nativeConnection, taskQueue, channel, deps, workflowBundle: workflowBundle() });
+  // A duty that stops progressing fails its test at once, naming its last event, rather than at the timeout.
+  const watch = watchProgress({
+    client: env.client,
+    clock: () => env.currentTimeMs(),
+    workflowIds: () => [input.duty.dutyId],
+    activity: () => messages.length,
+    stallMs: 30_000,
+  });
   try {
     const final = await worker.runUntil(async () => {
       const clockOffsetMs = Date.parse(`${startAt}:00+08:00`) - (await env.currentTimeMs());
       await env.client.workflow.start('dutyWorkflow', { taskQueue, workflowId: input.duty.dutyId, args: [{ ...input, clockOffsetMs }] });
-      return (await handle.result()) as DutyState;
+      return (await Promise.race([handle.result(), watch.stalled])) as DutyState;
     });
     return { final, messages, lines: messages.map((m) => `${m.kind} ${formatShanghai(m.at)}`) };
   } finally {
+    watch.stop();
     await env.teardown();
   }
 }

@@ -16,6 +16,8 @@ export interface DubanWorkerOptions {
   deps?: Omit<ActivityDeps, 'channel'>;
   /** A prebuilt workflow bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Give up on a graceful shutdown after this long (a stalled simulation must still end). */
+  shutdownForceTime?: WorkerOptions['shutdownForceTime'];
 }
 
 export async function createWorker(options: DubanWorkerOptions): Promise<Worker> {
@@ -26,5 +28,6 @@ export async function createWorker(options: DubanWorkerOptions): Promise<Worker>
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     activities: createActivities({ ...options.deps, ...(options.channel ? { channel: options.channel } : {}) }),
     ...code,
+    ...(options.shutdownForceTime ? { shutdownForceTime: options.shutdownForceTime } : {}),
   });
 }

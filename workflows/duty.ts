@@ -98,7 +98,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     for (const a of plannedActions(input, state)) if (a.at <= now() && a.kind !== 'close') state.handledKeys.push(a.key);
   };
   const queue = (kind: MessageKind, recipients: Recipient[], text: string) => {
-    state.queued.push({ key: `${kind}/${state.history.length}`, kind, recipients, text });
+    state.queued.push({ key: `${kind}/${state.history.length}`, kind, recipients, text, at: Math.floor(now() / 60_000) * 60_000 });
   };
 
   setHandler(statusQuery, () => state);
@@ -356,7 +356,9 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
         await waker.until(() => version !== seen, nextOfficeInstant(cal, now()));
         continue;
       }
-      await sendAt(queued.kind, queued.key, queued.recipients, queued.text);
+      // Sent at once: stamped with the reply's minute; held for office hours: with the office hour's start.
+      const plannedAt = queued.at === undefined ? undefined : isOfficeHours(cal, queued.at) ? queued.at : nextOfficeInstant(cal, queued.at);
+      await sendAt(queued.kind, queued.key, queued.recipients, queued.text, plannedAt);
       state.queued.shift();
       changed();
       continue;

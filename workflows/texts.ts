@@ -59,7 +59,7 @@ export function progressWarningText(input: DutyInput, state: DutyState, percent:
 
 export function extensionRequestText(input: DutyInput, state: DutyState): string {
   const p = state.pendingExtension;
-  return `${state.unit} 申请将任务${input.duty.taskNumber}截止日期由 ${state.deadline} 延至 ${p?.date ?? ''}，理由：${p?.reason ?? ''}（${p?.by ?? ''}，${p ? formatShanghai(p.at) : ''}）。\n同意请回复「同意延期 ${input.duty.taskNumber}」，不同意请回复「不同意延期 ${input.duty.taskNumber} 理由」。`;
+  return `${state.unit} 申请将任务${input.duty.taskNumber}截止日期由 ${state.deadline} 延至 ${p?.date ?? ''}，理由：${p?.reason ?? ''}（${p?.by ?? ''}，${p ? formatShanghai(p.at).slice(0, 16).replace('T', ' ') : ''}）。\n同意请回复「同意延期 ${input.duty.taskNumber}」，不同意请回复「不同意延期 ${input.duty.taskNumber} 理由」。`;
 }
 
 export function extensionDecisionText(input: DutyInput, state: DutyState, approved: boolean, date: string, reason?: string): string {

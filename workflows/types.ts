@@ -142,6 +142,11 @@ export interface QueuedMessage {
   kind: MessageKind;
   recipients: Recipient[];
   text: string;
+  /**
+   * The minute the reply that prompted it was taken: the message's instant when sent at once, so that it
+   * does not depend on how many milliseconds the server took (absent in state carried from 0.1.0).
+   */
+  at?: number;
 }
 
 export interface DutyState {

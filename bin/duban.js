@@ -4,5 +4,8 @@ require('tsx/cjs/api').register();
 require('../cli/main.ts')
   .main(process.argv.slice(2))
   .then((code) => {
-    process.exitCode = code;
+    // Exit once the command is done: the SDK's native runtime, with its core logs forwarded, would otherwise
+    // keep a command that failed before starting a worker alive. Standard output and error are pipes, files
+    // or terminals, which Node writes synchronously on Linux, so nothing printed is lost.
+    process.exit(code);
   });

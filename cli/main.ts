@@ -187,15 +187,23 @@ const commands: Record<string, Command> = {
   },
 };
 
-export async function main(argv: string[]): Promise<number> {
+/** Commands that run Temporal workers; only these start the SDK's native runtime. */
+const TEMPORAL_COMMANDS = new Set(['start', 'worker', 'bot', 'simulate']);
+
+function installRuntime(): void {
   const level = process.env.DUBAN_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
   // The SDK's logger writes to standard error; the native core's own log lines are forwarded to it, since by
-  // themselves they go to standard output, among `--json` lines.
+  // themselves they go to standard output, among `--json` lines. Forwarding keeps the process alive, so
+  // commands that need no worker (plan, setup, help) do not install the runtime at all.
   Runtime.install({
     logger: new DefaultLogger(level),
     telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: level, other: level }) } },
   });
+}
+
+export async function main(argv: string[]): Promise<number> {
   const [name = 'help', ...rest] = argv;
+  if (TEMPORAL_COMMANDS.has(name)) installRuntime();
   const command = name === '--help' || name === '-h' ? commands.help : commands[name];
   if (!command) {
     process.stderr.write(`未知命令 unknown command: ${name}\n\n${HELP}`);

@@ -154,7 +154,8 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
       client,
       clock: () => env.currentTimeMs(),
       workflowIds: () => workflowIds,
-      activity: () => arrived.length,
+      // Messages and replies, and the campaign's history: duties reporting to it are busy work too.
+      activity: async () => arrived.length + Number((await client.workflow.getHandle(workflowId).describe().catch(() => undefined))?.historyLength ?? 0),
       stallMs: (options.stallSeconds ?? 60) * 1000,
       get clockOffsetMs() {
         return clockOffsetMs;

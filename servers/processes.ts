@@ -49,7 +49,7 @@ async function waitReady(child: ChildProcess, address: string, what: string, tim
       await new Promise((r) => setTimeout(r, 150));
     }
   }
-  child.kill('SIGKILL');
+  killGroup(child, 'SIGKILL');
   throw new Error(`${what} did not answer on ${address} within ${timeoutMs} ms (last error: ${String(lastError)})\n${output()}`);
 }
 
@@ -72,20 +72,30 @@ const TIED = [
   'wait "$server"; code=$?',
   // Interrupted by the trap: wait for the server to finish shutting down.
   'while kill -0 "$server" 2>/dev/null; do wait "$server"; code=$?; done',
-  'kill "$watcher" 2>/dev/null',
+  'kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null',
   'exit "$code"',
 ].join('\n');
 
 export function spawnTied(command: string, args: string[]): ChildProcess {
-  return spawn('sh', ['-c', TIED, 'duban-server', command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A process group of its own (shell, server, watcher), so that a forced stop reaches all three.
+  return spawn('sh', ['-c', TIED, 'duban-server', command, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
 }
 
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** SIGTERM through the shell's trap; resolves once the server has exited and closed its output (port free). */
 function stopper(child: ChildProcess): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => {
+      if (child.stdout?.closed && (child.exitCode !== null || child.signalCode !== null)) return resolve();
+      const force = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+      child.once('close', () => {
         clearTimeout(force);
         resolve();
       });

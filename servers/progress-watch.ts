@@ -20,8 +20,11 @@ export interface ProgressWatchOptions {
   clock: () => Promise<number>;
   /** Workflows to inspect when stalled. */
   workflowIds: () => string[];
-  /** A counter that grows whenever something happens (messages sent, replies answered). */
-  activity: () => number;
+  /**
+   * A counter that grows whenever something happens (messages sent, replies answered, events in a
+   * workflow's history): busy work that sends nothing is progress too.
+   */
+  activity: () => number | Promise<number>;
   /** Real milliseconds without progress before giving up. */
   stallMs: number;
   /** Added to the server clock when reporting workflow time (the simulator's year offset). */
@@ -63,38 +66,47 @@ export async function describeStuck(client: Client, workflowIds: string[], limit
  */
 export function watchProgress(options: ProgressWatchOptions): { stalled: Promise<never>; stop: () => void } {
   const pollMs = options.pollMs ?? 2000;
+  // A call that hangs counts as no answer: the watch must not hang on the server it watches.
+  const answer = <T>(p: Promise<T>): Promise<T> =>
+    Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('no answer')), pollMs * 5).unref())]);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const stalled = new Promise<never>((_, reject) => {
     let lastClock = -1;
     let lastReal = Date.now();
-    let lastActivity = options.activity();
+    let lastActivity = -1;
     let progressAt = Date.now();
     const tick = async () => {
       if (stopped) return;
+      const real = Date.now();
+      // A poll the server does not answer is no progress.
+      let clock: number | undefined;
       try {
-        const clock = await options.clock();
-        const real = Date.now();
-        const activity = options.activity();
-        if ((lastClock >= 0 && clock - lastClock > real - lastReal + 1000) || activity !== lastActivity) progressAt = real;
+        clock = await answer(options.clock());
+        const activity = await answer(Promise.resolve(options.activity()));
+        const skipped = lastClock >= 0 && clock - lastClock > real - lastReal + 1000;
+        if (skipped || (lastActivity >= 0 && activity !== lastActivity)) progressAt = real;
         lastClock = clock;
-        lastReal = real;
         lastActivity = activity;
-        if (real - progressAt >= options.stallMs) {
-          const stuck = await describeStuck(options.client, options.workflowIds());
-          const at = new Date(clock + (options.clockOffsetMs ?? 0) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
-          reject(
-            new StalledRunError(
-              `运行停滞 run stalled: nothing happened and the workflow clock did not move for ${Math.round(options.stallMs / 1000)} s (workflow time ${at} +08:00). ` +
-                (stuck.length ? `Stuck: ${stuck.join('; ')}` : 'No workflow has pending work: a client may be holding time still.'),
-            ),
-          );
-          return;
-        }
       } catch {
-        // The server did not answer this time; the next poll tries again.
+        // counted as no progress
       }
-      if (!stopped) timer = setTimeout(() => void tick(), pollMs);
+      lastReal = real;
+      if (stopped) return;
+      if (real - progressAt >= options.stallMs) {
+        const stuck = await answer(describeStuck(options.client, options.workflowIds())).catch(() => []);
+        if (stopped) return;
+        const at =
+          clock === undefined ? 'unknown: the server did not answer' : `${new Date(clock + (options.clockOffsetMs ?? 0) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ')} +08:00`;
+        reject(
+          new StalledRunError(
+            `运行停滞 run stalled: nothing happened and the workflow clock did not move for ${Math.round(options.stallMs / 1000)} s (workflow time ${at}). ` +
+              (stuck.length ? `Stuck: ${stuck.join('; ')}` : 'No workflow has pending work: a client may be holding time still.'),
+          ),
+        );
+        return;
+      }
+      timer = setTimeout(() => void tick(), pollMs);
     };
     timer = setTimeout(() => void tick(), pollMs);
   });

@@ -126,15 +126,19 @@ describe('working-day arithmetic on day numbers', () => {
     );
   });
 
-  it('plans the same escalation dates as the ladder counted from the base each time', () => {
-    const input = dutyInput('t/escalation-dates', '2022-09-30');
+  it.each([
+    ['the default ladder, a working-day deadline', DEFAULT_ESCALATION, '2022-09-30'],
+    ['a ladder that steps back and holds, a holiday deadline', [{ afterWorkingDays: 1, to: ['leader'] }, { afterWorkingDays: 0, to: ['leader'] }, { afterWorkingDays: 2, to: ['leader'] }, { afterWorkingDays: 2, to: ['leader'] }, { afterWorkingDays: 4, to: ['leader'], formal: true }], '2022-10-01'],
+  ] as const)('plans the same escalation dates as the ladder counted from the base each time: %s', (_name, ladder, deadline) => {
+    const escalation = ladder.map((s) => ({ ...s, to: [...s.to] }));
+    const input = dutyInput('t/escalation-dates', deadline, { escalation });
     const state: DutyState = {
       dutyId: 't/escalation-dates',
       kind: 'deadline',
       unit: '县民政局',
       taskNumber: 1,
-      deadline: '2022-09-30',
-      originalDeadline: '2022-09-30',
+      deadline,
+      originalDeadline: deadline,
       status: 'acknowledged',
       level: 'none',
       startedAt: Date.parse('2022-04-29T10:00:00+08:00'),
@@ -149,8 +153,9 @@ describe('working-day arithmetic on day numbers', () => {
     };
     const planned = plannedActions(input, state).filter((a) => a.escalation);
     expect(planned.length).toBeGreaterThan(40);
-    for (const [n, a] of planned.entries()) {
-      expect(a.escalation).toEqual(escalationAt(calendar2022, '2022-09-30', DEFAULT_ESCALATION, 5, n));
+    for (const a of planned) {
+      const n = Number(a.key.split('/').pop());
+      expect(a.escalation).toEqual(escalationAt(calendar2022, deadline, escalation, 5, n));
     }
   });
 });

@@ -65,7 +65,12 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
       if (weekday !== 1) expect(isWorkingDay(result.calendar, addDays(date, 1 - weekday))).toBe(false);
     }
     expect(weekly.length).toBeGreaterThan(40);
-    expect(digests.some((m) => m.key.includes('/digest/red/'))).toBe(true);
+    const red = digests.filter((m) => m.key.includes('/digest/red/'));
+    expect(red.length).toBeGreaterThan(0);
+    // Red digests at the 09:30 slot, after the morning run; never two digests on one day.
+    for (const m of red) expect(formatShanghai(m.at).slice(11, 16)).toBe('09:30');
+    const days = digests.map((m) => shanghaiDate(m.at));
+    expect(new Set(days).size).toBe(days.length);
     expect(digests[0]?.toUnits).toEqual(['县乡村振兴局', '县委农办', '县纪委监委']);
     expect(digests[0]?.text).toContain('四、各单位确认率、办结率排名');
   });

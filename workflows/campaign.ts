@@ -193,11 +193,12 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     if (now() >= weeklyAt && isOfficeHours(cal, now())) {
       // The weekly digest covers any red news due by now.
       if (digestsOn) await sendDigest('weekly', now() - weeklyAt < 60_000 ? weeklyAt : now());
-      if (redDueAt !== undefined && redDueAt <= now()) redDueAt = undefined;
+      // Red news due today or earlier is in it: no second digest today.
+      if (redDueAt !== undefined && shanghaiDate(redDueAt) <= shanghaiDate(now())) redDueAt = undefined;
       weeklyAt = nextWeeklyDigest(cal, now() + 60_000);
     } else if (now() >= weeklyAt) {
-      // Late (a worker was down past office hours): the next office hour.
-      weeklyAt = nextOfficeInstant(cal, now());
+      // Late (a worker was down past office hours): the next digest slot.
+      weeklyAt = nextDigestSlot(cal, now());
     } else if (redDueAt !== undefined && now() >= redDueAt) {
       if (isOfficeHours(cal, now())) {
         await sendDigest('red', now() - redDueAt < 60_000 ? redDueAt : now());

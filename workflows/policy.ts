@@ -179,8 +179,8 @@ export function plannedActions(input: DutyInput, state: DutyState): PlannedActio
     const repeat = Math.max(0, n - last);
     const days =
       n <= last ? (input.escalation[n]?.afterWorkingDays ?? 1) : lastDays + repeat * input.repeatEveryWorkingDays;
-    day =
-      daysSoFar === 0 ? shiftWorkingDayNumber(cal, baseDay, days) : shiftWorkingDayNumber(cal, day, days - daysSoFar);
+    // Counting on is exact only from a working day reached by a positive count; otherwise count from the base.
+    day = daysSoFar > 0 && days > daysSoFar ? shiftWorkingDayNumber(cal, day, days - daysSoFar) : shiftWorkingDayNumber(cal, baseDay, days);
     daysSoFar = days;
     const date = dateOfDayNumber(day);
     const esc: PlannedEscalation = { at: shanghaiInstant(date), date, step, repeat };

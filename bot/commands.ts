@@ -1,44 +1,59 @@
 /**
- * The chat command grammar: what coordinators and supervisors type in WeChat. Pure: never throws, and
- * answers every text with either a command or a short reason in Chinese.
+ * The chat command grammar: what coordinators and supervisors type in WeChat, as they type it. Pure: never
+ * throws, and answers every text with a command, a short reason in Chinese, or "not a command" (chatter,
+ * which a group gets no answer to).
  *
- *   收到 任务1 / 确认 1 / 收到1          acknowledge
- *   完成 1 已报送县局 / 办结 1 …         complete, with a note
- *   进度 19 60% [全省 55%]               progress against a bar
- *   走访 12 +1 / 走访 12 第2项 +1        quota actions
- *   延期 15 2022-07-15 等待编办批复       ask for an extension
- *   同意延期 15 / 不同意延期 15 理由       supervisors decide
- *   驳回 1 材料不全                      supervisors reject a completion
+ *   收到 12b / 收到 任务1 / 1 收到 / 已收到，任务1马上落实 / 全部收到      acknowledge
+ *   完成 1 已报送县局 / 任务1已完成，排查台账已报县局                       complete, with a note
+ *   进度 19 60% [全省 55%] / 19号任务进度60%                               progress against a bar
+ *   走访 12 +1 / 走访 12 第2项 +1 / 12号任务走访2次                         quota actions
+ *   延期 15 2022-07-15 理由 / 申请延期 任务15 至7月15日 原因：等待编办批复   ask for an extension
+ *   同意延期 15 / 不同意延期 15 理由 / 驳回 1 材料不全                      supervisors decide
  *   我的任务 / 帮助
+ *
+ * A duty is named by its reply code (the task number, with a letter when the unit holds several duties of
+ * that task: 19a, 19b) or by the task number written as 任务19, 19号任务, 第19项, or next to the verb. A
+ * number that is a date, a percentage or a count is never taken for a task. Which duty a command acts on is
+ * decided later (bot/resolve.ts), never guessed here.
  */
 import { z } from 'zod';
 
+interface Ref {
+  /** The task number, when the text names one. */
+  task?: number;
+  /** The reply code as written (lower case), e.g. '19b' or '12'; absent when the text names no duty. */
+  code?: string;
+}
+
 export type Command =
-  | { kind: 'acknowledge'; task: number }
-  | { kind: 'complete'; task: number; note: string }
-  | { kind: 'progress'; task: number; percent: number; bar?: number }
-  | { kind: 'actions'; task: number; count: number; item?: number }
-  | { kind: 'extension'; task: number; date: string; reason: string }
-  | { kind: 'decide'; task: number; approve: boolean; reason?: string }
-  | { kind: 'reject'; task: number; reason: string }
+  | ({ kind: 'acknowledge'; all?: boolean } & Ref)
+  | ({ kind: 'complete'; note: string } & Ref)
+  | ({ kind: 'progress'; percent: number; bar?: number } & Ref)
+  | ({ kind: 'actions'; count: number; item?: number } & Ref)
+  | ({ kind: 'extension'; date: string; reason: string } & Ref)
+  | ({ kind: 'decide'; approve: boolean; reason?: string } & Ref)
+  | ({ kind: 'reject'; reason: string } & Ref)
   | { kind: 'mine' }
   | { kind: 'help' };
 
-export type ParseResult = { ok: true; command: Command } | { ok: false; reason: string };
+/** ok: a command; refused: looks like a command but is incomplete (the reason says the exact form); ignore: chatter. */
+export type ParseResult = { ok: true; command: Command } | { ok: false; reason: string; ignore?: boolean; kind?: Command['kind'] };
 
 /** Longest accepted message; WeChat allows more, a command never needs it. */
 export const MAX_COMMAND_LENGTH = 500;
 
 export const HELP_TEXT = [
-  '督办助手可识别的回复：',
-  '收到 1 —— 确认任务1',
-  '完成 1 情况说明 —— 报办结',
-  '进度 19 60% 全省55% —— 报进度',
+  '督办助手可识别的回复（编号见每条提醒，如 12、19b）：',
+  '收到 12 —— 确认（只有一项待办时回复「收到」即可）',
+  '完成 12 情况说明 —— 报办结',
+  '进度 19 60% 全省55% —— 报本月进度',
   '走访 12 +1 —— 报走访次数',
-  '延期 15 2022-07-15 理由 —— 申请延期',
-  '我的任务 —— 查看本单位待办',
+  '延期 15 7月15日 原因：…… —— 申请延期',
+  '我的任务 —— 查看本单位待办及编号',
   '督办单位：同意延期 15 / 不同意延期 15 理由 / 驳回 1 理由',
 ].join('\n');
+
+const NOT_UNDERSTOOD = '没有看懂这条回复。回复「帮助」查看可用指令。';
 
 /** Full-width digits, letters, punctuation and spaces become half-width; runs of spaces collapse. */
 export function normalizeChat(text: string): string {
@@ -53,94 +68,234 @@ export function normalizeChat(text: string): string {
   return out.replace(/@\S+[\u2005\s]/g, ' ').replace(/[\u2005\u200b]/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
-const taskNo = z.coerce.number().int().min(1).max(999);
-const percent = z.coerce.number().min(0).max(100);
+type Verb = 'decide-no' | 'decide-yes' | 'reject' | 'extension' | 'progress' | 'actions' | 'complete' | 'acknowledge' | 'mine' | 'help';
 
-const VERBS: [RegExp, Command['kind'] | 'decide-yes' | 'decide-no'][] = [
-  [/^(不同意延期|不批准延期|驳回延期)/, 'decide-no'],
-  [/^(同意延期|批准延期)/, 'decide-yes'],
-  [/^(收到|确认|已阅|知悉|ok|OK)/, 'acknowledge'],
-  [/^(完成|办结|已完成|已办结)/, 'complete'],
-  [/^(进度|进展)/, 'progress'],
-  [/^(走访|到村|帮扶)/, 'actions'],
-  [/^(延期|申请延期)/, 'extension'],
-  [/^(驳回|退回)/, 'reject'],
-  [/^(我的任务|待办|我的待办)$/, 'mine'],
-  [/^(帮助|help|\?|？)$/i, 'help'],
+/** In priority order: a text with several verbs means the first found here (完成 implies 收到). */
+const VERBS: [Verb, RegExp][] = [
+  ['decide-no', /不同意延期|不批准延期|不予延期|驳回延期|不同意/],
+  ['decide-yes', /同意延期|批准延期|准予延期|同意/],
+  ['reject', /驳回|退回/],
+  ['extension', /申请延期|延期|推迟|延后|缓办/],
+  ['progress', /进度|进展|完成率/],
+  ['actions', /走访|到村|入户|帮扶|慰问|送温暖/],
+  ['complete', /已办结|办结|已完成|完成|做完|办完|搞定/],
+  ['acknowledge', /收到|确认|已阅|知悉|明白|照办|马上落实|立即落实|抓紧落实|ok\b/i],
+  ['mine', /我的任务|我的待办|待办事项|有哪些任务|查看任务|^待办$/],
+  ['help', /^(帮助|help|\?|怎么回复|怎么用|使用说明)$/i],
 ];
 
-function isRealDate(date: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+/** Words before a verb that turn it around: 没收到, 尚未完成, 还没办结. */
+const NEGATION = /(没有|没|未|尚未|还没|还未|不能|无法)\s*$/;
+
+function findVerb(text: string): { verb: Verb; index: number; length: number } | undefined {
+  // The verb a reply opens with is what it says (完成 12a 送温暖已开展, 收到了，会按时完成); otherwise the
+  // first by priority.
+  for (const [verb, re] of VERBS) {
+    const m = new RegExp(`^(?:${re.source})`, re.flags.replace('g', '')).exec(text);
+    if (m) return { verb, index: 0, length: m[0].length };
+  }
+  for (const [verb, re] of VERBS) {
+    const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+    for (const m of text.matchAll(global)) {
+      const before = text.slice(0, m.index);
+      if (verb !== 'decide-no' && NEGATION.test(before)) continue;
+      return { verb, index: m.index, length: m[0].length };
+    }
+  }
+  return undefined;
 }
+
+const taskNo = z.coerce.number().int().min(1).max(999);
+const percentNo = z.coerce.number().min(0).max(100);
+
+/** What follows a number that makes it anything but a task: a date, a percentage, a count, a year. */
+const NOT_A_TASK_AFTER = /^\s*(?:[%月日年次天个人户周点时分万元岁]|号(?!\s*任务)|\.\d|[-/]\d)/;
+
+interface Found {
+  task: number;
+  code: string;
+  start: number;
+  end: number;
+}
+
+/** The duty the text names, if any, and where. */
+function findRef(text: string, verb: { index: number; length: number }, allowItemForm: boolean): Found | undefined {
+  const make = (m: RegExpExecArray, num: string | undefined, letter: string | undefined): Found | undefined => {
+    const task = taskNo.safeParse(num);
+    if (!task.success) return undefined;
+    return { task: task.data, code: `${task.data}${(letter ?? '').toLowerCase()}`, start: m.index, end: m.index + m[0].length };
+  };
+  const patterns: RegExp[] = [
+    /任务\s*(\d{1,3})\s*([a-z])?(?![\d])/i,
+    /(\d{1,3})\s*([a-z])?\s*号\s*任务/i,
+    /(?<![\d.])(\d{1,3})([a-z])(?![a-z\d])/i,
+  ];
+  if (allowItemForm) patterns.push(/第\s*(\d{1,3})\s*(?:项|条)()/);
+  for (const re of patterns) {
+    const m = re.exec(text);
+    if (m) return make(m, m[1], m[2]);
+  }
+  // A bare number right after the verb (完成 1, 收到1) or right before it (1 收到).
+  const after = /^\s*[:：,，]?\s*(\d{1,3})(?!\d)/.exec(text.slice(verb.index + verb.length));
+  if (after && !NOT_A_TASK_AFTER.test(text.slice(verb.index + verb.length + after[0].length))) {
+    const start = verb.index + verb.length + after[0].length - (after[1]?.length ?? 0);
+    const task = taskNo.safeParse(after[1]);
+    if (task.success) return { task: task.data, code: String(task.data), start, end: start + (after[1]?.length ?? 0) };
+  }
+  const before = /(?<![\d.\-/年月])(\d{1,3})\s*[,，:：]?\s*$/.exec(text.slice(0, verb.index));
+  if (before) {
+    const task = taskNo.safeParse(before[1]);
+    if (task.success) return { task: task.data, code: String(task.data), start: before.index, end: before.index + before[0].length };
+  }
+  return undefined;
+}
+
+/** A date as people write it; the year is left out when they leave it out (the duty's year fills it in). */
+const DATE_PATTERNS: RegExp[] = [
+  /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?/,
+  /()(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?/,
+  /()(?<![\d.])(\d{1,2})\s*[.\-/]\s*(\d{1,2})(?![\d.%])/,
+];
+
+function findDate(text: string): { date: string; start: number; end: number } | 'invalid' | undefined {
+  for (const re of DATE_PATTERNS) {
+    const m = re.exec(text);
+    if (!m) continue;
+    const [year, month, day] = [m[1] ? Number(m[1]) : undefined, Number(m[2]), Number(m[3])];
+    if (!isRealMonthDay(year ?? 2024, month, day)) return 'invalid';
+    const md = `${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    return { date: year ? `${year}-${md}` : md, start: m.index, end: m.index + m[0].length };
+  }
+  return undefined;
+}
+
+function isRealMonthDay(year: number, month: number, day: number): boolean {
+  const d = new Date(Date.UTC(year, month - 1, day));
+  return month >= 1 && month <= 12 && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+}
+
+/** "2022-07-15", or "07-15" completed with the duty's year; undefined when that date does not exist. */
+export function resolveDate(date: string, year: number): string | undefined {
+  const full = /^\d{4}-/.test(date) ? date : `${year}-${date}`;
+  const [y, m, d] = full.split('-').map(Number);
+  return isRealMonthDay(y ?? 0, m ?? 0, d ?? 0) ? full : undefined;
+}
+
+const PUNCT = /^[\s,，.。!！?？;；:：、~～…—-]+|[\s,，.。!！?？;；:：、~～…—-]+$/g;
+
+/** Text left once the verb, the duty and other pieces are cut out. */
+function remainder(text: string, cuts: { start: number; end: number }[]): string {
+  let out = '';
+  let at = 0;
+  for (const c of [...cuts].sort((a, b) => a.start - b.start)) {
+    if (c.start < at) continue;
+    out += `${text.slice(at, c.start)} `;
+    at = c.end;
+  }
+  out += text.slice(at);
+  return out.replace(/\s+/g, ' ').replace(PUNCT, '').trim();
+}
+
+const REASON = /(?:原因|理由|因为|由于)\s*(?:是|为|:|：)?\s*/;
+/** "理由：…" at the start of a decision's reason; "理由不充分" is itself the reason. */
+const REASON_LABEL = /^(?:原因|理由)\s*(?:是|为|:|：)\s*/;
 
 export function parseCommand(raw: string): ParseResult {
   if (typeof raw !== 'string') return { ok: false, reason: '只能识别文字消息。回复「帮助」查看用法。' };
   if (raw.length > MAX_COMMAND_LENGTH) return { ok: false, reason: `消息过长（超过 ${MAX_COMMAND_LENGTH} 字），请只回复指令。` };
   const text = normalizeChat(raw);
-  const verb = VERBS.find(([re]) => re.test(text));
-  if (!verb) return { ok: false, reason: '没有看懂这条回复。回复「帮助」查看可用指令。' };
-  const [re, kind] = verb;
-  if (kind === 'mine') return { ok: true, command: { kind: 'mine' } };
-  if (kind === 'help') return { ok: true, command: { kind: 'help' } };
-  const rest = text.replace(re, '').trim();
-  // The task number: "任务1", "第1项", "1", "1号".
-  const m = /^(?:任务|第)?\s*(\d{1,3})\s*(?:号|项)?(?:\s+|$)(.*)$/s.exec(rest);
-  const task = taskNo.safeParse(m?.[1]);
-  if (!m || !task.success) return { ok: false, reason: `请写明任务编号，例如「${exampleOf(kind)}」。` };
-  const tail = (m[2] ?? '').trim();
-  switch (kind) {
-    case 'acknowledge':
-      return { ok: true, command: { kind, task: task.data } };
-    case 'complete':
-      return { ok: true, command: { kind, task: task.data, note: tail.slice(0, 300) || '（未附说明）' } };
+  const found = findVerb(text);
+  if (!found) return { ok: false, reason: NOT_UNDERSTOOD, ignore: true };
+  // A question about a duty is not a report of it: 任务1完成了吗？
+  if (/吗|么|[?？]\s*$/.test(text) && found.verb !== 'help') return { ok: false, reason: NOT_UNDERSTOOD, ignore: true };
+  const result = parseWithVerb(text, found);
+  if (!result.ok && !result.ignore) return { ...result, kind: KIND_OF_VERB[found.verb] };
+  return result;
+}
+
+const KIND_OF_VERB: Record<Verb, Command['kind']> = {
+  'decide-no': 'decide',
+  'decide-yes': 'decide',
+  reject: 'reject',
+  extension: 'extension',
+  progress: 'progress',
+  actions: 'actions',
+  complete: 'complete',
+  acknowledge: 'acknowledge',
+  mine: 'mine',
+  help: 'help',
+};
+
+function parseWithVerb(text: string, found: { verb: Verb; index: number; length: number }): ParseResult {
+  const { verb } = found;
+  if (verb === 'mine') return { ok: true, command: { kind: 'mine' } };
+  if (verb === 'help') return { ok: true, command: { kind: 'help' } };
+  const verbCut = { start: found.index, end: found.index + found.length };
+  const ref = findRef(text, found, verb !== 'actions');
+  const named = ref ? { task: ref.task, code: ref.code } : {};
+  const cuts = [verbCut, ...(ref ? [ref] : [])];
+  switch (verb) {
+    case 'acknowledge': {
+      const all = /全部|都|均|所有/.test(text);
+      return { ok: true, command: { kind: 'acknowledge', ...named, ...(all && !ref ? { all: true } : {}) } };
+    }
+    case 'complete': {
+      const note = remainder(text, cuts).replace(/^了\s*/, '').replace(/^(收到|好的)\s*/, '');
+      return { ok: true, command: { kind: 'complete', ...named, note: note.slice(0, 300) || '（未附说明）' } };
+    }
     case 'progress': {
-      const p = /^(\d{1,3}(?:\.\d+)?)\s*%?(?:\s*(?:全省|全市|基准|平均)?\s*(\d{1,3}(?:\.\d+)?)\s*%?)?$/.exec(tail);
-      const value = percent.safeParse(p?.[1]);
-      const bar = p?.[2] !== undefined ? percent.safeParse(p[2]) : undefined;
-      if (!p || !value.success || (bar && !bar.success)) return { ok: false, reason: '进度请写成百分数，例如「进度 19 60% 全省55%」。' };
-      return { ok: true, command: { kind, task: task.data, percent: value.data, ...(bar?.success ? { bar: bar.data } : {}) } };
+      const rest = remainder(text, cuts);
+      const values = [...rest.matchAll(/(全省|全市|基准|平均|比较)?\s*(\d{1,3}(?:\.\d+)?)\s*%/g)];
+      const own = values.find((v) => !v[1]) ?? values[0];
+      const bar = values.find((v) => v !== own && v[1]);
+      const value = percentNo.safeParse(own?.[2]);
+      const barValue = bar ? percentNo.safeParse(bar[2]) : undefined;
+      if (!own || !value.success || (barValue && !barValue.success)) return { ok: false, reason: '进度请写成百分数，例如「进度 19 60% 全省55%」。' };
+      return { ok: true, command: { kind: 'progress', ...named, percent: value.data, ...(barValue?.success ? { bar: barValue.data } : {}) } };
     }
     case 'actions': {
-      const a = /^(?:第\s*(\d{1,2})\s*项\s*)?\+?\s*(\d{1,3})\s*次?$/.exec(tail || '+1');
-      const count = z.coerce.number().int().min(1).max(100).safeParse(a?.[2]);
-      if (!a || !count.success) return { ok: false, reason: '次数请写成「走访 12 +1」（每次 1–100）。' };
-      return { ok: true, command: { kind, task: task.data, count: count.data, ...(a[1] ? { item: Number(a[1]) } : {}) } };
+      const rest = remainder(text, cuts);
+      const item = /第\s*(\d{1,2})\s*[项条]/.exec(rest);
+      const countText = /\+\s*(\d{1,4})|(\d{1,4})\s*次/.exec(rest);
+      const count = z.coerce.number().int().min(1).max(100).safeParse(countText ? (countText[1] ?? countText[2]) : 1);
+      if (!count.success) return { ok: false, reason: '次数请写成「走访 12 +1」（每次 1–100）。' };
+      return { ok: true, command: { kind: 'actions', ...named, count: count.data, ...(item ? { item: Number(item[1]) } : {}) } };
     }
     case 'extension': {
-      const e = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(.*)$/s.exec(tail);
-      if (!e) return { ok: false, reason: '延期请写成「延期 15 2022-07-15 理由」。' };
-      const date = `${e[1]}-${(e[2] ?? '').padStart(2, '0')}-${(e[3] ?? '').padStart(2, '0')}`;
-      if (!isRealDate(date)) return { ok: false, reason: `日期「${date}」不存在，请核对。` };
-      const reason = (e[4] ?? '').trim();
-      if (!reason) return { ok: false, reason: '请写明延期理由，例如「延期 15 2022-07-15 等待编办批复」。' };
-      return { ok: true, command: { kind, task: task.data, date, reason: reason.slice(0, 300) } };
+      const date = findDate(text);
+      if (date === 'invalid') return { ok: false, reason: '这个日期不存在，请核对，例如「延期 15 7月15日 原因：等待批复」。' };
+      if (!date) return { ok: false, reason: '延期请写明日期和原因，例如「延期 15 7月15日 原因：等待编办批复」。' };
+      const reasonMatch = REASON.exec(text);
+      const reason = reasonMatch
+        ? text.slice(reasonMatch.index + reasonMatch[0].length).replace(PUNCT, '').trim()
+        : remainder(text, [...cuts, date]).replace(/^(至|到|延至|延到|推迟到)\s*/, '').replace(/(申请|请求)/g, '').replace(PUNCT, '').trim();
+      if (!reason) return { ok: false, reason: '请写明延期原因，例如「延期 15 7月15日 原因：等待编办批复」。' };
+      return { ok: true, command: { kind: 'extension', ...named, date: date.date, reason: reason.slice(0, 300) } };
     }
     case 'decide-yes':
-      return { ok: true, command: { kind: 'decide', task: task.data, approve: true } };
-    case 'decide-no':
-      return { ok: true, command: { kind: 'decide', task: task.data, approve: false, ...(tail ? { reason: tail.slice(0, 300) } : {}) } };
-    case 'reject':
-      if (!tail) return { ok: false, reason: '请写明驳回理由，例如「驳回 1 材料不全」。' };
-      return { ok: true, command: { kind, task: task.data, reason: tail.slice(0, 300) } };
-    default:
-      return { ok: false, reason: '没有看懂这条回复。回复「帮助」查看可用指令。' };
+      return { ok: true, command: { kind: 'decide', ...named, approve: true } };
+    case 'decide-no': {
+      const reason = remainder(text, cuts).replace(REASON_LABEL, '').replace(PUNCT, '').trim();
+      return { ok: true, command: { kind: 'decide', ...named, approve: false, ...(reason ? { reason: reason.slice(0, 300) } : {}) } };
+    }
+    case 'reject': {
+      const reason = remainder(text, cuts).replace(REASON_LABEL, '').replace(PUNCT, '').trim();
+      if (!reason) return { ok: false, reason: '请写明驳回理由，例如「驳回 1 材料不全」。' };
+      return { ok: true, command: { kind: 'reject', ...named, reason: reason.slice(0, 300) } };
+    }
   }
 }
 
-function exampleOf(kind: string): string {
-  return (
-    {
-      acknowledge: '收到 1',
-      complete: '完成 1 已报送县局',
-      progress: '进度 19 60%',
-      actions: '走访 12 +1',
-      extension: '延期 15 2022-07-15 理由',
-      'decide-yes': '同意延期 15',
-      'decide-no': '不同意延期 15 理由',
-      reject: '驳回 1 材料不全',
-    } as Record<string, string>
-  )[kind] ?? '收到 1';
+/** The exact reply to send for a kind of command and a duty's code, as messages and answers print it. */
+export function replyForm(kind: 'acknowledge' | 'complete' | 'progress' | 'actions' | 'extension' | 'decide-yes' | 'decide-no' | 'reject', code: string): string {
+  return {
+    acknowledge: `收到 ${code}`,
+    complete: `完成 ${code} 情况说明`,
+    progress: `进度 ${code} 60%`,
+    actions: `走访 ${code} +1`,
+    extension: `延期 ${code} 7月15日 原因：……`,
+    'decide-yes': `同意延期 ${code}`,
+    'decide-no': `不同意延期 ${code} 理由`,
+    reject: `驳回 ${code} 理由`,
+  }[kind];
 }

@@ -3,6 +3,7 @@
  * campaign's ledger, runs the update and words the answer. No WeChat here: the bot's handlers call it.
  */
 import type { Client } from '@temporalio/client';
+import { shanghaiDate } from '../calendar/working-days';
 import type { Directory } from '../plan/directory';
 import type { Actor } from '../workflows/messages';
 import {
@@ -17,14 +18,19 @@ import {
   requestExtensionUpdate,
   statusQuery,
 } from '../workflows/messages';
-import type { DutyState, LedgerEntry } from '../workflows/types';
-import { HELP_TEXT, parseCommand, type Command } from './commands';
+import { assignCodes } from '../workflows/codes';
+import type { DutyState } from '../workflows/types';
+import { HELP_TEXT, parseCommand, replyForm, resolveDate, type Command } from './commands';
+import { personActor } from './people';
+import { resolveReply, type DutyView } from './resolve';
 
 export interface Speaker {
   /** WeChat contact id, alias and display name, as the puppet reports them. */
   id: string;
   alias?: string;
   name: string;
+  /** Entered by an administrator (`duban reply --from`): `name` is looked up in the directory. */
+  enteredBy?: 'cli';
 }
 
 /**
@@ -47,77 +53,102 @@ export function identify(dir: Directory, who: Speaker, supervising = false): Act
 }
 
 const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '办理中', completed: '已办结', closed: '已关闭' };
-const LEVEL_CN: Record<string, string> = { none: '', blue: '（蓝）', yellow: '（黄）', red: '（红）', green: '（绿）' };
 
 export interface ReplyContext {
   client: Client;
   directory: Directory;
   campaignWorkflowId: string;
+  /** The campaign's clock (a simulated year runs on an offset); default the real one. */
+  now?: () => number;
 }
 
 /** What the bot answers; `undefined` means stay silent (group chatter that is not a command). */
 export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGroup: boolean): Promise<string | undefined> {
   const parsed = parseCommand(text);
-  if (!parsed.ok) return inGroup && parsed.reason.startsWith('没有看懂') ? undefined : parsed.reason;
+  // Nothing that is not a command reaches Temporal.
+  if (!parsed.ok) return inGroup && parsed.ignore ? undefined : parsed.reason;
   const command = parsed.command;
   if (command.kind === 'help') return HELP_TEXT;
-  const actor = identify(ctx.directory, who, supervising(command));
+  const supervisingCommand = command.kind === 'decide' || command.kind === 'reject';
+  const found = who.enteredBy === 'cli' ? personActor(ctx.directory, who.name, supervisingCommand) : identify(ctx.directory, who, supervisingCommand);
+  const actor = found && who.enteredBy === 'cli' ? { ...found, person: `${found.person}（管理员代录）` } : found;
   const ledger = await ctx.client.workflow.getHandle(ctx.campaignWorkflowId).query(ledgerQuery);
+  const codes = assignCodes(ledger.map((e) => ({ ...e })));
+  const views: DutyView[] = ledger.map((e) => ({
+    dutyId: e.dutyId,
+    task: e.taskNumber,
+    kind: e.kind,
+    // The code fixed at the campaign's start; computed again only for 0.1.0 duties, which carry none.
+    code: e.code ?? codes.get(e.dutyId) ?? String(e.taskNumber),
+    unit: e.unit,
+    ...(e.period ? { period: e.period } : {}),
+    deadline: e.deadline,
+    status: e.status,
+    ended: e.ended,
+  }));
+  const status = (dutyId: string) => ctx.client.workflow.getHandle(dutyId).query(statusQuery);
+  if (actor && command.kind === 'decide') {
+    // Only the candidates are asked whether an extension waits for a decision.
+    for (const v of views) {
+      if (v.ended || v.unit === actor.unit || (command.code && v.task !== command.task)) continue;
+      v.pendingExtension = (await status(v.dutyId)).pendingExtension !== undefined;
+    }
+  }
+  const lastMessage = actor && command.kind === 'acknowledge' && !command.code ? await lastMessageOf(views.filter((v) => v.unit === actor.unit && !v.ended && v.status !== 'completed'), status) : [];
+  const today = shanghaiDate((ctx.now ?? Date.now)());
+  const res = resolveReply(parsed, { ...(actor ? { actor } : {}), duties: views, lastMessage, today, inGroup });
   const onRecord = async (dutyId: string | undefined, reason: string) => {
     if (dutyId) await ctx.client.workflow.getHandle(dutyId).signal(attemptRefusedSignal, { who: `${who.name}（${who.id}）`, text, reason });
   };
+  if (res.intent === 'ignore') return undefined;
   if (!actor) {
     const reason = `${who.name}：您不在督办通讯录中，无法受理。如需登记请联系县乡村振兴局。`;
-    if (command.kind !== 'mine') await onRecord(ledger.find((e) => e.taskNumber === command.task && !e.ended)?.dutyId, reason);
+    if ('task' in command && command.task) await onRecord(views.find((v) => v.task === command.task && !v.ended)?.dutyId, reason);
     return reason;
   }
-  if (command.kind === 'mine') return mine(actor, ledger);
-  const picked = await pickDuty(ctx, actor, command, ledger, text);
-  if (Array.isArray(picked)) {
-    return `任务${command.task}有 ${picked.length} 个单位待处理：${picked.join('、')}。请在指令中写明单位，例如「${text.trim().split(/\s+/).slice(0, 2).join(' ')} ${picked[0]}」。`;
+  if (res.intent === 'list') return mine(actor, res.duties);
+  if (res.answer) {
+    if (res.intent === 'refused') await onRecord(res.duties[0]?.dutyId, res.answer);
+    return res.answer;
   }
-  const dutyId = picked;
-  if (!dutyId) return `没有找到${supervising(command) ? '' : ` ${actor.unit} 的`}任务${command.task}待办事项，请核对任务编号。`;
-  const handle = ctx.client.workflow.getHandle(dutyId);
-  try {
-    const state = await run(handle, actor, command);
-    return confirmation(command, state);
-  } catch (err) {
-    const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-    await onRecord(dutyId, reason);
-    return `未受理：${reason}`;
+  const answers: string[] = [];
+  for (const duty of res.duties) {
+    try {
+      const year = Number(duty.deadline.slice(0, 4));
+      const state = await run(ctx.client.workflow.getHandle(duty.dutyId), actor, command, year);
+      answers.push(confirmation(command, state, duty.code));
+    } catch (err) {
+      const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      await onRecord(duty.dutyId, reason);
+      answers.push(`未受理 ${duty.code}：${reason}`);
+    }
   }
+  return answers.join('\n');
 }
 
-function supervising(c: Command): c is Extract<Command, { kind: 'decide' | 'reject' }> {
-  return c.kind === 'decide' || c.kind === 'reject';
+/** Message kinds a duty records in its history when it reaches its own unit. */
+const TO_UNIT = new Set(['ack-request', 'reminder', 'status-check', 'escalation', 'supervision-notice', 'quota-warning']);
+
+/** The duties listed in the last message the unit received: those whose latest message is the latest of all. */
+async function lastMessageOf(open: DutyView[], status: (dutyId: string) => Promise<DutyState>): Promise<string[]> {
+  let latest = -1;
+  let duties: string[] = [];
+  for (const v of open) {
+    const history = (await status(v.dutyId)).history;
+    const last = [...history].reverse().find((h) => TO_UNIT.has(h.event));
+    // One send instant: the same minute.
+    const minute = last ? Math.floor(last.at / 60_000) : -1;
+    if (minute > latest) {
+      latest = minute;
+      duties = [v.dutyId];
+    } else if (minute === latest && minute >= 0) {
+      duties.push(v.dutyId);
+    }
+  }
+  return duties;
 }
 
-/** The duty a command is about; for a supervisor's decision with several candidates, their units. */
-async function pickDuty(ctx: ReplyContext, actor: Actor, c: Command & { task: number }, ledger: LedgerEntry[], text: string): Promise<string | string[] | undefined> {
-  const live = ledger.filter((e) => e.taskNumber === c.task && !e.ended);
-  if (!supervising(c)) {
-    const mineFirst = live
-      .filter((e) => e.unit === actor.unit)
-      .sort((a, b) => Number(a.status === 'completed') - Number(b.status === 'completed') || a.deadline.localeCompare(b.deadline));
-    // Someone from another unit: pick that task's duty anyway, so the refusal says why.
-    return (mineFirst[0] ?? live[0])?.dutyId;
-  }
-  // A supervisor's decision applies to a duty awaiting it (a pending extension, or a completion), never to
-  // the supervisor's own unit; with several, the unit named in the text.
-  const awaiting: LedgerEntry[] = [];
-  for (const e of live.filter((x) => x.unit !== actor.unit)) {
-    const state = await ctx.client.workflow.getHandle(e.dutyId).query(statusQuery);
-    if (c.kind === 'decide' ? state.pendingExtension : state.status === 'completed') awaiting.push(e);
-  }
-  const named = awaiting.filter((e) => text.includes(e.unit));
-  if (named.length === 1) return named[0]?.dutyId;
-  if (awaiting.length === 1) return awaiting[0]?.dutyId;
-  if (awaiting.length > 1) return [...new Set(awaiting.map((e) => e.unit))];
-  return live[0]?.dutyId;
-}
-
-async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: Actor, c: Command): Promise<DutyState> {
+async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: Actor, c: Command, year: number): Promise<DutyState> {
   switch (c.kind) {
     case 'acknowledge':
       return handle.executeUpdate(acknowledgeUpdate, { args: [{ actor }] });
@@ -127,8 +158,12 @@ async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: A
       return handle.executeUpdate(reportProgressUpdate, { args: [{ actor, percent: c.percent, ...(c.bar !== undefined ? { bar: c.bar } : {}) }] });
     case 'actions':
       return handle.executeUpdate(reportActionsUpdate, { args: [{ actor, count: c.count, ...(c.item ? { item: c.item } : {}) }] });
-    case 'extension':
-      return handle.executeUpdate(requestExtensionUpdate, { args: [{ actor, date: c.date, reason: c.reason }] });
+    case 'extension': {
+      // 7月15日 means the duty's year.
+      const date = resolveDate(c.date, year);
+      if (!date) throw new Error(`日期 ${c.date} 不存在`);
+      return handle.executeUpdate(requestExtensionUpdate, { args: [{ actor, date, reason: c.reason }] });
+    }
     case 'decide':
       return handle.executeUpdate(decideExtensionUpdate, { args: [{ actor, approve: c.approve, ...(c.reason ? { reason: c.reason } : {}) }] });
     case 'reject':
@@ -138,11 +173,11 @@ async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: A
   }
 }
 
-function confirmation(c: Command, s: DutyState): string {
-  const which = `任务${s.taskNumber}${s.period ? `（${s.period}）` : ''} · ${s.unit}`;
+function confirmation(c: Command, s: DutyState, code: string): string {
+  const which = `${code}（任务${s.taskNumber}${s.period ? ` ${s.period}` : ''}）· ${s.unit}`;
   switch (c.kind) {
     case 'acknowledge':
-      return `已确认 ${which}，截止 ${s.deadline}。办结后请回复「完成 ${s.taskNumber} 情况说明」。`;
+      return `已确认 ${which}，截止 ${s.deadline}。办结后请回复「${replyForm('complete', code)}」。`;
     case 'complete':
       return `已登记办结 ${which}。督办单位审核期间如有问题会再联系。`;
     case 'progress':
@@ -160,8 +195,11 @@ function confirmation(c: Command, s: DutyState): string {
   }
 }
 
-function mine(actor: Actor, ledger: LedgerEntry[]): string {
-  const open = ledger.filter((e) => e.unit === actor.unit && !e.ended && e.status !== 'completed').sort((a, b) => a.deadline.localeCompare(b.deadline));
+function mine(actor: Actor, open: DutyView[]): string {
   if (!open.length) return `${actor.unit} 目前没有待办的督办事项。`;
-  return [`${actor.unit} 待办 ${open.length} 项：`, ...open.slice(0, 15).map((e) => `任务${e.taskNumber}${e.period ? `（${e.period}）` : ''} 截止 ${e.deadline} ${STATUS_CN[e.status]}${LEVEL_CN[e.level] ?? ''}`)].join('\n');
+  const sorted = [...open].sort((a, b) => a.deadline.localeCompare(b.deadline));
+  return [
+    `${actor.unit} 待办 ${open.length} 项（回复时写编号）：`,
+    ...sorted.slice(0, 15).map((e) => `${e.code}  任务${e.task}${e.period ? `（${e.period}）` : ''} 截止 ${e.deadline} ${STATUS_CN[e.status]}`),
+  ].join('\n');
 }

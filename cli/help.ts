@@ -13,6 +13,13 @@ duban — turns county work notices into Temporal workflows that remind, take re
   simulate --year 2022 [--replies none|prompt|mixed] [--json] [--plan plan.yaml] [--directory units.yaml]
                         在时间跳跃测试服务器上模拟全年：打印每条消息和模拟回复
                         Run a plan's whole year on the time-skipping server, printing every message and reply
+     [--stall-seconds 60] 无进展超过该秒数即报错并指出卡住的工作流   fail naming the stuck workflow after this long
+  reply "TEXT" --from PERSON [--campaign ID] [--year Y]
+                        代录一条回复（电话告知等），与微信回复同一路径；历史记录注明代录
+                        Enter a reply given by phone: the same path as a chat reply; the history says who entered it
+  reply "TEXT" --from PERSON --dry-run --json [--year 2022] [--at 2022-05-06T10:00:00+08:00] [--plan F] [--directory F]
+                        离线判断回复会作用于哪项任务、机器人如何回答（假设尚无任何回复）
+                        Offline: which duties a reply acts on and what the bot would answer (nothing answered yet)
   setup                 准备 Temporal CLI（go install，按版本缓存）和时间跳跃测试服务器（Maven），打印耗时
                         Obtain the Temporal CLI (go install, cached by version) and the Java test server (Maven)
   server                只启动内置 Temporal 开发服务器   Start only the embedded Temporal dev server

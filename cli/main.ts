@@ -16,6 +16,7 @@ import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../ch
 import { SendLedger } from '../channels/ledger';
 import { loadDirectory } from '../plan/files';
 import { planCommand } from './plan';
+import { replyCommand } from './reply';
 import { simulateCommand } from './simulate';
 
 type Command = (args: string[]) => Promise<number>;
@@ -179,6 +180,7 @@ const commands: Record<string, Command> = {
   bot: () => botCommand(),
   plan: planCommand,
   simulate: simulateCommand,
+  reply: replyCommand,
   setup,
   server,
   help: async () => {

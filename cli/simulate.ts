@@ -30,6 +30,10 @@ export interface SimulationEvent {
   toUnits: string[];
   level?: string;
   dutyId?: string;
+  /** The duty's reply code. */
+  code?: string;
+  /** The duties a message is about, with their reply codes. */
+  duties?: { task: number; unit: string; dutyId: string; code: string }[];
   text?: string;
 }
 
@@ -133,6 +137,8 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
       toUnits: msg.toUnits,
       level: msg.level,
       ...(msg.dutyId ? { dutyId: msg.dutyId } : {}),
+      ...(msg.code ? { code: msg.code } : {}),
+      ...(msg.dutyId && msg.unit && msg.taskNumber ? { duties: [{ task: msg.taskNumber, unit: msg.unit, dutyId: msg.dutyId, code: msg.code ?? String(msg.taskNumber) }] } : {}),
     });
     // The server holds time still while this activity runs, so replies land at the message's instant.
     for (const reply of repliesTo(msg, options.replies, seen)) await apply(reply, msg.at);

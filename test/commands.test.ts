@@ -1,6 +1,6 @@
 /** The chat command grammar: what people type, with the variations they actually use. */
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../bot/commands';
+import { parseCommand, resolveDate } from '../bot/commands';
 
 const ok = (text: string) => {
   const r = parseCommand(text);
@@ -9,36 +9,53 @@ const ok = (text: string) => {
 };
 
 describe('chat commands', () => {
-  it('reads acknowledgements in their common forms, with full-width digits and spaces', () => {
-    for (const t of ['收到 任务1', '确认 1', '收到1', '收到　１', '收到 第1项', '@督办助手 收到 1']) expect(ok(t)).toEqual({ kind: 'acknowledge', task: 1 });
+  it('reads acknowledgements in their common forms, in either order, with full-width digits and spaces', () => {
+    for (const t of ['收到 任务1', '确认 1', '收到1', '收到　１', '收到 第1项', '@督办助手 收到 1', '1 收到', '收到！任务１', '已收到，任务1马上落实', '１号任务收到']) {
+      expect(ok(t), t).toEqual({ kind: 'acknowledge', task: 1, code: '1' });
+    }
+    expect(ok('收到 19B')).toEqual({ kind: 'acknowledge', task: 19, code: '19b' });
+    expect(ok('收到')).toEqual({ kind: 'acknowledge' });
+    expect(ok('全部收到')).toEqual({ kind: 'acknowledge', all: true });
   });
 
   it('reads completion with its note, progress with a bar, visits and extensions', () => {
-    expect(ok('完成 1 已报送县局')).toEqual({ kind: 'complete', task: 1, note: '已报送县局' });
-    expect(ok('办结 3')).toEqual({ kind: 'complete', task: 3, note: '（未附说明）' });
-    expect(ok('进度 19 60%')).toEqual({ kind: 'progress', task: 19, percent: 60 });
-    expect(ok('进度 19 60% 全省55%')).toEqual({ kind: 'progress', task: 19, percent: 60, bar: 55 });
-    expect(ok('走访 12 +1')).toEqual({ kind: 'actions', task: 12, count: 1 });
-    expect(ok('走访 12 第2项 +3')).toEqual({ kind: 'actions', task: 12, count: 3, item: 2 });
-    expect(ok('延期 15 2022-07-15 等待编办批复')).toEqual({ kind: 'extension', task: 15, date: '2022-07-15', reason: '等待编办批复' });
-    expect(ok('延期 15 2022年7月5日 等待批复')).toMatchObject({ date: '2022-07-05' });
+    expect(ok('完成 1 已报送县局')).toEqual({ kind: 'complete', task: 1, code: '1', note: '已报送县局' });
+    expect(ok('任务1已完成，排查台账已报县局')).toEqual({ kind: 'complete', task: 1, code: '1', note: '排查台账已报县局' });
+    expect(ok('办结 3')).toEqual({ kind: 'complete', task: 3, code: '3', note: '（未附说明）' });
+    expect(ok('进度 19 60%')).toEqual({ kind: 'progress', task: 19, code: '19', percent: 60 });
+    expect(ok('19号任务进度60%')).toEqual({ kind: 'progress', task: 19, code: '19', percent: 60 });
+    expect(ok('进度 19 60% 全省55%')).toEqual({ kind: 'progress', task: 19, code: '19', percent: 60, bar: 55 });
+    expect(ok('走访 12 +1')).toEqual({ kind: 'actions', task: 12, code: '12', count: 1 });
+    expect(ok('走访 12 第2项 +3')).toEqual({ kind: 'actions', task: 12, code: '12', count: 3, item: 2 });
+    expect(ok('延期 15 2022-07-15 等待编办批复')).toEqual({ kind: 'extension', task: 15, code: '15', date: '2022-07-15', reason: '等待编办批复' });
+    expect(ok('申请延期 任务15 至7月15日 原因：等待编办批复')).toEqual({ kind: 'extension', task: 15, code: '15', date: '07-15', reason: '等待编办批复' });
+    for (const t of ['延期 15 7.15 理由是等待批复', '延期 15 7-15 等待批复', '延期 15 2022年7月15日 原因：等待批复']) {
+      expect(ok(t), t).toMatchObject({ kind: 'extension', task: 15, reason: expect.stringContaining('等待批复') });
+    }
+    expect(resolveDate('07-15', 2022)).toBe('2022-07-15');
+    expect(resolveDate('02-29', 2022)).toBeUndefined();
+  });
+
+  it('never takes a date, a percentage or a count for a task', () => {
+    expect(ok('进度 60%')).toEqual({ kind: 'progress', percent: 60 });
+    expect(ok('走访 +3')).toEqual({ kind: 'actions', count: 3 });
+    expect(ok('申请延期至6月30日，原因：资金未到位')).toEqual({ kind: 'extension', date: '06-30', reason: '资金未到位' });
   });
 
   it('reads supervisors’ decisions', () => {
-    expect(ok('同意延期 15')).toEqual({ kind: 'decide', task: 15, approve: true });
-    expect(ok('不同意延期 15 理由不充分')).toEqual({ kind: 'decide', task: 15, approve: false, reason: '理由不充分' });
-    expect(ok('驳回 1 材料不全')).toEqual({ kind: 'reject', task: 1, reason: '材料不全' });
+    expect(ok('同意延期 15')).toEqual({ kind: 'decide', task: 15, code: '15', approve: true });
+    expect(ok('不同意延期 15 理由不充分')).toEqual({ kind: 'decide', task: 15, code: '15', approve: false, reason: '理由不充分' });
+    expect(ok('驳回 1 材料不全')).toEqual({ kind: 'reject', task: 1, code: '1', reason: '材料不全' });
     expect(ok('我的任务')).toEqual({ kind: 'mine' });
     expect(ok('帮助')).toEqual({ kind: 'help' });
   });
 
-  it('answers malformed commands with a short reason', () => {
-    expect(parseCommand('收到')).toMatchObject({ ok: false, reason: expect.stringContaining('任务编号') });
-    expect(parseCommand('延期 15 2022-02-30 理由')).toMatchObject({ ok: false, reason: expect.stringContaining('不存在') });
-    expect(parseCommand('延期 15 2022-07-15')).toMatchObject({ ok: false, reason: expect.stringContaining('理由') });
+  it('leaves chatter, questions and negations alone, and answers incomplete commands with the form to send', () => {
+    for (const t of ['今天中午吃什么', '👍', '任务1完成了吗？', '还没收到通知', '任务1尚未完成']) expect(parseCommand(t), t).toMatchObject({ ok: false, ignore: true });
+    expect(parseCommand('延期 15 2022-02-30 理由')).toMatchObject({ ok: false, kind: 'extension', reason: expect.stringContaining('不存在') });
+    expect(parseCommand('延期 15 2022-07-15')).toMatchObject({ ok: false, reason: expect.stringContaining('原因') });
     expect(parseCommand('驳回 1')).toMatchObject({ ok: false, reason: expect.stringContaining('理由') });
-    expect(parseCommand('进度 19 百分之六十')).toMatchObject({ ok: false });
-    expect(parseCommand('今天中午吃什么')).toMatchObject({ ok: false, reason: expect.stringContaining('帮助') });
+    expect(parseCommand('进度 19 百分之六十')).toMatchObject({ ok: false, kind: 'progress' });
     expect(parseCommand('收'.repeat(600))).toMatchObject({ ok: false, reason: expect.stringContaining('过长') });
   });
 });

@@ -133,7 +133,7 @@ describe('WeChat bot (puppet-mock) with the workflows', () => {
 
   it('acknowledges the duty when the coordinator replies 收到 任务1, and confirms in the group', async () => {
     ctx.coordinator.say('收到 任务1').to(ctx.room);
-    const confirm = await until('the confirmation', () => said.find((s) => s.from === '督办助手' && s.text.includes('已确认 任务1')));
+    const confirm = await until('the confirmation', () => said.find((s) => s.from === '督办助手' && s.text.includes('已确认 1（任务1）')));
     expect(confirm.text).toContain('截止 2022-05-31');
     const state = await ctx.client.workflow.getHandle(ctx.dutyId).query(statusQuery);
     expect(state).toMatchObject({ status: 'acknowledged', acknowledgedBy: lead.name });
@@ -145,7 +145,7 @@ describe('WeChat bot (puppet-mock) with the workflows', () => {
     await until('the outsider refusal', () => said.find((s) => s.text.includes('路人甲：您不在督办通讯录中')));
     ctx.other.say('完成 1 代为办结').to(ctx.room);
     const refusal = await until('the other unit refusal', () => said.find((s) => s.text.includes('未受理')));
-    expect(refusal.text).toContain('不是县乡村振兴局的联络员或分管领导');
+    expect(refusal.text).toContain('任务1不是县教科局的督办事项');
     // Nothing changed but the record of the two attempts.
     const after = await until('the attempts on record', async () => {
       const s = await ctx.client.workflow.getHandle(ctx.dutyId).query(statusQuery);

@@ -99,6 +99,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
         if (!ledger.has(d.duty.dutyId)) {
           ledger.set(d.duty.dutyId, {
             dutyId: d.duty.dutyId,
+            ...(d.duty.code ? { code: d.duty.code } : {}),
             kind: d.duty.kind,
             taskNumber: d.duty.taskNumber,
             unit: d.duty.unit,

@@ -9,6 +9,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -44,6 +45,9 @@ import * as texts from './texts';
 import type { DutyInput, DutyState, LedgerEntry, MessageKind, OutgoingMessage, Recipient } from './types';
 
 const MAX_REFUSED_KEPT = 20;
+
+/** Duties started before it stay unacknowledged after a progress or visit report, as in 0.1.0. */
+export const REPORT_ACKNOWLEDGES_PATCH = 'report-acknowledges';
 
 /** Keeps a year's history well under Temporal's limits; the state carries over. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;
@@ -96,6 +100,14 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   // history, not a burst to send at once (the new schedule's later steps still come).
   const settlePast = () => {
     for (const a of plannedActions(input, state)) if (a.at <= now() && a.kind !== 'close') state.handledKeys.push(a.key);
+  };
+  // A unit that reports progress or visits has plainly received the duty: no more "please acknowledge".
+  const acknowledgedByReport = (person: string) => {
+    if (state.status === 'open' && patched(REPORT_ACKNOWLEDGES_PATCH)) {
+      state.status = 'acknowledged';
+      state.acknowledgedBy = person;
+      state.acknowledgedAt = now();
+    }
   };
   const queue = (kind: MessageKind, recipients: Recipient[], text: string) => {
     state.queued.push({ key: `${kind}/${state.history.length}`, kind, recipients, text, at: Math.floor(now() / 60_000) * 60_000 });
@@ -188,6 +200,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     ({ actor, percent, bar }) => {
       // The plan's bar is the floor: a unit cannot lower it by naming its own.
       const against = Math.max(bar ?? 0, input.progress?.bar ?? 0);
+      acknowledgedByReport(actor.person);
       state.progress = { percent, bar: against, at: now(), by: actor.person };
       record('progress', actor.person, `${percent}% / ${against}%`);
       if (percent < against) {
@@ -212,6 +225,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     reportActionsUpdate,
     ({ actor, count, item }) => {
       const i = quotaItemFor(state, input, item);
+      acknowledgedByReport(actor.person);
       const counts = state.quotaCounts ?? [];
       counts[i] = (counts[i] ?? 0) + count;
       state.quotaCounts = counts;
@@ -236,6 +250,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       dutyId: duty.dutyId,
       taskNumber: duty.taskNumber,
       unit: duty.unit,
+      ...(duty.code ? { code: duty.code } : {}),
       toUnits: [...new Set(recipients.map((r) => r.unit))],
       recipients,
       level: state.level,
@@ -320,6 +335,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     if (!input.campaignWorkflowId) return;
     const entry: LedgerEntry = {
       dutyId: duty.dutyId,
+      ...(duty.code ? { code: duty.code } : {}),
       kind: duty.kind,
       taskNumber: duty.taskNumber,
       unit: duty.unit,

@@ -11,6 +11,7 @@ import {
   DEFAULT_REMINDER_OFFSETS,
   DEFAULT_REPEAT_WORKING_DAYS,
 } from './policy';
+import { assignCodes } from './codes';
 import type { DutyInput, EscalationStep, LedgerEntry, Offices } from './types';
 
 export interface CampaignOptions {
@@ -155,5 +156,8 @@ export function expandCampaign(input: CampaignInput, startDate: string): DutyInp
       }
     }
   }
+  // Reply codes from the whole campaign, fixed for the duties' lives.
+  const codes = assignCodes(duties.map((d) => ({ dutyId: d.duty.dutyId, unit: d.duty.unit, taskNumber: d.duty.taskNumber, deadline: d.deadline, kind: d.duty.kind })));
+  for (const d of duties) d.duty.code = codes.get(d.duty.dutyId) ?? String(d.duty.taskNumber);
   return duties;
 }

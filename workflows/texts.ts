@@ -2,7 +2,16 @@
 import { formatShanghai } from '../calendar/working-days';
 import type { DutyInput, DutyState } from './types';
 
-const REPLY_HINT = (n: number) => `回复「收到 ${n}」确认；办结后回复「完成 ${n} 情况说明」；需延期回复「延期 ${n} YYYY-MM-DD 理由」。`;
+/** The duty's reply code: what the unit types to name it. */
+export const codeOf = (input: DutyInput): string => input.duty.code ?? String(input.duty.taskNumber);
+
+/** The exact replies to send, for this kind of duty. */
+function REPLY_HINT(input: DutyInput): string {
+  const c = codeOf(input);
+  if (input.duty.kind === 'progress') return `报本期进度回复「进度 ${c} 60%」（可加「全省55%」）；需延期回复「延期 ${c} 7月15日 原因：……」。`;
+  if (input.duty.kind === 'quota') return `每完成一次回复「走访 ${c} +1」（第2项写「走访 ${c} 第2项 +1」）；回复「收到 ${c}」确认。`;
+  return `回复「收到 ${c}」确认；办结后回复「完成 ${c} 情况说明」；需延期回复「延期 ${c} 7月15日 原因：……」。`;
+}
 
 export function monthDay(date: string): string {
   return `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
@@ -15,7 +24,7 @@ export function subjectOf(input: DutyInput, state: DutyState, prefix = '【督�
 
 function head(input: DutyInput, state: DutyState): string {
   return (
-    `任务${input.duty.taskNumber}「${input.duty.taskTitle}」${input.duty.period ? `（${input.duty.period}）` : ''}\n` +
+    `任务${input.duty.taskNumber}「${input.duty.taskTitle}」${input.duty.period ? `（${input.duty.period}）` : ''} · 回复编号：${codeOf(input)}\n` +
     `事项：${input.duty.what}\n截止：${state.deadline}\n原文：${input.duty.sentence}`
   );
 }
@@ -23,19 +32,19 @@ function head(input: DutyInput, state: DutyState): string {
 export function ackRequestText(input: DutyInput, state: DutyState, first: boolean): string {
   const lead = first ? `${state.unit}：请查收以下督办事项并确认。` : `${state.unit}：以下督办事项尚未确认，请尽快回复。`;
   const inform = first && input.informUnits.length ? `\n配合单位（知悉）：${input.informUnits.join('、')}` : '';
-  return `${lead}\n${head(input, state)}${inform}\n${REPLY_HINT(input.duty.taskNumber)}`;
+  return `${lead}\n${head(input, state)}${inform}\n${REPLY_HINT(input)}`;
 }
 
 export function reminderText(input: DutyInput, state: DutyState, offset: number): string {
   const when = offset === 0 ? '今天截止' : `还有 ${offset} 个工作日截止`;
   const ack = state.status === 'open' ? '（尚未确认，请一并回复）' : '';
-  return `${state.unit}：督办提醒，${when}${ack}。\n${head(input, state)}\n${REPLY_HINT(input.duty.taskNumber)}`;
+  return `${state.unit}：督办提醒，${when}${ack}。\n${head(input, state)}\n${REPLY_HINT(input)}`;
 }
 
 export function statusCheckText(input: DutyInput, state: DutyState, graceDays: number): string {
   return (
     `${state.unit}：以下事项的截止日期（${state.deadline}）在督办启动前已过，请在 ${graceDays} 个工作日内确认办理情况：` +
-    `已办结请回复「完成 ${input.duty.taskNumber} 情况说明」，仍在办理请回复「收到 ${input.duty.taskNumber}」或申请延期。逾期未确认将逐级督办。\n${head(input, state)}`
+    `已办结请回复「完成 ${codeOf(input)} 情况说明」，仍在办理请回复「收到 ${codeOf(input)}」或申请延期。逾期未确认将逐级督办。\n${head(input, state)}`
   );
 }
 
@@ -50,7 +59,7 @@ export function escalationText(input: DutyInput, state: DutyState, lateWorkingDa
 }
 
 export function quotaWarningText(input: DutyInput, state: DutyState, checkpoint: string, short: string[]): string {
-  return `${state.unit}：截至 ${checkpoint}，任务${input.duty.taskNumber}的次数要求进度不足：\n${short.join('\n')}\n请加快进度，回复「走访 ${input.duty.taskNumber} +次数」报送。`;
+  return `${state.unit}：截至 ${checkpoint}，任务${input.duty.taskNumber}的次数要求进度不足：\n${short.join('\n')}\n请加快进度，回复「走访 ${codeOf(input)} +次数」报送。`;
 }
 
 export function progressWarningText(input: DutyInput, state: DutyState, percent: number, bar: number): string {
@@ -59,7 +68,7 @@ export function progressWarningText(input: DutyInput, state: DutyState, percent:
 
 export function extensionRequestText(input: DutyInput, state: DutyState): string {
   const p = state.pendingExtension;
-  return `${state.unit} 申请将任务${input.duty.taskNumber}截止日期由 ${state.deadline} 延至 ${p?.date ?? ''}，理由：${p?.reason ?? ''}（${p?.by ?? ''}，${p ? formatShanghai(p.at).slice(0, 16).replace('T', ' ') : ''}）。\n同意请回复「同意延期 ${input.duty.taskNumber}」，不同意请回复「不同意延期 ${input.duty.taskNumber} 理由」。`;
+  return `${state.unit} 申请将任务${input.duty.taskNumber}截止日期由 ${state.deadline} 延至 ${p?.date ?? ''}，理由：${p?.reason ?? ''}（${p?.by ?? ''}，${p ? formatShanghai(p.at).slice(0, 16).replace('T', ' ') : ''}）。\n同意请回复「同意延期 ${codeOf(input)} ${state.unit}」，不同意请回复「不同意延期 ${codeOf(input)} ${state.unit} 理由」。`;
 }
 
 export function extensionDecisionText(input: DutyInput, state: DutyState, approved: boolean, date: string, reason?: string): string {

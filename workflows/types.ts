@@ -35,6 +35,8 @@ export interface DutyRef {
   unit: string;
   /** For recurring duties: the period, e.g. 2022-05 or 2022-Q2. */
   period?: string;
+  /** The reply code units type to name this duty (workflows/codes.ts); absent in 0.1.0 inputs. */
+  code?: string;
 }
 
 export interface Recipient {
@@ -50,6 +52,8 @@ export interface OutgoingMessage {
   taskNumber?: number;
   /** The accountable unit the message is about. */
   unit?: string;
+  /** The duty's reply code. */
+  code?: string;
   /** Units addressed (derived from recipients, for display and the simulator's JSON). */
   toUnits: string[];
   recipients: Recipient[];
@@ -187,6 +191,8 @@ export interface DutyState {
 /** One line of the campaign's ledger: what digests and the dashboard read. */
 export interface LedgerEntry {
   dutyId: string;
+  /** The duty's reply code, fixed at the campaign's start (absent for 0.1.0 duties). */
+  code?: string;
   kind: DutyKind;
   taskNumber: number;
   unit: string;

@@ -1,0 +1,192 @@
+/**
+ * Which duty a reply acts on. Pure: the bot (live duties from the ledger) and `duban reply --dry-run` (duties
+ * from the plan) call the same rules. A reply never guesses: one that could mean two duties gets a question
+ * listing their codes.
+ */
+import type { Actor } from '../workflows/messages';
+import type { DutyKind } from '../workflows/types';
+import { replyForm, type Command, type ParseResult } from './commands';
+
+export type Intent =
+  | 'acknowledge'
+  | 'complete'
+  | 'progress'
+  | 'quota'
+  | 'extension'
+  | 'approve-extension'
+  | 'refuse-extension'
+  | 'reject-completion'
+  | 'list'
+  | 'help'
+  | 'ask'
+  | 'refused'
+  | 'ignore';
+
+/** A duty as the rules need it. */
+export interface DutyView {
+  dutyId: string;
+  task: number;
+  kind: DutyKind;
+  code: string;
+  unit: string;
+  period?: string;
+  deadline: string;
+  status: 'open' | 'acknowledged' | 'completed' | 'closed';
+  ended: boolean;
+  /** For supervisors' decisions; the bot fills it in for the candidates only. */
+  pendingExtension?: boolean;
+}
+
+export interface ResolveContext {
+  /** The person, as the directory knows them; absent = not in the directory. */
+  actor?: Actor;
+  /** Every duty of the campaign(s). */
+  duties: DutyView[];
+  /** Duties listed in the last message the actor's unit received, for a bare 「收到」. */
+  lastMessage?: string[];
+  /** Today, YYYY-MM-DD (Shanghai), for "this month's" progress duty. */
+  today: string;
+  /** Whether the text came from a group (chatter there gets no answer). */
+  inGroup: boolean;
+}
+
+export interface Resolution {
+  intent: Intent;
+  command?: Command;
+  /** The duties the reply acts on (several for 「全部收到」). */
+  duties: DutyView[];
+  /** An answer decided here (ask, refused, help, an incomplete command); absent when the action's result decides it. */
+  answer?: string;
+}
+
+const INTENT_OF: Record<string, Intent> = {
+  acknowledge: 'acknowledge',
+  complete: 'complete',
+  progress: 'progress',
+  actions: 'quota',
+  extension: 'extension',
+  reject: 'reject-completion',
+  mine: 'list',
+  help: 'help',
+};
+
+export function intentOf(c: Command): Intent {
+  if (c.kind === 'decide') return c.approve ? 'approve-extension' : 'refuse-extension';
+  return INTENT_OF[c.kind] ?? 'help';
+}
+
+const describe = (d: DutyView) => `${d.code}（任务${d.task}${d.period ? ` ${d.period}` : ''}，截止 ${d.deadline}）`;
+
+function ask(command: Command, intent: Intent, candidates: DutyView[], form: Parameters<typeof replyForm>[0]): Resolution {
+  const list = candidates.slice(0, 12).map(describe).join('；');
+  const example = candidates[0] ? replyForm(form, candidates[0].code) : '';
+  return { intent: 'ask', command, duties: candidates, answer: `请注明是哪一项（${INTENT_CN[intent] ?? ''}）：${list}。例如「${example}」。` };
+}
+
+const INTENT_CN: Record<string, string> = { acknowledge: '确认', complete: '办结', progress: '报进度', quota: '报次数', extension: '延期' };
+
+const FORM_OF: Record<string, Parameters<typeof replyForm>[0]> = {
+  acknowledge: 'acknowledge',
+  complete: 'complete',
+  progress: 'progress',
+  actions: 'actions',
+  extension: 'extension',
+  reject: 'reject',
+};
+
+/** The duties of the actor's unit a code or task number names; by kind for visits and progress. */
+function named(c: Command & { code?: string; task?: number }, own: DutyView[], today: string): DutyView[] {
+  let hits = own;
+  if (c.code) {
+    const exact = own.filter((d) => d.code === c.code);
+    hits = exact.length ? exact : /^\d+$/.test(c.code) ? own.filter((d) => d.task === c.task) : [];
+  }
+  if (c.kind === 'actions') return hits.filter((d) => d.kind === 'quota');
+  if (c.kind === 'progress') {
+    const progress = hits.filter((d) => d.kind === 'progress');
+    const current = progress.filter((d) => d.period === today.slice(0, 7));
+    return current.length ? current : progress.filter((d) => d.status !== 'completed').slice(0, 1);
+  }
+  return hits;
+}
+
+export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resolution {
+  if (!parsed.ok) {
+    if (parsed.ignore && ctx.inGroup) return { intent: 'ignore', duties: [] };
+    // An incomplete command: what it asks for, and the exact form to send.
+    const intent = parsed.kind === 'decide' ? (/不同意|不批准|不予/.test(parsed.reason) ? 'refuse-extension' : 'approve-extension') : parsed.kind ? (INTENT_OF[parsed.kind] ?? 'help') : 'help';
+    return { intent, duties: [], answer: parsed.reason };
+  }
+  const c = parsed.command;
+  const intent = intentOf(c);
+  if (c.kind === 'help') return { intent, command: c, duties: [] };
+  if (!ctx.actor) {
+    // Chatter-like decisions from strangers stay unanswered in a group; anything else is told why.
+    return { intent: 'refused', command: c, duties: [], answer: '您不在督办通讯录中，无法受理。如需登记请联系县乡村振兴局。' };
+  }
+  const actor = ctx.actor;
+  if (c.kind === 'mine') return { intent, command: c, duties: ctx.duties.filter((d) => d.unit === actor.unit && !d.ended && d.status !== 'completed') };
+  const live = ctx.duties.filter((d) => !d.ended);
+
+  if (c.kind === 'decide' || c.kind === 'reject') {
+    if (actor.role !== 'supervisor') {
+      if (ctx.inGroup && !c.code) return { intent: 'ignore', command: c, duties: [] };
+      return { intent: 'refused', command: c, duties: [], answer: `${actor.unit}不是督办单位，不能审批延期或驳回办结。` };
+    }
+    // Never a supervisor's own unit (县委农办 decides for 县乡村振兴局).
+    const others = live.filter((d) => d.unit !== actor.unit && (c.code ? d.code === c.code || (/^\d+$/.test(c.code) && d.task === c.task) : true));
+    const awaiting = others.filter((d) => (c.kind === 'decide' ? d.pendingExtension : d.status === 'completed'));
+    if (awaiting.length === 1) return { intent, command: c, duties: awaiting };
+    if (awaiting.length > 1) {
+      const units = [...new Set(awaiting.map((d) => d.unit))];
+      return {
+        intent: 'ask',
+        command: c,
+        duties: awaiting,
+        answer: `有 ${awaiting.length} 项待处理：${awaiting.slice(0, 12).map((d) => `${d.unit} ${describe(d)}`).join('；')}。请在回复中写明单位和编号，例如「${c.kind === 'decide' ? replyForm(c.approve ? 'decide-yes' : 'decide-no', awaiting[0]?.code ?? '') : replyForm('reject', awaiting[0]?.code ?? '')} ${units[0]}」。`,
+      };
+    }
+    if (!others.length) return { intent: 'refused', command: c, duties: [], answer: c.code ? `没有编号为 ${c.code} 的督办事项。` : '没有待处理的事项。' };
+    return { intent, command: c, duties: [], answer: c.kind === 'decide' ? '目前没有待审批的延期申请。' : '目前没有待审核的办结报告。' };
+  }
+
+  const own = live.filter((d) => d.unit === actor.unit);
+  const open = own.filter((d) => d.status !== 'completed');
+  const form = FORM_OF[c.kind] ?? 'acknowledge';
+  if (c.code) {
+    const hits = named(c, own, ctx.today);
+    if (hits.length === 1) return { intent, command: c, duties: hits };
+    if (hits.length > 1) {
+      const stillOpen = hits.filter((d) => d.status !== 'completed');
+      if (stillOpen.length === 1) return { intent, command: c, duties: stillOpen };
+      return ask(c, intent, stillOpen.length ? stillOpen : hits, form);
+    }
+    const elsewhere = live.find((d) => d.code === c.code || d.task === c.task);
+    if (elsewhere && !own.some((d) => d.task === c.task)) {
+      return { intent: 'refused', command: c, duties: [elsewhere], answer: `未受理：任务${c.task}不是${actor.unit}的督办事项，无法代为办理。` };
+    }
+    if (c.kind === 'actions') return { intent: 'refused', command: c, duties: [], answer: `${actor.unit}的任务${c.task}没有次数要求。` };
+    if (c.kind === 'progress') return { intent: 'refused', command: c, duties: [], answer: `${actor.unit}的任务${c.task}不需要报进度。` };
+    return { intent: 'refused', command: c, duties: [], answer: `没有找到${actor.unit}编号为 ${c.code} 的待办事项，回复「我的任务」查看编号。` };
+  }
+
+  // No code: the duty of the command's kind, the last message's duties, or the single open one.
+  if (c.kind === 'actions' || c.kind === 'progress') {
+    const hits = named(c, own, ctx.today);
+    if (hits.length === 1) return { intent, command: c, duties: hits };
+    if (hits.length > 1) return ask(c, intent, hits, form);
+    return { intent: 'refused', command: c, duties: [], answer: c.kind === 'actions' ? `${actor.unit}没有需要报次数的督办事项。` : `${actor.unit}本月没有需要报进度的督办事项。` };
+  }
+  if (c.kind === 'acknowledge') {
+    const last = open.filter((d) => ctx.lastMessage?.includes(d.dutyId));
+    if (last.length) return { intent, command: c, duties: last.filter((d) => d.status === 'open').length ? last.filter((d) => d.status === 'open') : last };
+    const unacknowledged = open.filter((d) => d.status === 'open');
+    if (unacknowledged.length === 1) return { intent, command: c, duties: unacknowledged };
+    if (open.length === 1) return { intent, command: c, duties: open };
+    if (c.all && unacknowledged.length) return { intent, command: c, duties: unacknowledged };
+  } else if (open.length === 1) {
+    return { intent, command: c, duties: open };
+  }
+  if (!open.length) return { intent, command: c, duties: [], answer: `${actor.unit}目前没有待办的督办事项。` };
+  return ask(c, intent, open, form);
+}

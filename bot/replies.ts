@@ -127,7 +127,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
 }
 
 /** Message kinds a duty records in its history when it reaches its own unit. */
-const TO_UNIT = new Set(['ack-request', 'reminder', 'status-check', 'escalation', 'supervision-notice', 'quota-warning']);
+const TO_UNIT = new Set(['ack-request', 'reminder', 'status-check', 'escalation', 'supervision-notice', 'overdue-reminder', 'quota-warning']);
 
 /** The duties listed in the last message the unit received: those whose latest message is the latest of all. */
 async function lastMessageOf(open: DutyView[], status: (dutyId: string) => Promise<DutyState>): Promise<string[]> {

@@ -20,6 +20,7 @@ export const KIND_CN: Record<string, string> = {
   'status-check': '情况核实',
   escalation: '逾期督办',
   'supervision-notice': '督办通知书',
+  'overdue-reminder': '逾期催办',
   'quota-warning': '进度预警',
   'progress-warning': '进度滞后',
   'extension-request': '延期申请',

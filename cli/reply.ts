@@ -19,7 +19,7 @@ import { campaignWorkflowId, loadCampaign } from './campaign-input';
 import { temporalTargetFromEnv } from './connection';
 
 /** Kinds of scheduled message that reach the accountable unit itself. */
-const TO_UNIT = new Set(['ack-request', 'reminder', 'status-check', 'escalation', 'supervision-notice', 'quota-warning']);
+const TO_UNIT = new Set(['ack-request', 'reminder', 'status-check', 'escalation', 'supervision-notice', 'overdue-reminder', 'quota-warning']);
 
 function initialState(d: DutyInput, startedAt: number): DutyState {
   return {

@@ -14,6 +14,7 @@ const MARK: Record<string, { color: string; shape: 'circle' | 'square' | 'triang
   'status-check': { color: '#d97706', shape: 'circle' },
   escalation: { color: '#ea580c', shape: 'square' },
   'supervision-notice': { color: '#b91c1c', shape: 'square' },
+  'overdue-reminder': { color: '#ea580c', shape: 'circle' },
   'quota-warning': { color: '#d97706', shape: 'square' },
   'progress-warning': { color: '#d97706', shape: 'square' },
   rejection: { color: '#7c3aed', shape: 'square' },

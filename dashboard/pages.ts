@@ -105,6 +105,7 @@ const EVENT_CN: Record<string, string> = {
   'status-check': '情况核实（发出）',
   escalation: '逾期督办（发出）',
   'supervision-notice': '督办通知书（发出）',
+  'overdue-reminder': '逾期催办（发出）',
   'quota-warning': '次数进度预警（发出）',
   'progress-warning': '进度滞后（发出）',
   'extension-request': '延期申请（转督办单位）',

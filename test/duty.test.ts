@@ -66,24 +66,29 @@ describe('duty workflow, 2022 calendar', () => {
     expect(run.final).toMatchObject({ status: 'completed', acknowledgedBy: '王晓明', remindersSent: 5, escalationsSent: 0 });
   });
 
-  it('escalates after the National Day holiday on the right working days, up to the discipline inspection office', async () => {
+  it('escalates after the National Day holiday on the right working days, up to the discipline inspection office, with one formal notice', async () => {
     const run = await runDuty(dutyInput(id('ladder'), '2022-09-30', { closeAt }), '2022-09-01T09:00', async (msg, handle) => {
       if (msg.kind === 'ack-request') await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: coordinator }] });
-      if (msg.kind === 'supervision-notice' && msg.at > Date.parse('2022-10-15T00:00+08:00')) {
+      if (msg.kind === 'overdue-reminder' && msg.at > Date.parse('2022-10-15T00:00+08:00')) {
         await handle.executeUpdate(completeUpdate, { args: [{ actor: coordinator, note: '已整改完成' }] });
       }
     });
-    const escalations = run.messages.filter((m) => m.kind === 'escalation' || m.kind === 'supervision-notice');
+    const escalations = run.messages.filter((m) => m.kind === 'escalation' || m.kind === 'supervision-notice' || m.kind === 'overdue-reminder');
     expect(escalations.map((m) => [m.kind, m.at, m.toUnits, m.level])).toEqual([
       // Oct 1–7 off; Sat 8 and Sun 9 October are make-up working days.
       ['escalation', Date.parse('2022-10-08T09:00+08:00'), ['县民政局', '县乡村振兴局'], 'red'],
       ['escalation', Date.parse('2022-10-10T09:00+08:00'), ['县民政局', '县乡村振兴局', '县委农办'], 'red'],
       ['supervision-notice', Date.parse('2022-10-12T09:00+08:00'), ['县民政局', '县乡村振兴局', '县委农办', '县纪委监委'], 'red'],
-      ['supervision-notice', Date.parse('2022-10-19T09:00+08:00'), ['县民政局', '县乡村振兴局', '县委农办', '县纪委监委'], 'red'],
+      // The formal notice is a document, sent once: a week later only the late unit is reminded.
+      ['overdue-reminder', Date.parse('2022-10-19T09:00+08:00'), ['县民政局'], 'red'],
     ]);
     expect(escalations[0]?.recipients).toContainEqual({ unit: '县民政局', role: 'leaders' });
     expect(escalations[2]?.text).toContain('督办通知书');
-    expect(run.final).toMatchObject({ status: 'completed', escalationsSent: 4 });
+    expect(escalations[3]?.recipients).toEqual([
+      { unit: '县民政局', role: 'coordinators' },
+      { unit: '县民政局', role: 'leaders' },
+    ]);
+    expect(run.final).toMatchObject({ status: 'completed', escalationsSent: 3 });
     expectOfficeHoursOnly(run.messages);
   });
 

@@ -29,6 +29,9 @@ import {
 } from './messages';
 import { makeDeliverer } from './deliver';
 import { makeWaker } from './wake';
+
+/** Duties started before it send 0.1.0's weekly formal notices after the ladder. */
+export const FORMAL_ONCE_PATCH = 'formal-once';
 import { dueActions, expectedByCheckpoint, isPastAtStart, levelOf, plannedActions, type PlannedAction } from './policy';
 import {
   quotaItemFor,
@@ -85,6 +88,9 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     ...(input.quota ? { quotaCounts: input.quota.items.map(() => 0) } : {}),
   };
 
+  // Decided once per run, before anything else can plan (handlers re-plan on extensions and rejections).
+  const plan = { formalOnce: patched(FORMAL_ONCE_PATCH) };
+
   let version = 0;
   /** The ledger line last sent to the campaign. */
   let reported = '';
@@ -99,7 +105,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   // After a rejection or an approved extension the schedule is new: what it would have sent before now is
   // history, not a burst to send at once (the new schedule's later steps still come).
   const settlePast = () => {
-    for (const a of plannedActions(input, state)) if (a.at <= now() && a.kind !== 'close') state.handledKeys.push(a.key);
+    for (const a of plannedActions(input, state, plan)) if (a.at <= now() && a.kind !== 'close') state.handledKeys.push(a.key);
   };
   // A unit that reports progress or visits has plainly received the duty: no more "please acknowledge".
   const acknowledgedByReport = (person: string) => {
@@ -301,6 +307,11 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
         state.escalationsSent++;
         break;
       }
+      case 'overdue-reminder': {
+        const late = workingDaysBetween(cal, state.deadline, shanghaiDate(now()));
+        await send('overdue-reminder', action.key, [...unitRecipients, { unit: duty.unit, role: 'leaders' }], texts.overdueReminderText(input, state, late));
+        break;
+      }
       case 'quota-check': {
         const items = input.quota?.items ?? [];
         const start = shanghaiDate(state.startedAt);
@@ -379,7 +390,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       changed();
       continue;
     }
-    const actions = plannedActions(input, state);
+    const actions = plannedActions(input, state, plan);
     const { perform: due, skip } = dueActions(actions, now());
     if (due.length === 0 && skip.length === 0) {
       const next = actions[0];

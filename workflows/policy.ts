@@ -110,8 +110,16 @@ export function escalationBase(input: DutyInput, state: DutyState): string {
 
 const ESCALATIONS_PLANNED = 60;
 
+export interface PlanOptions {
+  /**
+   * The formal notice goes once per duty; after the ladder a late duty is reminded weekly to its own unit
+   * (and listed in the supervisors' weekly digest). False: 0.1.0's weekly formal notices to everyone.
+   */
+  formalOnce?: boolean;
+}
+
 /** Every action still to come for this duty in its current state, earliest first. */
-export function plannedActions(input: DutyInput, state: DutyState): PlannedAction[] {
+export function plannedActions(input: DutyInput, state: DutyState, options: PlanOptions = { formalOnce: true }): PlannedAction[] {
   const cal = input.calendar;
   const handled = new Set(state.handledKeys);
   const out: PlannedAction[] = [];
@@ -185,6 +193,10 @@ export function plannedActions(input: DutyInput, state: DutyState): PlannedActio
     const date = dateOfDayNumber(day);
     const esc: PlannedEscalation = { at: shanghaiInstant(date), date, step, repeat };
     const formal = input.escalation[step]?.formal;
+    if (repeat > 0 && options.formalOnce) {
+      add({ at: esc.at, key: `escalation/${state.deadline}/${n}`, kind: 'overdue-reminder', escalation: esc });
+      continue;
+    }
     add({
       at: esc.at,
       key: `escalation/${state.deadline}/${n}`,

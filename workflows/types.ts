@@ -11,6 +11,8 @@ export type MessageKind =
   | 'status-check'
   | 'escalation'
   | 'supervision-notice'
+  /** Weekly, to the late unit itself, once its formal notice has gone: the notice is a document, sent once. */
+  | 'overdue-reminder'
   | 'quota-warning'
   | 'progress-warning'
   | 'extension-request'

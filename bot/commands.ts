@@ -72,33 +72,41 @@ type Verb = 'decide-no' | 'decide-yes' | 'reject' | 'extension' | 'progress' | '
 
 /** In priority order: a text with several verbs means the first found here (完成 implies 收到). */
 const VERBS: [Verb, RegExp][] = [
-  ['decide-no', /不同意延期|不批准延期|不予延期|驳回延期|不同意/],
-  ['decide-yes', /同意延期|批准延期|准予延期|同意/],
+  // 同意 alone only opens a reply: 「经局领导同意，任务1已完成」 is a completion.
+  ['decide-no', /不同意延期|不批准延期|不予延期|驳回延期|^不同意(?!见)/],
+  ['decide-yes', /同意延期|批准延期|准予延期|^同意(?!见)/],
   ['reject', /驳回|退回/],
   ['extension', /申请延期|延期|推迟|延后|缓办/],
   ['progress', /进度|进展|完成率/],
   ['actions', /走访|到村|入户|帮扶|慰问|送温暖/],
   ['complete', /已办结|办结|已完成|完成|做完|办完|搞定/],
-  ['acknowledge', /收到|确认|已阅|知悉|明白|照办|马上落实|立即落实|抓紧落实|ok\b/i],
+  ['acknowledge', /收到|确认|已阅|知悉|明白|照办|马上落实|立即落实|抓紧落实|(?<![a-z])ok(?![a-z])/i],
   ['mine', /我的任务|我的待办|待办事项|有哪些任务|查看任务|^待办$/],
   ['help', /^(帮助|help|\?|怎么回复|怎么用|使用说明)$/i],
 ];
 
-/** Words before a verb that turn it around: 没收到, 尚未完成, 还没办结. */
-const NEGATION = /(没有|没|未|尚未|还没|还未|不能|无法)\s*$/;
+/** Words before a verb that turn it around: 没收到, 尚未完成, 还没有全部完成, 不明白. */
+const NEGATION = /(没有|没|未|尚未|还没|还未|不能|无法|未能|没能|不)\s*(全部|都|按时|如期|及时)?\s*$/;
+/** …or after it: 完成不了, 办不完. */
+const NEGATION_AFTER = /^\s*(不了|不完|不成)/;
+/** A promise is not a report: 会按时完成, 5月底前完成, 争取本周办结. */
+const PROMISE = /(将|会|要|争取|预计|尽快|计划|准备|力争|保证|确保|前|以前|之前|内|以内)\s*(全部|按时|如期|及时)?\s*$/;
 
 function findVerb(text: string): { verb: Verb; index: number; length: number } | undefined {
   // The verb a reply opens with is what it says (完成 12a 送温暖已开展, 收到了，会按时完成); otherwise the
   // first by priority.
   for (const [verb, re] of VERBS) {
     const m = new RegExp(`^(?:${re.source})`, re.flags.replace('g', '')).exec(text);
-    if (m) return { verb, index: 0, length: m[0].length };
+    if (m && !NEGATION_AFTER.test(text.slice(m[0].length))) return { verb, index: 0, length: m[0].length };
   }
   for (const [verb, re] of VERBS) {
     const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
     for (const m of text.matchAll(global)) {
       const before = text.slice(0, m.index);
-      if (verb !== 'decide-no' && NEGATION.test(before)) continue;
+      const after = text.slice(m.index + m[0].length);
+      // A negated verb says nothing of that kind: try the next kind.
+      if (verb !== 'decide-no' && (NEGATION.test(before) || NEGATION_AFTER.test(after))) break;
+      if (verb === 'complete' && PROMISE.test(before)) continue;
       return { verb, index: m.index, length: m[0].length };
     }
   }
@@ -109,7 +117,7 @@ const taskNo = z.coerce.number().int().min(1).max(999);
 const percentNo = z.coerce.number().min(0).max(100);
 
 /** What follows a number that makes it anything but a task: a date, a percentage, a count, a year. */
-const NOT_A_TASK_AFTER = /^\s*(?:[%月日年次天个人户周点时分万元岁]|号(?!\s*任务)|\.\d|[-/]\d)/;
+const NOT_A_TASK_AFTER = /^\s*(?:[%月日年次天个人户周点时分万元岁份项条家所名场批篇期套村组级批台辆亩]|号(?!\s*任务)|\.\d|[-/]\d)/;
 
 interface Found {
   task: number;
@@ -119,16 +127,16 @@ interface Found {
 }
 
 /** The duty the text names, if any, and where. */
-function findRef(text: string, verb: { index: number; length: number }, allowItemForm: boolean): Found | undefined {
-  const make = (m: RegExpExecArray, num: string | undefined, letter: string | undefined): Found | undefined => {
+function findRef(text: string, verb: { index: number; length: number }, allowItemForm: boolean): Found | 'invalid' | undefined {
+  const make = (m: RegExpExecArray, num: string | undefined, letter: string | undefined): Found | 'invalid' => {
     const task = taskNo.safeParse(num);
-    if (!task.success) return undefined;
+    if (!task.success) return 'invalid';
     return { task: task.data, code: `${task.data}${(letter ?? '').toLowerCase()}`, start: m.index, end: m.index + m[0].length };
   };
   const patterns: RegExp[] = [
-    /任务\s*(\d{1,3})\s*([a-z])?(?![\d])/i,
-    /(\d{1,3})\s*([a-z])?\s*号\s*任务/i,
-    /(?<![\d.])(\d{1,3})([a-z])(?![a-z\d])/i,
+    /任务\s*(\d{1,4})([a-z](?![a-z\d]))?(?!\d)/i,
+    /(\d{1,4})([a-z])?\s*号\s*任务/i,
+    /(?<![\d.a-z])(\d{1,3})([a-z])(?![a-z\d])/i,
   ];
   if (allowItemForm) patterns.push(/第\s*(\d{1,3})\s*(?:项|条)()/);
   for (const re of patterns) {
@@ -136,11 +144,12 @@ function findRef(text: string, verb: { index: number; length: number }, allowIte
     if (m) return make(m, m[1], m[2]);
   }
   // A bare number right after the verb (完成 1, 收到1) or right before it (1 收到).
-  const after = /^\s*[:：,，]?\s*(\d{1,3})(?!\d)/.exec(text.slice(verb.index + verb.length));
+  const after = /^\s*[:：,，]?\s*(\d{1,4})(?!\d)/.exec(text.slice(verb.index + verb.length));
   if (after && !NOT_A_TASK_AFTER.test(text.slice(verb.index + verb.length + after[0].length))) {
     const start = verb.index + verb.length + after[0].length - (after[1]?.length ?? 0);
     const task = taskNo.safeParse(after[1]);
-    if (task.success) return { task: task.data, code: String(task.data), start, end: start + (after[1]?.length ?? 0) };
+    if (!task.success) return 'invalid';
+    return { task: task.data, code: String(task.data), start, end: start + (after[1]?.length ?? 0) };
   }
   const before = /(?<![\d.\-/年月])(\d{1,3})\s*[,，:：]?\s*$/.exec(text.slice(0, verb.index));
   if (before) {
@@ -179,6 +188,14 @@ export function resolveDate(date: string, year: number): string | undefined {
   const full = /^\d{4}-/.test(date) ? date : `${year}-${date}`;
   const [y, m, d] = full.split('-').map(Number);
   return isRealMonthDay(y ?? 0, m ?? 0, d ?? 0) ? full : undefined;
+}
+
+/** An extension's date: a date without a year is the first such date after the deadline. */
+export function extensionDate(date: string, deadline: string): string | undefined {
+  const year = Number(deadline.slice(0, 4));
+  const first = resolveDate(date, year);
+  if (!first || /^\d{4}-/.test(date) || first > deadline) return first;
+  return resolveDate(date, year + 1);
 }
 
 const PUNCT = /^[\s,，.。!！?？;；:：、~～…—-]+|[\s,，.。!！?？;；:：、~～…—-]+$/g;
@@ -231,7 +248,13 @@ function parseWithVerb(text: string, found: { verb: Verb; index: number; length:
   if (verb === 'mine') return { ok: true, command: { kind: 'mine' } };
   if (verb === 'help') return { ok: true, command: { kind: 'help' } };
   const verbCut = { start: found.index, end: found.index + found.length };
-  const ref = findRef(text, found, verb !== 'actions');
+  const found2 = findRef(text, found, verb !== 'actions');
+  if (found2 === 'invalid') return { ok: false, reason: '任务编号不对，请按提醒中的编号回复，或回复「我的任务」查看。' };
+  const ref = found2;
+  // Several duties in one reply (收到1、2、3) is not guessed at: one reply names one duty.
+  if (ref && verb !== 'progress' && verb !== 'actions' && verb !== 'extension' && namesAnother(text.slice(ref.end))) {
+    return { ok: false, reason: `一条回复请只写一项编号，例如「${exampleOf(verb)}」。` };
+  }
   const named = ref ? { task: ref.task, code: ref.code } : {};
   const cuts = [verbCut, ...(ref ? [ref] : [])];
   switch (verb) {
@@ -240,6 +263,13 @@ function parseWithVerb(text: string, found: { verb: Verb; index: number; length:
       return { ok: true, command: { kind: 'acknowledge', ...named, ...(all && !ref ? { all: true } : {}) } };
     }
     case 'complete': {
+      // 已完成80% is a progress report.
+      const pct = /^\s*(\d{1,3}(?:\.\d+)?)\s*%/.exec(text.slice(verbCut.end));
+      if (pct) {
+        const value = percentNo.safeParse(pct[1]);
+        if (!value.success) return { ok: false, reason: '进度请写成百分数，例如「进度 19 60%」。' };
+        return { ok: true, command: { kind: 'progress', ...named, percent: value.data } };
+      }
       const note = remainder(text, cuts).replace(/^了\s*/, '').replace(/^(收到|好的)\s*/, '');
       return { ok: true, command: { kind: 'complete', ...named, note: note.slice(0, 300) || '（未附说明）' } };
     }
@@ -298,4 +328,22 @@ export function replyForm(kind: 'acknowledge' | 'complete' | 'progress' | 'actio
     'decide-no': `不同意延期 ${code} 理由`,
     reject: `驳回 ${code} 理由`,
   }[kind];
+}
+
+/** Right after a duty reference: another one (收到1、2、3 / 收到 19a 19b), not a count or a date. */
+function namesAnother(rest: string): boolean {
+  const m = /^\s*(?:[、,，和及与]\s*|\s+)(?:任务)?\s*(\d{1,3})([a-z])?(?![a-z\d])/i.exec(rest);
+  if (!m) return false;
+  return !NOT_A_TASK_AFTER.test(rest.slice(m[0].length)) && !/^\s*[+＋]/.test(rest);
+}
+
+function exampleOf(verb: Verb): string {
+  const forms: Partial<Record<Verb, string>> = {
+    acknowledge: '收到 12a',
+    complete: '完成 12a 情况说明',
+    'decide-yes': '同意延期 15 县委组织部',
+    'decide-no': '不同意延期 15 县委组织部 理由',
+    reject: '驳回 1 县民政局 理由',
+  };
+  return forms[verb] ?? '收到 12a';
 }

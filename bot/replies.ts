@@ -20,7 +20,7 @@ import {
 } from '../workflows/messages';
 import { assignCodes } from '../workflows/codes';
 import type { DutyState } from '../workflows/types';
-import { HELP_TEXT, parseCommand, replyForm, resolveDate, type Command } from './commands';
+import { extensionDate, HELP_TEXT, parseCommand, replyForm, type Command } from './commands';
 import { personActor } from './people';
 import { resolveReply, type DutyView } from './resolve';
 
@@ -87,16 +87,16 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
     ended: e.ended,
   }));
   const status = (dutyId: string) => ctx.client.workflow.getHandle(dutyId).query(statusQuery);
-  if (actor && command.kind === 'decide') {
-    // Only the candidates are asked whether an extension waits for a decision.
+  if (actor && command.kind === 'decide' && command.code) {
+    // Only the candidates (the duties of the task named) are asked whether an extension waits for a decision.
     for (const v of views) {
-      if (v.ended || v.unit === actor.unit || (command.code && v.task !== command.task)) continue;
+      if (v.ended || v.unit === actor.unit || v.task !== command.task) continue;
       v.pendingExtension = (await status(v.dutyId)).pendingExtension !== undefined;
     }
   }
   const lastMessage = actor && command.kind === 'acknowledge' && !command.code ? await lastMessageOf(views.filter((v) => v.unit === actor.unit && !v.ended && v.status !== 'completed'), status) : [];
   const today = shanghaiDate((ctx.now ?? Date.now)());
-  const res = resolveReply(parsed, { ...(actor ? { actor } : {}), duties: views, lastMessage, today, inGroup });
+  const res = resolveReply(parsed, { ...(actor ? { actor } : {}), duties: views, lastMessage, today, inGroup, text });
   const onRecord = async (dutyId: string | undefined, reason: string) => {
     if (dutyId) await ctx.client.workflow.getHandle(dutyId).signal(attemptRefusedSignal, { who: `${who.name}（${who.id}）`, text, reason });
   };
@@ -114,8 +114,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
   const answers: string[] = [];
   for (const duty of res.duties) {
     try {
-      const year = Number(duty.deadline.slice(0, 4));
-      const state = await run(ctx.client.workflow.getHandle(duty.dutyId), actor, command, year);
+      const state = await run(ctx.client.workflow.getHandle(duty.dutyId), actor, command, duty.deadline);
       answers.push(confirmation(command, state, duty.code));
     } catch (err) {
       const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
@@ -127,7 +126,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
 }
 
 /** Message kinds a duty records in its history when it reaches its own unit. */
-const TO_UNIT = new Set(['ack-request', 'reminder', 'status-check', 'escalation', 'supervision-notice', 'overdue-reminder', 'quota-warning']);
+const TO_UNIT = new Set(['ack-request', 'reminder', 'status-check', 'escalation', 'supervision-notice', 'overdue-reminder', 'quota-warning', 'progress-warning', 'rejection', 'extension-decision']);
 
 /** The duties listed in the last message the unit received: those whose latest message is the latest of all. */
 async function lastMessageOf(open: DutyView[], status: (dutyId: string) => Promise<DutyState>): Promise<string[]> {
@@ -148,7 +147,7 @@ async function lastMessageOf(open: DutyView[], status: (dutyId: string) => Promi
   return duties;
 }
 
-async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: Actor, c: Command, year: number): Promise<DutyState> {
+async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: Actor, c: Command, deadline: string): Promise<DutyState> {
   switch (c.kind) {
     case 'acknowledge':
       return handle.executeUpdate(acknowledgeUpdate, { args: [{ actor }] });
@@ -159,8 +158,8 @@ async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: A
     case 'actions':
       return handle.executeUpdate(reportActionsUpdate, { args: [{ actor, count: c.count, ...(c.item ? { item: c.item } : {}) }] });
     case 'extension': {
-      // 7月15日 means the duty's year.
-      const date = resolveDate(c.date, year);
+      // 7月15日 means the next 15 July after the deadline: this year's, or next year's for a December deadline.
+      const date = extensionDate(c.date, deadline);
       if (!date) throw new Error(`日期 ${c.date} 不存在`);
       return handle.executeUpdate(requestExtensionUpdate, { args: [{ actor, date, reason: c.reason }] });
     }

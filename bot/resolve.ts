@@ -48,6 +48,8 @@ export interface ResolveContext {
   today: string;
   /** Whether the text came from a group (chatter there gets no answer). */
   inGroup: boolean;
+  /** The reply as written, for unit names in supervisors' decisions. */
+  text?: string;
 }
 
 export interface Resolution {
@@ -94,6 +96,13 @@ const FORM_OF: Record<string, Parameters<typeof replyForm>[0]> = {
   reject: 'reject',
 };
 
+/** The periods (monthly, quarterly, half-yearly, yearly) that contain a date. */
+export function currentPeriods(today: string): string[] {
+  const year = today.slice(0, 4);
+  const month = Number(today.slice(5, 7));
+  return [today.slice(0, 7), `${year}-Q${Math.ceil(month / 3)}`, `${year}-H${month <= 6 ? 1 : 2}`, year];
+}
+
 /** The duties of the actor's unit a code or task number names; by kind for visits and progress. */
 function named(c: Command & { code?: string; task?: number }, own: DutyView[], today: string): DutyView[] {
   let hits = own;
@@ -103,14 +112,30 @@ function named(c: Command & { code?: string; task?: number }, own: DutyView[], t
   }
   if (c.kind === 'actions') return hits.filter((d) => d.kind === 'quota');
   if (c.kind === 'progress') {
+    // This period's report; another period only when it is the one progress duty still open.
     const progress = hits.filter((d) => d.kind === 'progress');
-    const current = progress.filter((d) => d.period === today.slice(0, 7));
-    return current.length ? current : progress.filter((d) => d.status !== 'completed').slice(0, 1);
+    const periods = currentPeriods(today);
+    const current = progress.filter((d) => d.period !== undefined && periods.includes(d.period));
+    if (current.length) return current;
+    // Several open from other periods: the caller asks which.
+    return progress.filter((d) => d.status !== 'completed');
   }
   return hits;
 }
 
 export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resolution {
+  // A lettered code no duty of the unit has (4A级, 5G) is a word, not a code: read the reply without it.
+  if (parsed.ok && 'code' in parsed.command && parsed.command.code && /[a-z]$/.test(parsed.command.code) && ctx.actor) {
+    const unit = ctx.actor.unit;
+    const code = parsed.command.code;
+    const supervisingCommand = parsed.command.kind === 'decide' || parsed.command.kind === 'reject';
+    if (!ctx.duties.some((d) => d.code === code && (supervisingCommand || d.unit === unit))) {
+      const { task: _task, code: _code, ...rest } = parsed.command as Command & { task?: number; code?: string };
+      void _task;
+      void _code;
+      parsed = { ok: true, command: rest as Command };
+    }
+  }
   if (!parsed.ok) {
     if (parsed.ignore && ctx.inGroup) return { intent: 'ignore', duties: [] };
     // An incomplete command: what it asks for, and the exact form to send.
@@ -135,7 +160,12 @@ export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resoluti
     }
     // Never a supervisor's own unit (县委农办 decides for 县乡村振兴局).
     const others = live.filter((d) => d.unit !== actor.unit && (c.code ? d.code === c.code || (/^\d+$/.test(c.code) && d.task === c.task) : true));
-    const awaiting = others.filter((d) => (c.kind === 'decide' ? d.pendingExtension : d.status === 'completed'));
+    if (c.kind === 'decide' && !c.code && others.every((d) => d.pendingExtension === undefined)) {
+      return { intent, command: c, duties: [], answer: `请写明编号和单位，例如「${replyForm(c.approve ? 'decide-yes' : 'decide-no', '15')} 县委组织部」。` };
+    }
+    const named = others.filter((d) => ctx.text?.includes(d.unit));
+    const pool = named.length ? named : others;
+    const awaiting = pool.filter((d) => (c.kind === 'decide' ? d.pendingExtension : d.status === 'completed'));
     if (awaiting.length === 1) return { intent, command: c, duties: awaiting };
     if (awaiting.length > 1) {
       const units = [...new Set(awaiting.map((d) => d.unit))];
@@ -178,12 +208,13 @@ export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resoluti
     return { intent: 'refused', command: c, duties: [], answer: c.kind === 'actions' ? `${actor.unit}没有需要报次数的督办事项。` : `${actor.unit}本月没有需要报进度的督办事项。` };
   }
   if (c.kind === 'acknowledge') {
+    const unacknowledgedAll = open.filter((d) => d.status === 'open');
+    if (c.all && unacknowledgedAll.length) return { intent, command: c, duties: unacknowledgedAll };
     const last = open.filter((d) => ctx.lastMessage?.includes(d.dutyId));
     if (last.length) return { intent, command: c, duties: last.filter((d) => d.status === 'open').length ? last.filter((d) => d.status === 'open') : last };
     const unacknowledged = open.filter((d) => d.status === 'open');
     if (unacknowledged.length === 1) return { intent, command: c, duties: unacknowledged };
     if (open.length === 1) return { intent, command: c, duties: open };
-    if (c.all && unacknowledged.length) return { intent, command: c, duties: unacknowledged };
   } else if (open.length === 1) {
     return { intent, command: c, duties: open };
   }

@@ -21,6 +21,12 @@ import { temporalTargetFromEnv } from './connection';
 /** Kinds of scheduled message that reach the accountable unit itself. */
 const TO_UNIT = new Set(['ack-request', 'reminder', 'status-check', 'escalation', 'supervision-notice', 'overdue-reminder', 'quota-warning']);
 
+/** An ISO time without an offset is Shanghai time, as everything else duban shows. */
+function parseAt(at: string): number {
+  const withZone = /(Z|[+-]\d{2}:?\d{2})$/.test(at) ? at : `${at.length === 10 ? `${at}T10:00:00` : at}+08:00`;
+  return Date.parse(withZone);
+}
+
 function initialState(d: DutyInput, startedAt: number): DutyState {
   return {
     dutyId: d.duty.dutyId,
@@ -64,7 +70,7 @@ export interface DryRunOptions {
 export function dryRunReply(options: DryRunOptions): DryRunResult {
   const loaded = loadCampaign({ year: options.year, ...(options.plan ? { plan: options.plan } : {}), ...(options.directory ? { directory: options.directory } : {}) });
   const startAt = Date.parse(`${loaded.nominalStart}:00+08:00`);
-  const at = options.at ? Date.parse(options.at) : startAt + 86_400_000;
+  const at = options.at ? parseAt(options.at) : startAt + 86_400_000;
   if (!Number.isFinite(at)) throw new Error(`--at ${options.at}: 须为 ISO 时间，例如 2022-05-06T10:00:00+08:00`);
   const inputs = expandCampaign(loaded.input, shanghaiDate(startAt));
   const codes = assignCodes(inputs.map((d) => ({ dutyId: d.duty.dutyId, unit: d.duty.unit, taskNumber: d.duty.taskNumber, deadline: d.deadline, kind: d.duty.kind })));
@@ -98,7 +104,7 @@ export function dryRunReply(options: DryRunOptions): DryRunResult {
       }
     }
   }
-  const res = resolveReply(parsed, { ...(actor ? { actor } : {}), duties: views, lastMessage, today: shanghaiDate(at), inGroup: true });
+  const res = resolveReply(parsed, { ...(actor ? { actor } : {}), duties: views, lastMessage, today: shanghaiDate(at), inGroup: true, text: options.text });
   const duties = res.duties.map((d) => ({ dutyId: d.dutyId, task: d.task, kind: d.kind, code: d.code }));
   if (res.intent === 'ignore') return { intent: 'ignore', duties };
   return { intent: res.intent, duties, answer: res.answer ?? wouldAnswer(res.intent, res.duties) };
@@ -142,7 +148,7 @@ export async function replyCommand(args: string[]): Promise<number> {
   });
   const text = positionals.join(' ');
   if (!text) throw new Error('请给出回复内容，例如 duban reply "收到 1" --from 王晓明 (the reply text is missing)');
-  if (!values.from) throw new Error('--from: 请写明回复人（通讯录中的姓名、微信号、手机或邮箱） (who replied)');
+  if (!values.from) throw new Error('--from: 请写明回复人（通讯录中的姓名、微信号或邮箱） (who replied: a name, WeChat id or email from the directory)');
   if (!/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份 (a four-digit year)`);
   if (values['dry-run']) {
     const result = dryRunReply({

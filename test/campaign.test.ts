@@ -83,6 +83,34 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
     expect(confirmations.some((c) => c.text === '已受理：已办结')).toBe(true);
   });
 
+  it('reminds no duty after its completion, asks no acknowledged duty again, and takes a visit or progress report as acknowledgement', () => {
+    const NAGS = new Set(['reminder', 'ack-request', 'status-check', 'escalation', 'supervision-notice', 'overdue-reminder']);
+    const confirmations = result.events.filter((e) => e.kind === 'confirmation' && e.text?.startsWith('已受理') && e.dutyId);
+    expect(confirmations.length).toBeGreaterThan(20);
+    let checked = 0;
+    for (const c of confirmations) {
+      const at = Date.parse(c.at);
+      const later = result.messages.filter((m) => m.dutyId === c.dutyId && m.at > at);
+      // A rejection reopens the duty: what comes after it is a new round.
+      const reopened = result.messages.find((m) => m.dutyId === c.dutyId && m.kind === 'rejection' && m.at >= at)?.at ?? Number.MAX_SAFE_INTEGER;
+      if (c.text === '已受理：已办结') {
+        expect(later.filter((m) => NAGS.has(m.kind) && m.at <= reopened).map((m) => m.kind), c.dutyId).toEqual([]);
+        checked++;
+      }
+      if (c.text !== '已受理：待确认') expect(later.filter((m) => m.kind === 'ack-request' && m.at < reopened), c.dutyId).toEqual([]);
+    }
+    expect(checked).toBeGreaterThan(5);
+    const reports = result.events.filter((e) => e.kind === 'reply' && /^(走访|进度)/.test(e.text ?? ''));
+    expect(reports.length).toBeGreaterThan(0);
+    for (const r of reports) {
+      // The confirmation that answers this reply is the event right after it.
+      const answer = result.events[result.events.indexOf(r) + 1];
+      expect(answer?.kind).toBe('confirmation');
+      expect(answer?.dutyId).toBe(r.dutyId);
+      expect(answer?.text, r.text).toMatch(/^已受理：(已确认，办理中|已办结)$/);
+    }
+  });
+
   it('marks duties already past at the notice date (end of March) with a status check first', () => {
     const pastDue = result.ledger.filter((e) => e.deadline === '2022-03-31');
     expect(pastDue.map((e) => e.taskNumber).sort((a, b) => a - b)).toEqual([4, 5, 19]);

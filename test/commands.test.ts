@@ -1,6 +1,6 @@
 /** The chat command grammar: what people type, with the variations they actually use. */
 import { describe, expect, it } from 'vitest';
-import { parseCommand, resolveDate } from '../bot/commands';
+import { extensionDate, parseCommand, resolveDate } from '../bot/commands';
 
 const ok = (text: string) => {
   const r = parseCommand(text);
@@ -34,6 +34,9 @@ describe('chat commands', () => {
     }
     expect(resolveDate('07-15', 2022)).toBe('2022-07-15');
     expect(resolveDate('02-29', 2022)).toBeUndefined();
+    // A December deadline moved to 15 January means next year's.
+    expect(extensionDate('01-15', '2022-12-31')).toBe('2023-01-15');
+    expect(extensionDate('07-15', '2022-06-30')).toBe('2022-07-15');
   });
 
   it('never takes a date, a percentage or a count for a task', () => {
@@ -51,7 +54,29 @@ describe('chat commands', () => {
   });
 
   it('leaves chatter, questions and negations alone, and answers incomplete commands with the form to send', () => {
-    for (const t of ['今天中午吃什么', '👍', '任务1完成了吗？', '还没收到通知', '任务1尚未完成']) expect(parseCommand(t), t).toMatchObject({ ok: false, ignore: true });
+    for (const t of [
+      '今天中午吃什么',
+      '👍',
+      '任务1完成了吗？',
+      '还没收到通知',
+      '任务1尚未完成',
+      '任务3不能按时完成',
+      '还没有全部完成',
+      '完成不了',
+      '好的，会按时完成',
+      '请放心，5月底前完成',
+      '不明白',
+      'Outlook已发',
+      '不同意见',
+    ]) {
+      expect(parseCommand(t), t).toMatchObject({ ok: false, ignore: true });
+    }
+    // Counts and codes-like words in a note name no task; a consent inside a report is not a decision.
+    expect(ok('完成5份问卷')).toEqual({ kind: 'complete', note: '5份问卷' });
+    expect(ok('经局领导同意，任务1已完成')).toMatchObject({ kind: 'complete', task: 1 });
+    expect(ok('已完成80%')).toEqual({ kind: 'progress', percent: 80 });
+    expect(parseCommand('收到1、2、3')).toMatchObject({ ok: false, reason: expect.stringContaining('只写一项') });
+    expect(parseCommand('收到 1000')).toMatchObject({ ok: false, reason: expect.stringContaining('编号不对') });
     expect(parseCommand('延期 15 2022-02-30 理由')).toMatchObject({ ok: false, kind: 'extension', reason: expect.stringContaining('不存在') });
     expect(parseCommand('延期 15 2022-07-15')).toMatchObject({ ok: false, reason: expect.stringContaining('原因') });
     expect(parseCommand('驳回 1')).toMatchObject({ ok: false, reason: expect.stringContaining('理由') });

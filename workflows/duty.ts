@@ -49,7 +49,10 @@ import type { DutyInput, DutyState, LedgerEntry, MessageKind, OutgoingMessage, R
 
 const MAX_REFUSED_KEPT = 20;
 
-/** Duties started before it stay unacknowledged after a progress or visit report, as in 0.1.0. */
+/**
+ * A progress or visit report acknowledges an open duty. Replaying a history recorded before it keeps 0.1.0's
+ * behaviour (the report left the duty open); new reports to any running duty acknowledge.
+ */
 export const REPORT_ACKNOWLEDGES_PATCH = 'report-acknowledges';
 
 /** Keeps a year's history well under Temporal's limits; the state carries over. */
@@ -98,8 +101,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     version++;
     state.level = levelOf(input, state, now());
   };
-  const record = (event: string, by?: string, detail?: string) => {
-    state.history.push({ at: now(), event, ...(by ? { by } : {}), ...(detail ? { detail } : {}) });
+  const record = (event: string, by?: string, detail?: string, at: number = now()) => {
+    state.history.push({ at, event, ...(by ? { by } : {}), ...(detail ? { detail } : {}) });
   };
   const unitRecipients: Recipient[] = [{ unit: duty.unit, role: 'coordinators' }];
   // After a rejection or an approved extension the schedule is new: what it would have sent before now is
@@ -113,6 +116,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       state.status = 'acknowledged';
       state.acknowledgedBy = person;
       state.acknowledgedAt = now();
+      record('acknowledged', person, '报进度或次数，视为确认');
     }
   };
   const queue = (kind: MessageKind, recipients: Recipient[], text: string) => {
@@ -267,7 +271,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       text,
     };
     await deliver(msg);
-    record(kind, undefined, msg.toUnits.join('、'));
+    // At the message's own instant, not when delivery returned: 「收到」 finds the last message by it.
+    record(kind, undefined, msg.toUnits.join('、'), msg.at);
   };
 
   const { deliver } = makeDeliverer(input.wechatTaskQueue, (text) => record('alert', undefined, text));

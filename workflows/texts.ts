@@ -50,7 +50,7 @@ export function statusCheckText(input: DutyInput, state: DutyState, graceDays: n
 
 export function overdueReminderText(input: DutyInput, state: DutyState, lateWorkingDays: number): string {
   return (
-    `${state.unit}：任务${input.duty.taskNumber}「${input.duty.taskTitle}」已逾期 ${lateWorkingDays} 个工作日，督办通知书已送县纪委监委，仍未办结。` +
+    `${state.unit}：任务${input.duty.taskNumber}「${input.duty.taskTitle}」已逾期 ${lateWorkingDays} 个工作日，已逐级督办，仍未办结。` +
     `请抓紧办理，办结后回复「完成 ${codeOf(input)} 情况说明」；确有困难回复「延期 ${codeOf(input)} 日期 原因：……」。\n${head(input, state)}`
   );
 }

@@ -11,10 +11,9 @@ import { personActor } from '../bot/people';
 import { parseCommand } from '../bot/commands';
 import { resolveReply, type DutyView } from '../bot/resolve';
 import { shanghaiDate } from '../calendar/working-days';
-import { dueActions, plannedActions } from '../workflows/policy';
+import { dueActions, initialDutyState, plannedActions } from '../workflows/policy';
 import { assignCodes } from '../workflows/codes';
 import { expandCampaign } from '../workflows/expand';
-import type { DutyInput, DutyState } from '../workflows/types';
 import { campaignWorkflowId, loadCampaign } from './campaign-input';
 import { temporalTargetFromEnv } from './connection';
 
@@ -27,28 +26,6 @@ function parseAt(at: string): number {
   return Date.parse(withZone);
 }
 
-function initialState(d: DutyInput, startedAt: number): DutyState {
-  return {
-    dutyId: d.duty.dutyId,
-    kind: d.duty.kind,
-    unit: d.duty.unit,
-    taskNumber: d.duty.taskNumber,
-    ...(d.duty.period ? { period: d.duty.period } : {}),
-    deadline: d.deadline,
-    originalDeadline: d.deadline,
-    status: 'open',
-    level: 'none',
-    startedAt,
-    pastAtStart: d.deadline < shanghaiDate(startedAt),
-    behind: false,
-    remindersSent: 0,
-    escalationsSent: 0,
-    handledKeys: [],
-    queued: [],
-    ended: false,
-    history: [],
-  };
-}
 
 export interface DryRunResult {
   intent: string;
@@ -94,7 +71,7 @@ export function dryRunReply(options: DryRunOptions): DryRunResult {
   if (actor) {
     let latest = -1;
     for (const d of inputs.filter((x) => x.duty.unit === actor.unit)) {
-      const due = dueActions(plannedActions(d, initialState(d, startAt)), at).perform.filter((a) => TO_UNIT.has(a.kind));
+      const due = dueActions(plannedActions(d, initialDutyState(d, startAt)), at).perform.filter((a) => TO_UNIT.has(a.kind));
       const last = due.at(-1)?.at ?? -1;
       if (last > latest) {
         latest = last;

@@ -22,6 +22,7 @@ import {
   DEFAULT_ESCALATION,
   escalationAt,
   expectedByCheckpoint,
+  initialDutyState,
   plannedActions,
   reminderPlan,
 } from '../workflows/policy';
@@ -132,25 +133,7 @@ describe('working-day arithmetic on day numbers', () => {
   ] as const)('plans the same escalation dates as the ladder counted from the base each time: %s', (_name, ladder, deadline) => {
     const escalation = ladder.map((s) => ({ ...s, to: [...s.to] }));
     const input = dutyInput('t/escalation-dates', deadline, { escalation });
-    const state: DutyState = {
-      dutyId: 't/escalation-dates',
-      kind: 'deadline',
-      unit: '县民政局',
-      taskNumber: 1,
-      deadline,
-      originalDeadline: deadline,
-      status: 'acknowledged',
-      level: 'none',
-      startedAt: Date.parse('2022-04-29T10:00:00+08:00'),
-      pastAtStart: false,
-      behind: false,
-      remindersSent: 0,
-      escalationsSent: 0,
-      handledKeys: [],
-      queued: [],
-      ended: false,
-      history: [],
-    };
+    const state: DutyState = { ...initialDutyState(input, Date.parse('2022-04-29T10:00:00+08:00')), status: 'acknowledged' };
     const planned = plannedActions(input, state).filter((a) => a.escalation);
     expect(planned.length).toBeGreaterThan(40);
     for (const a of planned) {

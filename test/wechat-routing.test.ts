@@ -17,20 +17,12 @@ import { createWorker } from '../worker';
 import { ledgerQuery, statusQuery } from '../workflows/messages';
 import type { LedgerEntry } from '../workflows/types';
 import { devServerEnv, uniqueQueue, workflowBundle } from './env';
+import { until } from './until';
 
 const directory = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
 const organisation = directory.units['县委组织部']!.coordinators[0]!;
 const rural = directory.units['县乡村振兴局']!.coordinators[0]!;
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('replies to tasks with several duties (puppet-mock, real campaign)', () => {
   const said: string[] = [];

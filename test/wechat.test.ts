@@ -23,21 +23,13 @@ import { loadDirectory } from '../plan/files';
 import { createWorker } from '../worker';
 import { decideExtensionUpdate, ledgerQuery, requestExtensionUpdate, statusQuery } from '../workflows/messages';
 import { devServerEnv, uniqueQueue, workflowBundle } from './env';
+import { until } from './until';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 
 const directory = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
 const lead = directory.units['县乡村振兴局']!.coordinators[0]!;
 const otherUnit = directory.units['县教科局']!.coordinators[0]!;
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('WeChat bot (puppet-mock) with the workflows', () => {
   let sink: SmtpSink;

@@ -32,7 +32,7 @@ import { makeWaker } from './wake';
 
 /** Duties started before it send 0.1.0's weekly formal notices after the ladder. */
 export const FORMAL_ONCE_PATCH = 'formal-once';
-import { dueActions, expectedByCheckpoint, isPastAtStart, levelOf, plannedActions, type PlannedAction } from './policy';
+import { dueActions, expectedByCheckpoint, initialDutyState, levelOf, plannedActions, type PlannedAction } from './policy';
 import {
   quotaItemFor,
   quotaMet,
@@ -69,27 +69,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
 
   const startedAt = input.startAt ?? now();
-  const state: DutyState = input.carried ?? {
-    dutyId: duty.dutyId,
-    kind: duty.kind,
-    unit: duty.unit,
-    taskNumber: duty.taskNumber,
-    ...(duty.period ? { period: duty.period } : {}),
-    deadline: input.deadline,
-    originalDeadline: input.deadline,
-    status: 'open',
-    level: 'none',
-    startedAt,
-    pastAtStart: isPastAtStart({ startedAt, originalDeadline: input.deadline }),
-    behind: false,
-    remindersSent: 0,
-    escalationsSent: 0,
-    handledKeys: [],
-    queued: [],
-    ended: false,
-    history: [{ at: startedAt, event: 'started' }],
-    ...(input.quota ? { quotaCounts: input.quota.items.map(() => 0) } : {}),
-  };
+  const state: DutyState = input.carried ?? initialDutyState(input, startedAt);
 
   // Decided once per run, before anything else can plan (handlers re-plan on extensions and rejections).
   const plan = { formalOnce: patched(FORMAL_ONCE_PATCH) };

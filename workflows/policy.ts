@@ -91,6 +91,32 @@ export interface PlannedAction {
   checkpoint?: string;
 }
 
+/** A duty's state when it starts: nothing sent, nothing answered. */
+export function initialDutyState(input: DutyInput, startedAt: number): DutyState {
+  const { duty } = input;
+  return {
+    dutyId: duty.dutyId,
+    kind: duty.kind,
+    unit: duty.unit,
+    taskNumber: duty.taskNumber,
+    ...(duty.period ? { period: duty.period } : {}),
+    deadline: input.deadline,
+    originalDeadline: input.deadline,
+    status: 'open',
+    level: 'none',
+    startedAt,
+    pastAtStart: isPastAtStart({ startedAt, originalDeadline: input.deadline }),
+    behind: false,
+    remindersSent: 0,
+    escalationsSent: 0,
+    handledKeys: [],
+    queued: [],
+    ended: false,
+    history: [{ at: startedAt, event: 'started' }],
+    ...(input.quota ? { quotaCounts: input.quota.items.map(() => 0) } : {}),
+  };
+}
+
 /** Was the deadline already past when the duty started (the notice came late, or the campaign did)? */
 export function isPastAtStart(state: Pick<DutyState, 'startedAt' | 'originalDeadline'>): boolean {
   return dayNumber(state.originalDeadline) < dayNumber(shanghaiDate(state.startedAt));

@@ -1,6 +1,6 @@
 /** Test environments on the run's shared servers, with fresh task queues per test. */
 import { randomUUID } from 'node:crypto';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import { startTestServer } from '../servers/processes';
@@ -10,7 +10,8 @@ let runtimeQuieted = false;
 export function quietRuntime() {
   if (runtimeQuieted) return;
   runtimeQuieted = true;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // The native core logs to the console on its own: at error level only, so test output stays readable.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { console: {}, filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } } });
 }
 
 let ownServer: Promise<string> | undefined;

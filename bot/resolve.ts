@@ -147,6 +147,7 @@ export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resoluti
   if (c.kind === 'help') return { intent, command: c, duties: [] };
   if (!ctx.actor) {
     // Chatter-like decisions from strangers stay unanswered in a group; anything else is told why.
+    if ((c.kind === 'decide' || c.kind === 'reject') && !c.code && ctx.inGroup) return { intent: 'ignore', command: c, duties: [] };
     return { intent: 'refused', command: c, duties: [], answer: '您不在督办通讯录中，无法受理。如需登记请联系县乡村振兴局。' };
   }
   const actor = ctx.actor;

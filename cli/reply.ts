@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { answer } from '../bot/replies';
 import { personActor } from '../bot/people';
-import { parseCommand } from '../bot/commands';
+import { extensionDate, parseCommand } from '../bot/commands';
 import { resolveReply, type DutyView } from '../bot/resolve';
 import { shanghaiDate } from '../calendar/working-days';
 import { dueActions, initialDutyState, plannedActions } from '../workflows/policy';
@@ -84,11 +84,12 @@ export function dryRunReply(options: DryRunOptions): DryRunResult {
   const res = resolveReply(parsed, { ...(actor ? { actor } : {}), duties: views, lastMessage, today: shanghaiDate(at), inGroup: true, text: options.text });
   const duties = res.duties.map((d) => ({ dutyId: d.dutyId, task: d.task, kind: d.kind, code: d.code }));
   if (res.intent === 'ignore') return { intent: 'ignore', duties };
-  return { intent: res.intent, duties, answer: res.answer ?? wouldAnswer(res.intent, res.duties) };
+  const date = res.command?.kind === 'extension' && res.duties[0] ? extensionDate(res.command.date, res.duties[0].deadline) : undefined;
+  return { intent: res.intent, duties, answer: res.answer ?? wouldAnswer(res.intent, res.duties, date) };
 }
 
 /** What the bot would confirm for an action on unanswered duties. */
-function wouldAnswer(intent: string, duties: DutyView[]): string {
+function wouldAnswer(intent: string, duties: DutyView[], date?: string): string {
   const which = duties.map((d) => `${d.code}（任务${d.task}${d.period ? ` ${d.period}` : ''}）`).join('、');
   switch (intent) {
     case 'acknowledge':
@@ -100,7 +101,7 @@ function wouldAnswer(intent: string, duties: DutyView[]): string {
     case 'quota':
       return `已登记 ${which} 次数。`;
     case 'extension':
-      return `已提交 ${which} 延期申请，等待督办单位审批。`;
+      return `已提交 ${which} 延期申请${date ? `（至 ${date}）` : ''}，等待督办单位审批。`;
     case 'list':
       return duties.length ? `待办 ${duties.length} 项：${which}` : '目前没有待办的督办事项。';
     default:

@@ -243,11 +243,17 @@ const KIND_OF_VERB: Record<Verb, Command['kind']> = {
   help: 'help',
 };
 
-function parseWithVerb(text: string, found: { verb: Verb; index: number; length: number }): ParseResult {
+function parseWithVerb(text: string, verbFound: { verb: Verb; index: number; length: number }): ParseResult {
+  let found = verbFound;
   const { verb } = found;
   if (verb === 'mine') return { ok: true, command: { kind: 'mine' } };
   if (verb === 'help') return { ok: true, command: { kind: 'help' } };
-  const verbCut = { start: found.index, end: found.index + found.length };
+  // 「收到收到 1」: a verb said twice is said once.
+  let verbEnd = found.index + found.length;
+  const word = text.slice(found.index, verbEnd);
+  while (word && text.startsWith(word, verbEnd)) verbEnd += word.length;
+  const verbCut = { start: found.index, end: verbEnd };
+  found = { ...found, length: verbEnd - found.index };
   const found2 = findRef(text, found, verb !== 'actions');
   if (found2 === 'invalid') return { ok: false, reason: '任务编号不对，请按提醒中的编号回复，或回复「我的任务」查看。' };
   const ref = found2;

@@ -111,6 +111,10 @@ function named(c: Command & { code?: string; task?: number }, own: DutyView[], t
     hits = exact.length ? exact : /^\d+$/.test(c.code) ? own.filter((d) => d.task === c.task) : [];
   }
   if (c.kind === 'actions') return hits.filter((d) => d.kind === 'quota');
+  // Quota and progress duties complete by their counts and reports, not by 「完成」 on a bare task number.
+  if (c.kind === 'complete' && !(c.code && own.some((d) => d.code === c.code && /[a-z]$/.test(c.code ?? '')))) {
+    return hits.filter((d) => d.kind !== 'quota' && d.kind !== 'progress');
+  }
   if (c.kind === 'progress') {
     // This period's report; another period only when it is the one progress duty still open.
     const progress = hits.filter((d) => d.kind === 'progress');
@@ -190,7 +194,8 @@ export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resoluti
     if (hits.length > 1) {
       const stillOpen = hits.filter((d) => d.status !== 'completed');
       if (stillOpen.length === 1) return { intent, command: c, duties: stillOpen };
-      return ask(c, intent, stillOpen.length ? stillOpen : hits, form);
+      if (!stillOpen.length) return { intent: 'refused', command: c, duties: hits, answer: `${hits.map((d) => d.code).join('、')} 均已办结。` };
+      return ask(c, intent, stillOpen, form);
     }
     const elsewhere = live.find((d) => d.code === c.code || d.task === c.task);
     if (elsewhere && !own.some((d) => d.task === c.task)) {
@@ -216,8 +221,11 @@ export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resoluti
     const unacknowledged = open.filter((d) => d.status === 'open');
     if (unacknowledged.length === 1) return { intent, command: c, duties: unacknowledged };
     if (open.length === 1) return { intent, command: c, duties: open };
-  } else if (open.length === 1) {
-    return { intent, command: c, duties: open };
+  } else {
+    // 完成 without a code: never a quota or progress duty (they complete by their counts and reports).
+    const candidates = c.kind === 'complete' ? open.filter((d) => d.kind !== 'quota' && d.kind !== 'progress') : open;
+    if (candidates.length === 1) return { intent, command: c, duties: candidates };
+    if (candidates.length > 1) return ask(c, intent, candidates, form);
   }
   if (!open.length) return { intent, command: c, duties: [], answer: `${actor.unit}目前没有待办的督办事项。` };
   return ask(c, intent, open, form);

@@ -183,7 +183,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       changed();
       return state;
     },
-    { validator: (req) => refuse(refuseDecision(state, req)) },
+    { validator: (req) => refuse(refuseDecision(state, req, shanghaiDate(now()))) },
   );
   setHandler(
     reportProgressUpdate,

@@ -35,7 +35,12 @@ export function refuseAcknowledge(state: DutyState, { actor }: { actor: Actor })
 
 export function refuseComplete(state: DutyState, { actor, note }: CompleteRequest): string | undefined {
   if (note.length > 2000) return '办结说明过长（最多 2000 字）';
-  return notForUnit(actor, state, '报办结') ?? closed(state) ?? (state.status === 'completed' ? '该任务已办结' : undefined);
+  const who = notForUnit(actor, state, '报办结') ?? closed(state) ?? (state.status === 'completed' ? '该任务已办结' : undefined);
+  if (who) return who;
+  // These end by what they count, not by a word.
+  if (state.kind === 'quota') return '次数要求全部达到后自动办结，请按次报送，例如「走访 任务编号 +1」';
+  if (state.kind === 'progress') return '报送本期进度即可（达到比较基准即办结），例如「进度 任务编号 60%」';
+  return undefined;
 }
 
 export function refuseReject(state: DutyState, { actor, reason }: RejectRequest): string | undefined {
@@ -58,10 +63,14 @@ export function refuseExtension(state: DutyState, input: DutyInput, req: Extensi
   return undefined;
 }
 
-export function refuseDecision(state: DutyState, { actor }: ExtensionDecision): string | undefined {
+/** `today` is the Shanghai date the decision is taken on. */
+export function refuseDecision(state: DutyState, { actor, approve }: ExtensionDecision, today?: string): string | undefined {
   if (actor.role !== 'supervisor') return `${actor.person} 不是督办单位人员，不能审批延期`;
   if (actor.unit === state.unit) return `${actor.unit} 不能审批本单位的延期申请，由上一级督办单位审批`;
   if (!state.pendingExtension) return '该任务没有待审批的延期申请';
+  if (approve && today && dayNumber(state.pendingExtension.date) <= dayNumber(today)) {
+    return `申请延至的 ${state.pendingExtension.date} 已过，不能批准；可回复「不同意延期」并请单位重新申请`;
+  }
   return undefined;
 }
 

@@ -19,7 +19,7 @@ import {
   statusQuery,
 } from '../workflows/messages';
 import { assignCodes } from '../workflows/codes';
-import type { DutyState } from '../workflows/types';
+import { MESSAGES_TO_UNIT, type DutyState } from '../workflows/types';
 import { extensionDate, HELP_TEXT, parseCommand, replyForm, type Command } from './commands';
 import { personActor } from './people';
 import { resolveReply, type DutyView } from './resolve';
@@ -73,7 +73,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
   const found = who.enteredBy === 'cli' ? personActor(ctx.directory, who.name, supervisingCommand) : identify(ctx.directory, who, supervisingCommand);
   const actor = found && who.enteredBy === 'cli' ? { ...found, person: `${found.person}（管理员代录）` } : found;
   const ledger = await ctx.client.workflow.getHandle(ctx.campaignWorkflowId).query(ledgerQuery);
-  const codes = assignCodes(ledger.map((e) => ({ ...e })));
+  const codes = assignCodes(ledger);
   const views: DutyView[] = ledger.map((e) => ({
     dutyId: e.dutyId,
     task: e.taskNumber,
@@ -125,8 +125,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
   return answers.join('\n');
 }
 
-/** Message kinds a duty records in its history when it reaches its own unit. */
-const TO_UNIT = new Set(['ack-request', 'reminder', 'status-check', 'escalation', 'supervision-notice', 'overdue-reminder', 'quota-warning', 'progress-warning', 'rejection', 'extension-decision']);
+const TO_UNIT = new Set<string>(MESSAGES_TO_UNIT);
 
 /** The duties listed in the last message the unit received: those whose latest message is the latest of all. */
 async function lastMessageOf(open: DutyView[], status: (dutyId: string) => Promise<DutyState>): Promise<string[]> {

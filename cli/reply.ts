@@ -14,11 +14,11 @@ import { shanghaiDate } from '../calendar/working-days';
 import { dueActions, initialDutyState, plannedActions } from '../workflows/policy';
 import { assignCodes } from '../workflows/codes';
 import { expandCampaign } from '../workflows/expand';
+import { MESSAGES_TO_UNIT } from '../workflows/types';
 import { campaignWorkflowId, loadCampaign } from './campaign-input';
 import { temporalTargetFromEnv } from './connection';
 
-/** Kinds of scheduled message that reach the accountable unit itself. */
-const TO_UNIT = new Set(['ack-request', 'reminder', 'status-check', 'escalation', 'supervision-notice', 'overdue-reminder', 'quota-warning']);
+const TO_UNIT = new Set<string>(MESSAGES_TO_UNIT);
 
 /** An ISO time without an offset is Shanghai time, as everything else duban shows. */
 function parseAt(at: string): number {

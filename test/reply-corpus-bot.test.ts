@@ -10,13 +10,11 @@ import { join } from 'node:path';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import { WechatyBuilder } from 'wechaty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingChannel } from '../activities/outbox';
 import { registerHandlers } from '../bot/bot';
 import { loadCampaign } from '../cli/campaign-input';
 import { loadDirectory } from '../plan/files';
-import { createWorker } from '../worker';
-import { ledgerQuery } from '../workflows/messages';
-import { devServerEnv, uniqueQueue, workflowBundle } from './env';
+import { startBotCampaign } from './bot-campaign';
+import { devServerEnv } from './env';
 import { corpus } from './reply-corpus.test';
 import { until } from './until';
 
@@ -70,22 +68,9 @@ describe('reply corpus through the bot (puppet-mock, real campaign)', () => {
     await bot.start();
     mocker.login(self);
     await until('login', () => bot.isLoggedIn);
-    const taskQueue = uniqueQueue('corpus');
-    const worker = await createWorker({ connection: env.nativeConnection, taskQueue, channel: new RecordingChannel(), workflowBundle: workflowBundle() });
-    const running = worker.run();
-    await env.client.workflow.start('campaignWorkflow', {
-      taskQueue,
-      workflowId: campaignWorkflowId,
-      args: [{ ...loaded.input, campaignId: campaignWorkflowId.slice(6), clockOffsetMs, startAt, options: { closeAt: '2023-03-31' } }],
-    });
-    const ledger = await until('every duty in the ledger', async () => {
-      const entries = await env.client.workflow.getHandle(campaignWorkflowId).query(ledgerQuery);
-      return entries.length === 32 ? entries : undefined;
-    });
+    const campaign = await startBotCampaign(env, { ...loaded.input, clockOffsetMs, startAt }, (entries) => entries.length === 32, campaignWorkflowId);
     cleanup = async () => {
-      for (const id of [campaignWorkflowId, ...ledger.map((e) => e.dutyId)]) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
-      worker.shutdown();
-      await running;
+      await campaign.stop();
       await bot.stop();
       await env.teardown();
     };

@@ -9,14 +9,13 @@ import { join } from 'node:path';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import { WechatyBuilder } from 'wechaty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingChannel } from '../activities/outbox';
 import { registerHandlers } from '../bot/bot';
 import { loadCampaign } from '../cli/campaign-input';
 import { loadDirectory } from '../plan/files';
-import { createWorker } from '../worker';
-import { ledgerQuery, statusQuery } from '../workflows/messages';
+import { statusQuery } from '../workflows/messages';
 import type { LedgerEntry } from '../workflows/types';
-import { devServerEnv, uniqueQueue, workflowBundle } from './env';
+import { startBotCampaign } from './bot-campaign';
+import { devServerEnv } from './env';
 import { until } from './until';
 
 const directory = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
@@ -54,23 +53,15 @@ describe('replies to tasks with several duties (puppet-mock, real campaign)', ()
     mocker.login(self);
     await until('login', () => bot.isLoggedIn);
 
-    const taskQueue = uniqueQueue('routing');
-    const worker = await createWorker({ connection: env.nativeConnection, taskQueue, channel: new RecordingChannel(), workflowBundle: workflowBundle() });
-    const running = worker.run();
-    await client.workflow.start('campaignWorkflow', {
-      taskQueue,
-      workflowId: campaignWorkflowId,
-      args: [{ ...loaded.input, campaignId: campaignWorkflowId.slice(6), plan, clockOffsetMs, options: { closeAt: '2023-03-31' } }],
-    });
-    ledger = await until('every duty in the ledger', async () => {
-      const entries = await client.workflow.getHandle(campaignWorkflowId).query(ledgerQuery);
-      return entries.some((e) => e.kind === 'quota') && entries.filter((e) => e.kind === 'progress').length >= 8 ? entries : undefined;
-    });
+    const campaign = await startBotCampaign(
+      env,
+      { ...loaded.input, plan, clockOffsetMs },
+      (entries) => entries.some((e) => e.kind === 'quota') && entries.filter((e) => e.kind === 'progress').length >= 8,
+      campaignWorkflowId,
+    );
+    ledger = campaign.ledger;
     cleanup = async () => {
-      const ids = [campaignWorkflowId, ...ledger.map((e) => e.dutyId)];
-      for (const id of ids) await client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
-      worker.shutdown();
-      await running;
+      await campaign.stop();
       await bot.stop();
       await env.teardown();
     };

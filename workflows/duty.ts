@@ -29,9 +29,6 @@ import {
 } from './messages';
 import { makeDeliverer } from './deliver';
 import { makeWaker } from './wake';
-
-/** Duties started before it send 0.1.0's weekly formal notices after the ladder. */
-export const FORMAL_ONCE_PATCH = 'formal-once';
 import { dueActions, expectedByCheckpoint, initialDutyState, levelOf, plannedActions, type PlannedAction } from './policy';
 import {
   quotaItemFor,
@@ -54,6 +51,9 @@ const MAX_REFUSED_KEPT = 20;
  * behaviour (the report left the duty open); new reports to any running duty acknowledge.
  */
 export const REPORT_ACKNOWLEDGES_PATCH = 'report-acknowledges';
+
+/** Duties started before it send 0.1.0's weekly formal notices after the ladder. */
+export const FORMAL_ONCE_PATCH = 'formal-once';
 
 /** Keeps a year's history well under Temporal's limits; the state carries over. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;

@@ -50,7 +50,7 @@ export interface CampaignInput {
     startedAt: number;
     started: number;
     ledger: LedgerEntry[];
-    /** 0.1.0 only; read by nothing now. */
+    /** Carried by 0.1.0's digest loop (campaigns started before the digest-slots patch). */
     redDigestDay?: string;
     /** A duty turned red and no red digest was planned yet. */
     redPending?: boolean;

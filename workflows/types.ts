@@ -21,6 +21,20 @@ export type MessageKind =
   | 'digest'
   | 'alert';
 
+/** Kinds of message about a duty that reach its own unit (what 「收到」 answers). */
+export const MESSAGES_TO_UNIT: readonly MessageKind[] = [
+  'ack-request',
+  'reminder',
+  'status-check',
+  'escalation',
+  'supervision-notice',
+  'overdue-reminder',
+  'quota-warning',
+  'progress-warning',
+  'rejection',
+  'extension-decision',
+];
+
 export type DutyKind = 'deadline' | 'recurring' | 'quota' | 'progress';
 
 export interface DutyRef {

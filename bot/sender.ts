@@ -89,11 +89,15 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }
     async send(msg: OutgoingMessage) {
       if (!bot.isLoggedIn) throw wechatUnavailable('微信机器人未登录');
       if (ledger.claim(msg.key, 'wechat') === 'sent') return { delivered: (ledger.detail(msg.key, 'wechat') ?? '').split('|').filter(Boolean) };
-      const head = `【${KIND_CN[msg.kind] ?? '督办'}】`;
+      // A morning message opens with its own heading (今日督办（单位，N 项）).
+      const head = msg.items ? '' : `【${KIND_CN[msg.kind] ?? '督办'}】`;
       const delivered: string[] = [];
       try {
         // Coordinators hear through WeChat; leaders and offices read the email copy.
-        const people = resolveRecipients(directory, msg.recipients.filter((r) => r.role === 'coordinators'));
+        // Units the directory gives no WeChat route (no group, no coordinator's WeChat id) are email-only: not
+        // tried here, and not a failure (the email copy reaches them).
+        const routed = (unit: string) => !!directory.units[unit]?.wechatGroup || !!directory.units[unit]?.coordinators.some((c) => c.wechat);
+        const people = resolveRecipients(directory, msg.recipients.filter((r) => r.role === 'coordinators' && routed(r.unit)));
         const byUnit = new Map<string, ResolvedPerson[]>();
         for (const p of people) byUnit.set(p.unit, [...(byUnit.get(p.unit) ?? []), p]);
         for (const [unit, members] of byUnit) {

@@ -27,6 +27,7 @@ export const KIND_CN: Record<string, string> = {
   'extension-decision': '延期审批结果',
   rejection: '办结驳回',
   digest: '督办周报',
+  morning: '今日督办',
   alert: '系统告警',
 };
 
@@ -94,7 +95,7 @@ export function digestChart(d: Digest): string {
 
 export function renderMail(msg: OutgoingMessage, note?: string): RenderedMail {
   const level = LEVEL_CN[msg.level];
-  const kind = KIND_CN[msg.kind] ?? msg.kind;
+  const kind = msg.items ? KIND_CN.morning! : (KIND_CN[msg.kind] ?? msg.kind);
   const subject = msg.kind === 'supervision-notice' ? msg.subject.replace('【督办】', '【督办通知书】') : msg.subject;
   const footer = '此邮件由督办系统 duban 发送。回复请在微信工作群中发送指令（如「收到 1」），或联系县乡村振兴局。';
   const text = `${kind}（${level.label}）\n发送时间：${formatShanghai(msg.at)}\n\n${note ? `${note}\n\n` : ''}${msg.text}\n\n${footer}`;

@@ -16,6 +16,7 @@ import { createWorker } from '../worker';
 import type { CampaignSummary, campaignWorkflow } from '../workflows/campaign';
 import { ledgerQuery } from '../workflows/messages';
 import { expandCampaign } from '../workflows/expand';
+import { byDuty, itemsOf } from '../workflows/morning';
 import type { LedgerEntry, OutgoingMessage } from '../workflows/types';
 import { campaignWorkflowId, loadCampaign, type CampaignSource } from './campaign-input';
 import { renderReport } from './report';
@@ -33,14 +34,20 @@ export interface SimulationEvent {
   /** The duty's reply code. */
   code?: string;
   /** The duties a message is about, with their reply codes. */
-  duties?: { task: number; unit: string; dutyId: string; code: string }[];
+  duties?: { task: number; unit: string; dutyId: string; code: string; kind?: string }[];
   text?: string;
 }
 
 export interface SimulationResult {
   campaignWorkflowId: string;
   events: SimulationEvent[];
+  /** Every message sent, as sent (a morning message is one message). */
   messages: OutgoingMessage[];
+  /**
+   * What each duty said, once per duty message: the items of morning messages (an item addressed to several
+   * units counted once) and the messages sent alone, in order.
+   */
+  dutyMessages: OutgoingMessage[];
   summary: CampaignSummary;
   ledger: LedgerEntry[];
   calendar: WorkCalendar;
@@ -96,7 +103,8 @@ export class InstantOrder {
 }
 
 export function sortEvents(events: SimulationEvent[]): SimulationEvent[] {
-  const group = (e: SimulationEvent) => e.dutyId ?? `~${e.kind}`;
+  // Morning messages (no single duty) of one instant go out concurrently: ordered by the unit they go to.
+  const group = (e: SimulationEvent) => e.dutyId ?? `~${e.kind}/${e.toUnits.join('、')}`;
   return events
     .map((e, i) => ({ e, i }))
     .sort((a, b) => (a.e.at < b.e.at ? -1 : a.e.at > b.e.at ? 1 : group(a.e) < group(b.e) ? -1 : group(a.e) > group(b.e) ? 1 : a.i - b.i))
@@ -138,10 +146,21 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
       level: msg.level,
       ...(msg.dutyId ? { dutyId: msg.dutyId } : {}),
       ...(msg.code ? { code: msg.code } : {}),
-      ...(msg.dutyId && msg.unit && msg.taskNumber ? { duties: [{ task: msg.taskNumber, unit: msg.unit, dutyId: msg.dutyId, code: msg.code ?? String(msg.taskNumber) }] } : {}),
+      ...(itemsOf(msg).some((i) => i.dutyId)
+        ? {
+            duties: byDuty(itemsOf(msg)).flatMap(({ primary: i }) =>
+              i.dutyId && i.unit && i.taskNumber ? [{ task: i.taskNumber, unit: i.unit, dutyId: i.dutyId, code: i.code ?? String(i.taskNumber), kind: i.kind }] : [],
+            ),
+          }
+        : {}),
     });
-    // The server holds time still while this activity runs, so replies land at the message's instant.
-    for (const reply of repliesTo(msg, options.replies, seen)) await apply(reply, msg.at);
+    // The server holds time still while this activity runs, so replies land at the message's instant. Each
+    // duty of a morning message is answered as if it had come alone, by its own unit (a copy of an escalation
+    // in the supervising office's message is not answered twice).
+    for (const item of itemsOf(msg)) {
+      if (msg.items && !(item.unit && msg.toUnits.includes(item.unit))) continue;
+      for (const reply of repliesTo({ ...item, at: msg.at }, options.replies, seen)) await apply(reply, msg.at);
+    }
   });
   const taskQueue = options.taskQueue ?? 'duban-simulate';
   const worker = await createWorker({
@@ -187,11 +206,13 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
     order.flush();
     const cal = loaded.input.calendar;
     // Stable: a duty's own messages at one instant keep the order it sent them in.
-    messages.sort((a, b) => a.at - b.at || (a.dutyId ?? '~').localeCompare(b.dutyId ?? '~'));
+    messages.sort((a, b) => a.at - b.at || (a.dutyId ?? '~').localeCompare(b.dutyId ?? '~') || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const dutyMessages = [...new Map(messages.flatMap(itemsOf).map((m) => [m.key, m])).values()];
     return {
       campaignWorkflowId: workflowId,
       events: sortEvents(arrived),
       messages,
+      dutyMessages,
       summary,
       ledger,
       calendar: cal,

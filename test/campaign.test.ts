@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { addDays, dayNumber, formatShanghai, isWorkingDay, shanghaiDate, shanghaiInstant, shiftWorkingDays } from '../calendar/working-days';
 import { personaOf } from '../cli/simulated-people';
 import { simulateYear, type SimulationResult } from '../cli/simulate';
+import { itemsOf } from '../workflows/morning';
 import { timeSkippingEnv, uniqueQueue, workflowBundle } from './env';
 
 describe('a year of the seed plan (2022, mixed replies)', () => {
@@ -42,7 +43,7 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
     const silent = result.ledger.filter((e) => personaOf(e.dutyId, 'mixed') === 'silent' && e.kind === 'deadline');
     expect(silent.length).toBeGreaterThan(0);
     for (const duty of silent) {
-      const escalations = result.messages.filter((m) => m.dutyId === duty.dutyId && (m.kind === 'escalation' || m.kind === 'supervision-notice'));
+      const escalations = result.dutyMessages.filter((m) => m.dutyId === duty.dutyId && (m.kind === 'escalation' || m.kind === 'supervision-notice'));
       const first = escalations[0];
       const formal = escalations.find((m) => m.kind === 'supervision-notice');
       const base = dayNumber(duty.deadline) < dayNumber('2022-04-29') ? shiftWorkingDays(result.calendar, '2022-04-29', 2) : duty.deadline;
@@ -90,9 +91,9 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
     let checked = 0;
     for (const c of confirmations) {
       const at = Date.parse(c.at);
-      const later = result.messages.filter((m) => m.dutyId === c.dutyId && m.at > at);
+      const later = result.dutyMessages.filter((m) => m.dutyId === c.dutyId && m.at > at);
       // A rejection reopens the duty: what comes after it is a new round.
-      const reopened = result.messages.find((m) => m.dutyId === c.dutyId && m.kind === 'rejection' && m.at >= at)?.at ?? Number.MAX_SAFE_INTEGER;
+      const reopened = result.dutyMessages.find((m) => m.dutyId === c.dutyId && m.kind === 'rejection' && m.at >= at)?.at ?? Number.MAX_SAFE_INTEGER;
       if (c.text === '已受理：已办结') {
         expect(later.filter((m) => NAGS.has(m.kind) && m.at <= reopened).map((m) => m.kind), c.dutyId).toEqual([]);
         checked++;
@@ -115,8 +116,73 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
     const pastDue = result.ledger.filter((e) => e.deadline === '2022-03-31');
     expect(pastDue.map((e) => e.taskNumber).sort((a, b) => a - b)).toEqual([4, 5, 19]);
     for (const e of pastDue) {
-      const first = result.messages.find((m) => m.dutyId === e.dutyId);
+      const first = result.dutyMessages.find((m) => m.dutyId === e.dutyId);
       expect(first?.kind).toBe('status-check');
     }
+  });
+});
+
+describe('a silent year of the seed plan (2022, nobody replies)', () => {
+  let result: SimulationResult;
+
+  it('runs, and sends at most 300 messages, each unit at most two a day besides formal notices', async () => {
+    // A server of its own: the duty ids are the mixed year's.
+    result = await simulateYear({ year: 2022, replies: 'none', workflowBundle: workflowBundle() });
+    // 0.1.0 sent 1,208 messages in this year, 928 of them repeated formal notices.
+    expect(result.messages.length).toBeLessThanOrEqual(300);
+    const perUnitDay = new Map<string, number>();
+    for (const m of result.messages) {
+      if (m.kind === 'supervision-notice') continue;
+      for (const u of m.toUnits) perUnitDay.set(`${u} ${shanghaiDate(m.at)}`, (perUnitDay.get(`${u} ${shanghaiDate(m.at)}`) ?? 0) + 1);
+    }
+    expect([...perUnitDay].filter(([, n]) => n > 2)).toEqual([]);
+    expect(result.offHours).toEqual([]);
+  }, 240_000);
+
+  it('sends one message per unit and instant, listing each duty with its code', () => {
+    const seen = new Set<string>();
+    for (const m of result.messages.filter((x) => x.kind !== 'supervision-notice' && x.kind !== 'digest')) {
+      expect(m.toUnits).toHaveLength(1);
+      const key = `${m.toUnits[0]} ${m.at}`;
+      expect(seen.has(key), key).toBe(false);
+      seen.add(key);
+      for (const item of itemsOf(m)) expect(m.text).toContain(`回复编号 ${item.code}`);
+    }
+    // The first morning: 县乡村振兴局 hears of its own duties and of those it is kept informed of, in one message.
+    const first = result.messages.find((m) => m.toUnits[0] === '县乡村振兴局');
+    expect(first?.text).toMatch(/^今日督办（县乡村振兴局，\d+ 项，其中本单位 \d+ 项）/);
+    expect(new Set(itemsOf(first!).map((i) => i.dutyId)).size).toBeGreaterThan(3);
+  });
+
+  it('sends the formal notice once per duty, and task 1 reaches 县纪委监委 within 10 working days of 31 May', () => {
+    const formal = result.messages.filter((m) => m.kind === 'supervision-notice');
+    expect(formal.length).toBe(result.ledger.length);
+    expect(new Set(formal.map((m) => m.dutyId)).size).toBe(formal.length);
+    const t1 = result.messages.find((m) => m.toUnits.includes('县纪委监委') && itemsOf(m).some((i) => i.taskNumber === 1));
+    expect(t1?.kind).toBe('supervision-notice');
+    expect(t1!.at).toBeLessThanOrEqual(shanghaiInstant(shiftWorkingDays(result.calendar, '2022-05-31', 10)));
+  });
+
+  it('asks past-due tasks 4 and 5 for their status before any escalation', () => {
+    for (const task of [4, 5]) {
+      const about = result.dutyMessages.filter((m) => m.taskNumber === task);
+      expect(about[0]?.kind, `task ${task}`).toBe('status-check');
+      const firstEscalation = about.find((m) => m.kind === 'escalation');
+      expect(firstEscalation!.at).toBeGreaterThan(about[0]!.at);
+    }
+  });
+
+  it('reminds a late duty on Mondays after its formal notice, weekly for four weeks and then every four weeks', () => {
+    const t4 = result.dutyMessages.filter((m) => m.taskNumber === 4 && m.kind === 'overdue-reminder');
+    const dates = t4.map((m) => shanghaiDate(m.at));
+    expect(dates.length).toBeGreaterThan(6);
+    for (const d of dates) {
+      // The week's first working day (Monday, or the first after a holiday).
+      const weekday = new Date(`${d}T00:00:00Z`).getUTCDay();
+      for (let back = 1; back <= (weekday + 6) % 7; back++) expect(isWorkingDay(result.calendar, addDays(d, -back)), d).toBe(false);
+    }
+    const gaps = dates.slice(1).map((d, i) => (dayNumber(d) - dayNumber(dates[i]!)) / 7);
+    expect(gaps.slice(0, 3).every((g) => Math.round(g) === 1)).toBe(true);
+    expect(gaps.slice(4).every((g) => Math.round(g) === 4)).toBe(true);
   });
 });

@@ -32,7 +32,8 @@ import { makeWaker } from './wake';
 import { buildDigest, digestText } from './digest';
 import { dutyWorkflow } from './duty';
 import { expandCampaign, type CampaignInput } from './expand';
-import { dutyChangedSignal, ledgerQuery, reportRequestSignal } from './messages';
+import { dutyChangedSignal, ledgerQuery, morningItemSignal, reportRequestSignal } from './messages';
+import { SETTLE_MS, groupItems, isDue, morningMessage, nextDue, type MorningGroup } from './morning';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
 /**
@@ -60,6 +61,11 @@ export function nextWeeklyDigest(cal: WorkCalendar, now: number, minutes = DIGES
 
 /** Campaigns started before it keep 0.1.0's digest timing (09:00, red digests as signals arrive). */
 export const DIGEST_SLOTS_PATCH = 'digest-slots';
+/**
+ * Campaigns started with it send their duties' scheduled messages as morning messages (workflows/morning.ts);
+ * earlier ones leave each duty sending its own.
+ */
+export const MORNING_PATCH = 'morning-messages';
 
 const START_BATCH = 50;
 const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
@@ -86,11 +92,28 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     }
   });
   setHandler(ledgerQuery, () => [...ledger.values()]);
+  // Items for the morning messages, held until their instant has settled.
+  let pending: OutgoingMessage[] = input.carried?.morningPending ?? [];
+  setHandler(morningItemSignal, (item) => {
+    pending.push(item);
+  });
+  // (instant, unit) pairs already sent, so an item arriving after its unit's message went gets a new instant.
+  const sentGroups = new Set<string>(input.carried?.morningSent ?? []);
 
-  const duties = expandCampaign(input, shanghaiDate(startedAt));
   const self = workflowInfo().workflowId;
+  // Decided once, before any duty starts, and carried: every duty of a campaign is batched or none is.
+  const morning = input.carried ? input.carried.morning === true : patched(MORNING_PATCH);
+  const duties = expandCampaign(input, shanghaiDate(startedAt), { morning });
   let started = input.carried?.started ?? 0;
-  const carry = () => ({ ...input, carried: { startedAt, started, ledger: [...ledger.values()] } });
+  const carry = () => ({
+    ...input,
+    carried: {
+      startedAt,
+      started,
+      ledger: [...ledger.values()],
+      ...(morning ? { morning, morningPending: pending, morningSent: [...sentGroups] } : {}),
+    },
+  });
 
   while (started < duties.length) {
     const batch = duties.slice(started, started + START_BATCH);
@@ -116,7 +139,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
         try {
           await startChild(dutyWorkflow, {
             workflowId: d.duty.dutyId,
-            args: [{ ...d, campaignWorkflowId: self, startAt: startedAt }],
+            args: [{ ...d, campaignWorkflowId: self, startAt: startedAt, ...(morning ? { morningWorkflowId: self } : {}) }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
             // A duty that already ran (even one that has ended) is never run again from scratch.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -166,7 +189,40 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     };
     await deliver(msg);
   };
+  // Nothing to a unit about work it has done: an item whose duty was completed (or, for a request to
+  // acknowledge, acknowledged) while it waited is dropped.
+  const stillAsked = (item: OutgoingMessage) => {
+    const e = item.dutyId ? ledger.get(item.dutyId) : undefined;
+    if (!e) return true;
+    if (e.status === 'completed' || e.status === 'closed') return false;
+    return item.kind !== 'ack-request' || e.status === 'open';
+  };
+  const settleMs = input.options?.morningSettleSeconds !== undefined ? input.options.morningSettleSeconds * 1000 : SETTLE_MS;
+  const sendMorning = async (all = false) => {
+    const t = now();
+    const due = pending.filter((i) => all || isDue(i, t, settleMs));
+    pending = pending.filter((i) => !due.includes(i));
+    const minute = Math.floor(t / 60_000) * 60_000;
+    // A unit that reads the weekly digest today finds its own overdue duties listed there, with their codes:
+    // its Monday overdue reminders are not sent again in a morning message (最多报一次).
+    const inDigest = (i: OutgoingMessage, unit: string) =>
+      digestsOn && i.kind === 'overdue-reminder' && i.unit === unit && digestUnits.has(unit) && shanghaiDate(weeklyAt) === shanghaiDate(i.at);
+    const groups = groupItems(due.filter(stillAsked)).flatMap((g): MorningGroup[] => {
+      const items = g.items.filter((i) => !inDigest(i, g.unit));
+      if (!items.length) return [];
+      // Late for its instant (its unit's message already went): one more message, at the minute it goes.
+      const late = sentGroups.has(`${g.at}|${g.unit}`);
+      return [late ? { ...g, at: minute, items: items.map((i) => ({ ...i, at: minute })) } : { ...g, items }];
+    });
+    for (const g of groups) sentGroups.add(`${g.at}|${g.unit}`);
+    // Only recent instants can still receive late items.
+    for (const k of sentGroups) if (Number(k.split('|')[0]) < t - 7 * 86_400_000) sentGroups.delete(k);
+    // One after another, in the groups' order: the order units hear in is the same on every run (and a
+    // simulated reply to one unit's message lands before the next unit's message goes).
+    for (const g of groups) await deliver(morningMessage(input.campaignId, g));
+  };
   const digestsOn = input.options?.digests !== false;
+  const digestUnits = new Set(digestRecipients.map((r) => r.unit));
   const continueNeeded = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
   const continueWith = async (carried: Partial<NonNullable<CampaignInput['carried']>>) => {
     await condition(allHandlersFinished);
@@ -187,9 +243,12 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       redNoted = redTurns;
       if (digestsOn) redDueAt ??= nextDigestSlot(cal, now());
     }
-    const nextAt = Math.min(weeklyAt, redDueAt ?? Number.MAX_SAFE_INTEGER);
+    const nextAt = Math.min(weeklyAt, redDueAt ?? Number.MAX_SAFE_INTEGER, nextDue(pending, settleMs) ?? Number.MAX_SAFE_INTEGER);
+    const itemsSeen = pending.length;
     // Each signal is an event: continue as new before the history grows past its limits.
-    await waker.until(() => allEnded() || redTurns !== redNoted || continueNeeded(), nextAt);
+    await waker.until(() => allEnded() || redTurns !== redNoted || continueNeeded() || pending.length !== itemsSeen, nextAt);
+    // Morning messages (09:00, sent once the instant has settled) go before the 09:30 digest.
+    if (pending.some((i) => isDue(i, now(), settleMs))) await sendMorning();
     if (allEnded()) break;
     if (now() >= weeklyAt && isOfficeHours(cal, now())) {
       // The weekly digest covers any red news due by now.
@@ -212,6 +271,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       await continueWith({ weeklyAt, ...(redDueAt !== undefined ? { redDueAt } : {}), ...(redTurns !== redNoted ? { redPending: true } : {}) });
     }
   }
+  // Items handed over by the last duties to end.
+  if (pending.length) await sendMorning(true);
   await condition(allHandlersFinished);
   const entries = [...ledger.values()];
   return {

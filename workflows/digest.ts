@@ -8,6 +8,8 @@ import type { LedgerEntry, Level } from './types';
 
 export interface DigestLine {
   dutyId: string;
+  /** The duty's reply code (absent for 0.1.0 duties). */
+  code?: string;
   taskNumber: number;
   unit: string;
   period?: string;
@@ -44,6 +46,7 @@ export function buildDigest(ledger: LedgerEntry[], cal: WorkCalendar, now: numbe
   const today = shanghaiDate(now);
   const line = (e: LedgerEntry, workingDays: number): DigestLine => ({
     dutyId: e.dutyId,
+    ...(e.code ? { code: e.code } : {}),
     taskNumber: e.taskNumber,
     unit: e.unit,
     ...(e.period ? { period: e.period } : {}),
@@ -100,7 +103,7 @@ export function digestText(d: Digest, reason: 'weekly' | 'red'): string {
     `共 ${d.totals.duties} 项，已办结 ${d.totals.completed}，逾期 ${d.totals.overdue}，未确认 ${d.totals.unacknowledged}。`,
     '',
     `一、逾期事项（${d.overdue.length}）`,
-    ...(d.overdue.length ? d.overdue.map((l) => `  任务${l.taskNumber}${l.period ? `（${l.period}）` : ''} ${l.unit} 截止 ${l.deadline}，逾期 ${l.workingDays} 个工作日【${LEVEL_WORD[l.level]}】`) : ['  无']),
+    ...(d.overdue.length ? d.overdue.map((l) => `  任务${l.taskNumber}${l.period ? `（${l.period}）` : ''}${l.code ? `［编号 ${l.code}］` : ''} ${l.unit} 截止 ${l.deadline}，逾期 ${l.workingDays} 个工作日【${LEVEL_WORD[l.level]}】`) : ['  无']),
     '',
     `二、未来 ${UPCOMING_WORKING_DAYS} 个工作日内到期（${d.upcoming.length}）`,
     ...(d.upcoming.length ? d.upcoming.map((l) => `  任务${l.taskNumber}${l.period ? `（${l.period}）` : ''} ${l.unit} 截止 ${l.deadline}（还有 ${l.workingDays} 个工作日）`) : ['  无']),

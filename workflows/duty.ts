@@ -21,6 +21,7 @@ import {
   completeUpdate,
   decideExtensionUpdate,
   dutyChangedSignal,
+  morningItemSignal,
   rejectUpdate,
   reportActionsUpdate,
   reportProgressUpdate,
@@ -29,6 +30,7 @@ import {
 } from './messages';
 import { makeDeliverer } from './deliver';
 import { makeWaker } from './wake';
+import { MORNING_KINDS } from './morning';
 import { dueActions, expectedByCheckpoint, initialDutyState, levelOf, plannedActions, type PlannedAction } from './policy';
 import {
   quotaItemFor,
@@ -72,7 +74,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   const state: DutyState = input.carried ?? initialDutyState(input, startedAt);
 
   // Decided once per run, before anything else can plan (handlers re-plan on extensions and rejections).
-  const plan = { formalOnce: patched(FORMAL_ONCE_PATCH) };
+  const plan = { formalOnce: patched(FORMAL_ONCE_PATCH), weeklyOverdue: input.morningWorkflowId !== undefined };
 
   let version = 0;
   /** The ledger line last sent to the campaign. */
@@ -250,7 +252,17 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       subject: texts.subjectOf(input, state),
       text,
     };
-    await deliver(msg);
+    if (input.morningWorkflowId && MORNING_KINDS.includes(kind)) {
+      // Into the unit's morning message: the campaign sends one message per unit and instant.
+      try {
+        await getExternalWorkflowHandle(input.morningWorkflowId).signal(morningItemSignal, msg);
+      } catch {
+        // The campaign is gone (stopped by an administrator): the duty still reaches its unit.
+        await deliver(msg);
+      }
+    } else {
+      await deliver(msg);
+    }
     // At the message's own instant, not when delivery returned: 「收到」 finds the last message by it.
     record(kind, undefined, msg.toUnits.join('、'), msg.at);
   };

@@ -12,7 +12,14 @@ import {
   DEFAULT_REPEAT_WORKING_DAYS,
 } from './policy';
 import { assignCodes } from './codes';
-import type { DutyInput, EscalationStep, LedgerEntry, Offices } from './types';
+import type { DutyInput, EscalationStep, LedgerEntry, Offices, OutgoingMessage } from './types';
+
+/**
+ * A monthly report is reminded three working days before and on its day, once the campaign sends morning
+ * messages: five reminders a month (ten working days ahead is half the month) are what made units mute
+ * the bot. Quarterly and longer periods keep the default.
+ */
+export const MONTHLY_REMINDER_OFFSETS = [3, 0];
 
 export interface CampaignOptions {
   reminderOffsets?: number[];
@@ -28,6 +35,8 @@ export interface CampaignOptions {
   wechatTaskQueue?: string;
   /** Weekly and red-alert digests to supervisors (default on). */
   digests?: boolean;
+  /** Seconds the campaign waits after an instant before sending its morning messages (default 120). */
+  morningSettleSeconds?: number;
 }
 
 export interface CampaignInput {
@@ -56,6 +65,10 @@ export interface CampaignInput {
     redPending?: boolean;
     redDueAt?: number;
     weeklyAt?: number;
+    /** The campaign sends morning messages (it took the morning-messages patch). */
+    morning?: boolean;
+    morningPending?: OutgoingMessage[];
+    morningSent?: string[];
   };
 }
 
@@ -95,7 +108,7 @@ export function periodsOf(cadence: 'monthly' | 'quarterly' | 'half-yearly' | 'ye
 const PROGRESS_RE = /进度/;
 
 /** Every duty of the campaign, in a stable order. `startDate` is the campaign's first day (Shanghai). */
-export function expandCampaign(input: CampaignInput, startDate: string): DutyInput[] {
+export function expandCampaign(input: CampaignInput, startDate: string, opts: { morning?: boolean } = {}): DutyInput[] {
   const o = input.options ?? {};
   const year = input.plan.year;
   const common = {
@@ -141,6 +154,7 @@ export function expandCampaign(input: CampaignInput, startDate: string): DutyInp
             ...base,
             duty: ref(unit, progress ? 'progress' : 'recurring', `r${i + 1}/${p.id}`, r.clause ?? r.text, r.text, p.id),
             deadline: p.due,
+            ...(opts.morning && r.cadence === 'monthly' && !o.reminderOffsets ? { reminderOffsets: MONTHLY_REMINDER_OFFSETS } : {}),
             ...(progress ? { progress: { bar: task.targets.find((t) => t.bar !== undefined)?.bar ?? o.progressBar ?? 0 } } : {}),
           });
         }

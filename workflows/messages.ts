@@ -1,6 +1,6 @@
 /** Message definitions, defined once and imported by the worker, CLI, bot and tests. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DutyState, LedgerEntry } from './types';
+import type { DutyState, LedgerEntry, OutgoingMessage } from './types';
 
 export interface Actor {
   /** Display name or WeChat id of the person. */
@@ -62,3 +62,5 @@ export const dutyChangedSignal = defineSignal<[LedgerEntry]>('dutyChanged');
 export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');
 /** Campaign → duty: send your ledger line again (a restarted campaign rebuilding its ledger). */
 export const reportRequestSignal = defineSignal('reportRequest');
+/** Duty → campaign: a scheduled message for the unit's morning message (workflows/morning.ts). */
+export const morningItemSignal = defineSignal<[OutgoingMessage]>('morningItem');

@@ -10,6 +10,7 @@ import {
   shanghaiInstant,
   shiftWorkingDayNumber,
   shiftWorkingDays,
+  weekdayOfDayNumber,
   workingDayOnOrBefore,
   workingDaysBetween,
   type WorkCalendar,
@@ -142,7 +143,24 @@ export interface PlanOptions {
    * (and listed in the supervisors' weekly digest). False: 0.1.0's weekly formal notices to everyone.
    */
   formalOnce?: boolean;
+  /**
+   * With `formalOnce`: after the ladder a late duty is reminded on the first working day of each week (its
+   * unit's Monday morning message, whatever weekday its deadline fell on) rather than every five working days
+   * counted from the deadline. Set for duties whose campaign sends morning messages.
+   */
+  weeklyOverdue?: boolean;
 }
+
+/**
+ * A duty still late after its formal notice is reminded every week for this many weeks, then every this
+ * many weeks: by then the discipline inspection office holds the notice and the weekly digest lists the duty
+ * every Monday, and a unit silent for a month is not moved by a thirteenth weekly reminder (what it does is
+ * mute the bot).
+ */
+export const WEEKLY_OVERDUE_WEEKS = 4;
+
+/** Weeks of Monday reminders planned ahead; the campaign's close ends a duty long before. */
+const WEEKS_PLANNED = 60;
 
 /** Every action still to come for this duty in its current state, earliest first. */
 export function plannedActions(input: DutyInput, state: DutyState, options: PlanOptions = { formalOnce: true }): PlannedAction[] {
@@ -209,6 +227,8 @@ export function plannedActions(input: DutyInput, state: DutyState, options: Plan
   const last = input.escalation.length - 1;
   const lastDays = input.escalation[last]?.afterWorkingDays ?? 1;
   for (let n = 0; n < ESCALATIONS_PLANNED; n++) {
+    // Weekly Monday reminders replace the repeats (below): `day` stays the ladder's last date.
+    if (options.formalOnce && options.weeklyOverdue && n > last) break;
     const step = Math.min(n, last);
     const repeat = Math.max(0, n - last);
     const days =
@@ -230,6 +250,19 @@ export function plannedActions(input: DutyInput, state: DutyState, options: Plan
       escalation: esc,
     });
   }
+  if (options.formalOnce && options.weeklyOverdue) {
+    // From the week after the ladder's last step (the formal notice), one reminder a week, on the week's first
+    // working day. `day` is that step's date; a week without a working day has no reminder.
+    const monday = day - ((weekdayOfDayNumber(day) + 6) % 7);
+    for (let w = 1; w <= WEEKS_PLANNED; w++) {
+      if (w > WEEKLY_OVERDUE_WEEKS && w % WEEKLY_OVERDUE_WEEKS !== 0) continue;
+      const weekStart = monday + 7 * w;
+      const first = shiftWorkingDayNumber(cal, weekStart, 0);
+      if (first >= weekStart + 7) continue;
+      const date = dateOfDayNumber(first);
+      add({ at: shanghaiInstant(date), key: `overdue/${date}`, kind: 'overdue-reminder' });
+    }
+  }
   return out.sort((a, b) => a.at - b.at);
 }
 
@@ -243,7 +276,7 @@ export function dueActions(actions: PlannedAction[], now: number): { perform: Pl
   const skip: PlannedAction[] = [];
   for (const [i, a] of due.entries()) {
     const superseded =
-      (a.kind === 'reminder' || a.kind === 'ack-request' || a.kind === 'quota-check') &&
+      (a.kind === 'reminder' || a.kind === 'ack-request' || a.kind === 'quota-check' || a.kind === 'overdue-reminder') &&
       due.slice(i + 1).some((b) => b.kind === a.kind || (a.kind === 'ack-request' && b.kind === 'reminder'));
     (superseded ? skip : perform).push(a);
   }

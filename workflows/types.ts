@@ -19,6 +19,8 @@ export type MessageKind =
   | 'extension-decision'
   | 'rejection'
   | 'digest'
+  /** Several of the above due to one unit at one instant, as one message (workflows/morning.ts). */
+  | 'morning'
   | 'alert';
 
 /** Kinds of message about a duty that reach its own unit (what 「收到」 answers). */
@@ -81,6 +83,8 @@ export interface OutgoingMessage {
   text: string;
   /** For digests: the figures, so email can draw the chart. */
   digest?: Digest;
+  /** For a morning message: the per-duty messages it carries (each as its duty would have sent it). */
+  items?: OutgoingMessage[];
 }
 
 export interface EscalationStep {
@@ -129,6 +133,12 @@ export interface DutyInput {
   closeAt?: string;
   /** Task queue of the WeChat bot's worker; omitted = no WeChat, everything by email (or the outbox). */
   wechatTaskQueue?: string;
+  /**
+   * The campaign that sends this duty's scheduled messages as morning messages (one per unit and instant),
+   * with overdue duties reminded weekly on Mondays. Omitted (0.1.0 inputs, a duty run alone): the duty sends
+   * each message itself.
+   */
+  morningWorkflowId?: string;
   /** Simulation only: added to the server's clock so a past plan year can run on today's server. */
   clockOffsetMs?: number;
   /**

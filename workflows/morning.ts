@@ -1,0 +1,135 @@
+/**
+ * The morning message: everything due to one unit at one send instant, as one message. Duties hand their
+ * scheduled messages to their campaign as items; the campaign groups them per (instant, unit) and sends one
+ * message per group. Pure: the campaign workflow, the simulator, the report and the tests use it.
+ */
+import { formatShanghai } from '../calendar/working-days';
+import type { Level, MessageKind, OutgoingMessage, Recipient } from './types';
+
+/**
+ * How long the campaign waits after an instant before sending its morning messages: duties woken at 09:00
+ * hand over their items within seconds; two minutes leave room for a busy worker. The message keeps the
+ * instant it is for.
+ */
+export const SETTLE_MS = 2 * 60_000;
+
+/** Kinds a duty hands to its campaign for the morning message; everything else goes at once, alone. */
+export const MORNING_KINDS: readonly MessageKind[] = ['ack-request', 'reminder', 'status-check', 'escalation', 'overdue-reminder', 'quota-warning'];
+
+const KIND_WORD: Partial<Record<MessageKind, string>> = {
+  'ack-request': '请确认',
+  reminder: '催办提醒',
+  'status-check': '情况核实',
+  escalation: '逾期督办',
+  'overdue-reminder': '逾期催办',
+  'quota-warning': '进度预警',
+};
+const LEVEL_WORD: Record<Level, string> = { none: '常规', blue: '蓝色', yellow: '黄色', red: '红色', green: '绿色' };
+const SEVERITY: Record<Level, number> = { none: 0, green: 1, blue: 2, yellow: 3, red: 4 };
+
+/** The per-duty messages a message stands for: its items when it is a morning message, else itself. */
+export function itemsOf(msg: OutgoingMessage): OutgoingMessage[] {
+  return msg.items ?? [msg];
+}
+
+/** Items due to be sent at `now`: their instant plus the settling time has passed. */
+export function isDue(item: OutgoingMessage, now: number, settleMs = SETTLE_MS): boolean {
+  return item.at + settleMs <= now;
+}
+
+/** When the earliest pending item is due, or undefined. */
+export function nextDue(items: OutgoingMessage[], settleMs = SETTLE_MS): number | undefined {
+  let at: number | undefined;
+  for (const i of items) if (at === undefined || i.at + settleMs < at) at = i.at + settleMs;
+  return at;
+}
+
+export interface MorningGroup {
+  at: number;
+  unit: string;
+  items: OutgoingMessage[];
+}
+
+/**
+ * Items grouped per (instant, addressed unit), in a stable order: by instant, unit, then each unit's items by
+ * task and duty. An item addressed to several units (an escalation to the unit, its supervising office and
+ * 县委农办) is in each of their groups.
+ */
+export function groupItems(items: OutgoingMessage[]): MorningGroup[] {
+  const groups = new Map<string, MorningGroup>();
+  for (const item of items) {
+    for (const unit of new Set(item.recipients.map((r) => r.unit))) {
+      const key = `${item.at}|${unit}`;
+      const g = groups.get(key) ?? { at: item.at, unit, items: [] };
+      g.items.push(item);
+      groups.set(key, g);
+    }
+  }
+  const byDuty = (a: OutgoingMessage, b: OutgoingMessage) =>
+    (a.unit === b.unit ? 0 : a.unit === undefined ? 1 : b.unit === undefined ? -1 : 0) ||
+    (a.taskNumber ?? 0) - (b.taskNumber ?? 0) ||
+    (a.dutyId ?? '').localeCompare(b.dutyId ?? '') ||
+    a.key.localeCompare(b.key);
+  return [...groups.values()]
+    .map((g) => ({ ...g, items: g.items.sort((a, b) => (a.unit === g.unit ? 0 : 1) - (b.unit === g.unit ? 0 : 1) || byDuty(a, b)) }))
+    .sort((a, b) => a.at - b.at || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+}
+
+/** Which of a duty's messages at one instant speaks for it: the most pressing (a reminder carries the ask). */
+const PRIORITY: MessageKind[] = ['escalation', 'overdue-reminder', 'status-check', 'quota-warning', 'reminder', 'ack-request'];
+
+/** A message's items, one entry per duty (a duty may hand over an acknowledgement request and a reminder at once). */
+export function byDuty(items: OutgoingMessage[]): { primary: OutgoingMessage; kinds: MessageKind[] }[] {
+  const out = new Map<string, { primary: OutgoingMessage; kinds: MessageKind[] }>();
+  for (const i of items) {
+    const id = i.dutyId ?? i.key;
+    const e = out.get(id);
+    if (!e) {
+      out.set(id, { primary: i, kinds: [i.kind] });
+      continue;
+    }
+    e.kinds.push(i.kind);
+    const rank = (k: MessageKind) => (PRIORITY.includes(k) ? PRIORITY.indexOf(k) : PRIORITY.length);
+    if (rank(i.kind) < rank(e.primary.kind)) e.primary = i;
+  }
+  return [...out.values()];
+}
+
+const NUMERALS = '一二三四五六七八九十';
+const numeral = (n: number) => (n <= 10 ? NUMERALS[n - 1] : String(n));
+
+/** The one message for a group: its unit's roles that any item addresses, each item with code, level and ask. */
+export function morningMessage(campaignId: string, group: MorningGroup): OutgoingMessage {
+  const { unit, items, at } = group;
+  const roles = new Set(items.flatMap((i) => i.recipients.filter((r) => r.unit === unit).map((r) => r.role)));
+  const recipients: Recipient[] = (['coordinators', 'leaders'] as const).filter((r) => roles.has(r)).map((role) => ({ unit, role }));
+  const level = items.reduce<Level>((l, i) => (SEVERITY[i.level] > SEVERITY[l] ? i.level : l), 'none');
+  const entries = byDuty(items);
+  const kinds = new Set(entries.map((e) => e.primary.kind));
+  const own = entries.filter((e) => e.primary.unit === unit).length;
+  const date = formatShanghai(at).slice(0, 10);
+  const dutyCount = entries.length;
+  const head = `今日督办（${unit}，${dutyCount} 项${own && own < dutyCount ? `，其中本单位 ${own} 项` : ''}）`;
+  const body = entries.map((e, n) => {
+    const i = e.primary;
+    const about = i.unit === unit ? '' : ` · ${i.unit ?? ''}`;
+    const code = i.code ? ` · 回复编号 ${i.code}` : '';
+    const words = [...new Set(e.kinds.map((k) => KIND_WORD[k] ?? k))].join('、');
+    return `${numeral(n + 1)}、【${words}·${LEVEL_WORD[i.level]}】任务${i.taskNumber ?? ''}${about}${code}\n${i.text}`;
+  });
+  const single = entries.length === 1 ? entries[0]?.primary : undefined;
+  return {
+    key: `${campaignId}/morning/${date}/${formatShanghai(at).slice(11, 16)}/${unit}`,
+    // One kind when every item is of it (what a reader of the log looks for), else the morning message's own.
+    kind: kinds.size === 1 ? [...kinds][0]! : 'morning',
+    ...(single?.dutyId ? { dutyId: single.dutyId, taskNumber: single.taskNumber, unit: single.unit, ...(single.code ? { code: single.code } : {}) } : {}),
+    ...(single?.deadline ? { deadline: single.deadline } : {}),
+    toUnits: [unit],
+    recipients,
+    level,
+    at,
+    subject: `【今日督办】${unit}（${dutyCount} 项）· ${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`,
+    text: `${head}\n\n${body.join('\n\n')}`,
+    items,
+  };
+}

@@ -8,6 +8,11 @@ import type { Channel } from './index';
 
 export class RecordingChannel implements Channel {
   readonly messages: OutgoingMessage[] = [];
+  /**
+   * What the `onDeliver` callback threw. Never thrown into the activity: a retry would find the key recorded
+   * and succeed, and the failure would vanish. Whoever runs the channel calls `throwIfFailed()` at the end.
+   */
+  readonly failures: { key: string; error: unknown }[] = [];
   private readonly keys = new Set<string>();
 
   /**
@@ -34,6 +39,19 @@ export class RecordingChannel implements Channel {
     this.keys.add(message.key);
     this.messages.push(message);
     if (this.file) appendFileSync(this.file, JSON.stringify(message) + '\n');
-    await this.onDeliver?.(message);
+    try {
+      await this.onDeliver?.(message);
+    } catch (error) {
+      this.failures.push({ key: message.key, error });
+    }
+  }
+
+  /** Rethrows the first failure of the `onDeliver` callback (a scripted coordinator's failed expectation). */
+  throwIfFailed(): void {
+    const first = this.failures[0];
+    if (!first) return;
+    const err = first.error instanceof Error ? first.error : new Error(String(first.error));
+    err.message = `while delivering ${first.key}${this.failures.length > 1 ? ` (and ${this.failures.length - 1} more)` : ''}: ${err.message}`;
+    throw err;
   }
 }

@@ -203,6 +203,8 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
       watch.stop();
     }
     const { summary, ledger } = outcome;
+    // A failure in the simulated people (not a refused reply: those are answered) is a failure of the run.
+    channel.throwIfFailed();
     order.flush();
     const cal = loaded.input.calendar;
     // Stable: a duty's own messages at one instant keep the order it sent them in.

@@ -46,9 +46,15 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
       const escalations = result.dutyMessages.filter((m) => m.dutyId === duty.dutyId && (m.kind === 'escalation' || m.kind === 'supervision-notice'));
       const first = escalations[0];
       const formal = escalations.find((m) => m.kind === 'supervision-notice');
-      const base = dayNumber(duty.deadline) < dayNumber('2022-04-29') ? shiftWorkingDays(result.calendar, '2022-04-29', 2) : duty.deadline;
-      expect(first?.at).toBe(shanghaiInstant(shiftWorkingDays(result.calendar, base, 1)));
-      expect(formal?.at).toBe(shanghaiInstant(shiftWorkingDays(result.calendar, base, 5)));
+      if (dayNumber(duty.deadline) < dayNumber('2022-04-29')) {
+        // Past at the notice date: asked on Friday 29 April, 3 working days to answer (5, 6 May and the make-up
+        // Saturday 7 May, after the May Day holiday); the ladder counts from 6 May: +1 that Saturday, +5 Thursday 12 May.
+        expect(formatShanghai(first!.at)).toBe('2022-05-07T09:00:00+08:00');
+        expect(formatShanghai(formal!.at)).toBe('2022-05-12T09:00:00+08:00');
+      } else {
+        expect(first?.at).toBe(shanghaiInstant(shiftWorkingDays(result.calendar, duty.deadline, 1)));
+        expect(formal?.at).toBe(shanghaiInstant(shiftWorkingDays(result.calendar, duty.deadline, 5)));
+      }
       expect(formal?.toUnits).toContain('县纪委监委');
       expect(duty.status).toBe('closed');
     }
@@ -76,12 +82,24 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
     expect(digests[0]?.text).toContain('四、各单位确认率、办结率排名');
   });
 
-  it('answers every simulated reply, and confirms completions', () => {
+  it('answers every simulated reply: accepted, except a supervising office judging its own unit’s duty', () => {
     const replies = result.events.filter((e) => e.kind === 'reply');
-    const confirmations = result.events.filter((e) => e.kind === 'confirmation');
     expect(replies.length).toBeGreaterThan(20);
-    expect(confirmations).toHaveLength(replies.length);
-    expect(confirmations.some((c) => c.text === '已受理：已办结')).toBe(true);
+    let refused = 0;
+    for (const r of replies) {
+      // The confirmation that answers a reply is the event right after it.
+      const answer = result.events[result.events.indexOf(r) + 1];
+      expect(answer?.kind, r.text).toBe('confirmation');
+      expect(answer?.dutyId).toBe(r.dutyId);
+      if (r.unit === '县乡村振兴局' && r.dutyId?.endsWith('/县乡村振兴局') && /^(驳回|同意延期)/.test(r.text ?? '')) {
+        expect(answer?.text).toBe('未受理：县乡村振兴局 不能审核本单位的任务，由上一级督办单位审核');
+        refused++;
+      } else {
+        expect(answer?.text, `${r.text} (${r.dutyId})`).toMatch(/^已受理：/);
+      }
+    }
+    expect(refused).toBeLessThan(replies.length / 10);
+    expect(result.events.filter((e) => e.text === '已受理：已办结').length).toBeGreaterThan(20);
   });
 
   it('reminds no duty after its completion, asks no acknowledged duty again, and takes a visit or progress report as acknowledgement', () => {

@@ -11,7 +11,13 @@ export function quietRuntime() {
   if (runtimeQuieted) return;
   runtimeQuieted = true;
   // The native core logs to the console on its own: at error level only, so test output stays readable.
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { console: {}, filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } } });
+  // Errors, and every failed activity (the SDK logs those as warnings): a failure a retry hides must still show.
+  const logger = new DefaultLogger('WARN', (entry) => {
+    if (entry.level !== 'ERROR' && entry.message !== 'Activity failed') return;
+    const meta = entry.meta as { activityType?: string; workflowId?: string; error?: { message?: string } } | undefined;
+    process.stderr.write(`[${entry.level}] ${entry.message}${meta?.activityType ? ` ${meta.activityType}` : ''}${meta?.workflowId ? ` (${meta.workflowId})` : ''}: ${meta?.error?.message ?? ''}\n`);
+  });
+  Runtime.install({ logger, telemetryOptions: { logging: { console: {}, filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } } });
 }
 
 let ownServer: Promise<string> | undefined;

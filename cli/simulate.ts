@@ -66,6 +66,8 @@ export interface SimulateOptions extends CampaignSource {
   onEvent?: (e: SimulationEvent) => void;
   /** Real seconds without progress before the run fails naming the stuck workflow (default 60). */
   stallSeconds?: number;
+  /** Called with each message sent, after the simulated people answered it (recording runs add to them). */
+  onMessage?: (msg: OutgoingMessage, client: TestWorkflowEnvironment['client']) => Promise<void>;
 }
 
 const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '已确认，办理中', completed: '已办结', closed: '已关闭' };
@@ -161,6 +163,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
       if (msg.items && !(item.unit && msg.toUnits.includes(item.unit))) continue;
       for (const reply of repliesTo({ ...item, at: msg.at }, options.replies, seen)) await apply(reply, msg.at);
     }
+    await options.onMessage?.(msg, client);
   });
   const taskQueue = options.taskQueue ?? 'duban-simulate';
   const worker = await createWorker({

@@ -1,23 +1,52 @@
 /**
- * Recorded histories of every workflow type replay against today's workflow code: a change that would
- * break running workflows (without `patched`) fails here.
+ * Recorded histories of every release replay against today's workflow code: a change that would break
+ * running workflows (a command changed without `patched()`) fails here. The recorded files are kept for good:
+ * each one listed in test/replay/manifest.json must be there, byte for byte, and every history here must be
+ * listed (`npm run record` adds a release's set).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { readManifest, sha256 } from './replay/record';
 import { workflowBundle } from './env';
 
 const dir = join(__dirname, 'replay');
-const files = readdirSync(dir).filter((f) => f.endsWith('.pb'));
+const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.pb'))
+  .map((f) => relative(dir, join(dir, f)).split('\\').join('/'))
+  .sort();
+const manifest = readManifest();
 
-describe('replay of recorded histories', () => {
-  it('has histories of both workflow types', () => {
-    expect(files.some((f) => f.startsWith('campaign.'))).toBe(true);
-    expect(files.some((f) => f.startsWith('duty-'))).toBe(true);
+describe('recorded histories', () => {
+  it('are all kept unchanged, and all listed in the manifest', () => {
+    const changed = Object.entries(manifest.files).flatMap(([file, { sha256: want }]) => {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(join(dir, file));
+      } catch {
+        return [`${file}: deleted or renamed`];
+      }
+      return sha256(bytes) === want ? [] : [`${file}: changed`];
+    });
+    expect(changed, 'recorded histories are never changed, renamed or deleted').toEqual([]);
+    expect(files.filter((f) => !manifest.files[f]), 'record new histories with npm run record').toEqual([]);
   });
 
+  it('cover both workflow types in every release, and continue-as-new from 0.2.0 on', () => {
+    const releases = new Set(Object.values(manifest.files).map((f) => f.release));
+    expect(releases.has('0.1.0')).toBe(true);
+    for (const release of releases) {
+      const of = Object.keys(manifest.files).filter((f) => manifest.files[f]!.release === release);
+      expect(of.some((f) => /(^|\/)campaign[.]/.test(f)), release).toBe(true);
+      expect(of.some((f) => /(^|\/)duty-/.test(f)), release).toBe(true);
+      if (release !== '0.1.0') expect(of.some((f) => f.includes('.before-')), release).toBe(true);
+    }
+  });
+});
+
+describe('replay of recorded histories', () => {
   it.each(files)('%s replays without a determinism error', async (file) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(join(dir, file)));
     await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, file)).resolves.toBeUndefined();

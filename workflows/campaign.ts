@@ -81,6 +81,8 @@ export interface CampaignSummary {
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSummary> {
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
   const startedAt = input.carried?.startedAt ?? input.startAt ?? now();
+  // Lowered only to record histories that continue as new (`npm run record`).
+  const historyLimit = input.options?.continueAsNewAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
   const ledger = new Map<string, LedgerEntry>((input.carried?.ledger ?? []).map((e) => [e.dutyId, e]));
   // Duties turning red, counted: each asks for a red digest at the next digest slot.
   let redTurns = input.carried?.redPending ? 1 : 0;
@@ -158,7 +160,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       }),
     );
     started += batch.length;
-    if (workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) {
+    if (workflowInfo().historyLength > historyLimit) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof campaignWorkflow>(carry());
     }
@@ -223,7 +225,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   };
   const digestsOn = input.options?.digests !== false;
   const digestUnits = new Set(digestRecipients.map((r) => r.unit));
-  const continueNeeded = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
+  const continueNeeded = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
   const continueWith = async (carried: Partial<NonNullable<CampaignInput['carried']>>) => {
     await condition(allHandlersFinished);
     const next = carry();

@@ -368,7 +368,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   changed();
   while (!state.ended) {
     await report();
-    if (workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE || workflowInfo().continueAsNewSuggested) {
+    if (workflowInfo().historyLength > (input.continueAsNewAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE) || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof dutyWorkflow>({ ...input, carried: state });
     }

@@ -37,6 +37,12 @@ export interface CampaignOptions {
   digests?: boolean;
   /** Seconds the campaign waits after an instant before sending its morning messages (default 120). */
   morningSettleSeconds?: number;
+  /**
+   * History events before the campaign (default 8,000) and each duty (default 4,000) continue as new. Lowered
+   * only to record replay histories that cover continue-as-new (`npm run record`).
+   */
+  continueAsNewAfterEvents?: number;
+  dutyContinueAsNewAfterEvents?: number;
 }
 
 export interface CampaignInput {
@@ -121,6 +127,7 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
     closeAt: o.closeAt ?? `${year + 1}-03-31`,
     ...(o.wechatTaskQueue ? { wechatTaskQueue: o.wechatTaskQueue } : {}),
     ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}),
+    ...(o.dutyContinueAsNewAfterEvents ? { continueAsNewAfterEvents: o.dutyContinueAsNewAfterEvents } : {}),
   };
   const duties: DutyInput[] = [];
   for (const task of input.plan.tasks) {

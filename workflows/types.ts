@@ -147,6 +147,8 @@ export interface DutyInput {
    * the workflow first runs.
    */
   startAt?: number;
+  /** History events before continuing as new (default 4,000; lowered only to record replay histories). */
+  continueAsNewAfterEvents?: number;
   /** Carried over by continue-as-new. */
   carried?: DutyState;
 }

@@ -2,9 +2,18 @@
  * The recording channel: keeps every outgoing message, once per idempotency key, in memory and optionally
  * in a JSON-lines outbox file. Used when no real channel is configured, and by tests.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
 import type { OutgoingMessage } from '../workflows/types';
 import type { Channel } from './index';
+
+/** The key of a line that parses, or '' (a torn line's key is never taken). */
+function safeKey(line: string): string {
+  try {
+    return (JSON.parse(line) as OutgoingMessage).key;
+  } catch {
+    return '';
+  }
+}
 
 export class RecordingChannel implements Channel {
   readonly messages: OutgoingMessage[] = [];
@@ -25,11 +34,33 @@ export class RecordingChannel implements Channel {
     private readonly onDeliver?: (message: OutgoingMessage) => Promise<void>,
   ) {
     if (file && existsSync(file)) {
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
-        if (!line.trim()) continue;
-        const msg = JSON.parse(line) as OutgoingMessage;
+      const lines = readFileSync(file, 'utf8').split('\n');
+      // The last line has no newline only when an append was cut off (the process died mid-write).
+      const torn = lines.at(-1) !== '' ? lines.length - 1 : -1;
+      lines.forEach((line, i) => {
+        if (!line.trim()) return;
+        let msg: OutgoingMessage;
+        try {
+          msg = JSON.parse(line) as OutgoingMessage;
+        } catch {
+          if (i === torn) {
+            // Never fully recorded: its key is not taken, and the activity's retry records it again. The
+            // fragment moves to <file>.torn, so the outbox is whole lines again.
+            process.stderr.write(`outbox ${file}: 最后一行不完整，已移至 ${file}.torn (the last line was cut off mid-write): ${line.slice(0, 80)}\n`);
+            return;
+          }
+          throw new Error(`outbox ${file} 第 ${i + 1} 行不是有效的 JSON (line ${i + 1} is not valid JSON); 请修复或移走该文件: ${line.slice(0, 80)}`);
+        }
         this.keys.add(msg.key);
         this.messages.push(msg);
+      });
+      const fragment = torn >= 0 ? lines[torn] : undefined;
+      if (fragment !== undefined && !this.keys.has(safeKey(fragment))) {
+        appendFileSync(`${file}.torn`, `${fragment}\n`);
+        truncateSync(file, Buffer.byteLength(lines.slice(0, torn).map((l) => `${l}\n`).join('')));
+      } else if (fragment !== undefined) {
+        // A whole line that only lacks its newline: later appends start on a line of their own.
+        appendFileSync(file, '\n');
       }
     }
   }

@@ -21,13 +21,28 @@ import { createWechatSender } from './sender';
 
 export const WECHAT_TASK_QUEUE = 'duban-wechat';
 
+/** What to set and install when no puppet is configured: the bot cannot log in without one. */
+export const NO_PUPPET =
+  '未配置微信协议 (no WeChat puppet configured)：请设置 WECHATY_PUPPET 并安装对应的包，例如\n' +
+  '  WECHATY_PUPPET=wechaty-puppet-service WECHATY_PUPPET_SERVICE_TOKEN=<服务商提供的 token>（npm install wechaty-puppet-service）\n' +
+  '  WECHATY_PUPPET=wechaty-puppet-wechat4u（网页协议，可能被封禁；npm install wechaty-puppet-wechat4u）\n' +
+  '然后运行 npx duban bot 扫码登录；主进程设置 DUBAN_WECHAT=1 后经微信发送。';
+
 const botEnvSchema = z.object({
-  WECHATY_PUPPET: z.string().min(1, '请设置 WECHATY_PUPPET（例如 wechaty-puppet-wechat4u 或 wechaty-puppet-service）'),
+  WECHATY_PUPPET: z.string({ error: NO_PUPPET }).trim().min(1, NO_PUPPET),
   WECHATY_PUPPET_SERVICE_TOKEN: z.string().optional(),
   WECHATY_PUPPET_TOKEN: z.string().optional(),
   DUBAN_WECHAT_INTERVAL_MS: z.coerce.number().int().min(0).default(1500),
   DUBAN_HEARTBEAT_CRON: z.string().default('*/5 * * * *'),
 });
+
+/** The first thing wrong with the bot's configuration, in words that say what to do; undefined when none. */
+export function botConfigProblem(env: NodeJS.ProcessEnv): string | undefined {
+  const parsed = botEnvSchema.safeParse(env);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  return issue?.path[0] === 'WECHATY_PUPPET' ? NO_PUPPET : `${String(issue?.path[0])}: ${issue?.message}`;
+}
 
 export interface HeartbeatDeps {
   bot: Wechaty;
@@ -52,7 +67,7 @@ export function heartbeat({ bot, alert, now = () => new Date() }: HeartbeatDeps)
 
 export async function botCommand(): Promise<number> {
   const env = botEnvSchema.safeParse(process.env);
-  if (!env.success) throw new Error(env.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
+  if (!env.success) throw new Error(botConfigProblem(process.env) ?? env.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
   const directory: Directory = loadDirectory(process.env.DUBAN_DIRECTORY ?? join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
   const token = env.data.WECHATY_PUPPET_SERVICE_TOKEN ?? env.data.WECHATY_PUPPET_TOKEN;
   const bot = WechatyBuilder.build({

@@ -100,9 +100,9 @@ export function createEmailSender(deps: { transport: Transporter<SMTPTransport.S
           // Derived from the idempotency key: a repeat (if one ever slips through) is the same message.
           messageId: `<${Buffer.from(msg.key).toString('base64url')}@duban>`,
           headers: { 'X-Duban-Key': encodeURIComponent(msg.key) },
-          ...(mail.ics
-            ? { icalEvent: { method: 'PUBLISH', filename: 'deadline.ics', content: mail.ics }, attachments: [{ filename: 'deadline.ics', content: mail.ics, contentType: 'text/calendar; charset=utf-8' }] }
-            : {}),
+          // One calendar file: nodemailer's icalEvent would add a text/calendar alternative and an application/ics
+          // copy of its own, and clients listed two or three deadline.ics files.
+          ...(mail.ics ? { attachments: [{ filename: 'deadline.ics', content: mail.ics, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }] } : {}),
         });
         const accepted = (info.accepted ?? []).map(String);
         const rejected = (info.rejected ?? []).map(String);

@@ -1,4 +1,5 @@
 /** Builds a campaign's input from a plan (or a notice) file, the unit directory and the calendar. */
+import { endOfMonth } from '../calendar/working-days';
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { loadCalendarFile, officialCalendar } from '../calendar/official';
@@ -34,15 +35,22 @@ export interface LoadedCampaign {
   nominalStart: string;
 }
 
-/** The plan for `year`: a plan written for another year keeps its months and days. */
-function planForYear(plan: ValidPlan, year: number): ValidPlan {
+/**
+ * The plan for `year`: a plan written for another year keeps its months and days, and a month's last day stays
+ * its last day (2月底 is 28 February in 2022 and 29 February in 2024).
+ */
+export function planForYear(plan: ValidPlan, year: number): ValidPlan {
   if (plan.year === year) return plan;
-  const move = (d: string) => `${year + (Number(d.slice(0, 4)) - plan.year)}${d.slice(4)}`;
+  const move = (d: string) => {
+    const y = year + (Number(d.slice(0, 4)) - plan.year);
+    const month = Number(d.slice(5, 7));
+    return d === endOfMonth(Number(d.slice(0, 4)), month) ? endOfMonth(y, month) : `${y}${d.slice(4)}`;
+  };
   return planSchema.parse({
     ...plan,
     year,
     ...(plan.noticeDate ? { noticeDate: move(plan.noticeDate) } : {}),
-    tasks: plan.tasks.map((t) => ({ ...t, deadlines: t.deadlines.map((d) => ({ ...d, date: move(d.date === `${plan.year}-02-29` ? `${plan.year}-02-28` : d.date) })) })),
+    tasks: plan.tasks.map((t) => ({ ...t, deadlines: t.deadlines.map((d) => ({ ...d, date: move(d.date) })) })),
   });
 }
 

@@ -34,7 +34,7 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
     expect(result.offHours).toEqual([]);
     // Make-up Saturdays (调休) are used; ordinary weekends are not.
     const days = new Set(result.messages.map((m) => shanghaiDate(m.at)));
-    expect(days.has('2022-05-07')).toBe(true);
+    expect(days.has('2022-10-08')).toBe(true);
     expect(days.has('2022-05-08')).toBe(false);
     expect(days.has('2022-10-03')).toBe(false);
   });
@@ -48,9 +48,10 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
       const formal = escalations.find((m) => m.kind === 'supervision-notice');
       if (dayNumber(duty.deadline) < dayNumber('2022-04-29')) {
         // Past at the notice date: asked on Friday 29 April, 3 working days to answer (5, 6 May and the make-up
-        // Saturday 7 May, after the May Day holiday); the ladder counts from 6 May: +1 that Saturday, +5 Thursday 12 May.
-        expect(formatShanghai(first!.at)).toBe('2022-05-07T09:00:00+08:00');
-        expect(formatShanghai(formal!.at)).toBe('2022-05-12T09:00:00+08:00');
+        // Saturday 7 May, after the May Day holiday); escalation from the working day after: +1 Monday 9 May,
+        // +5 (the formal notice) Friday 13 May.
+        expect(formatShanghai(first!.at)).toBe('2022-05-09T09:00:00+08:00');
+        expect(formatShanghai(formal!.at)).toBe('2022-05-13T09:00:00+08:00');
       } else {
         expect(first?.at).toBe(shanghaiInstant(shiftWorkingDays(result.calendar, duty.deadline, 1)));
         expect(formal?.at).toBe(shanghaiInstant(shiftWorkingDays(result.calendar, duty.deadline, 5)));

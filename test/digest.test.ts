@@ -19,6 +19,15 @@ const entry = (over: Partial<LedgerEntry> & Pick<LedgerEntry, 'dutyId' | 'unit' 
   ...over,
 });
 
+describe('digest levels', () => {
+  it('tags a duty past its deadline red even when the ledger still has the blue it reported before', () => {
+    // Due Friday 10 June, digest on Monday 13 June: the duty has not woken since Friday.
+    const d = buildDigest([entry({ dutyId: 'f', unit: '县民政局', deadline: '2022-06-10', level: 'blue', code: '7' })], calendar2022, shanghaiInstant('2022-06-13', 9 * 60 + 30));
+    expect(d.overdue.map((l) => l.level)).toEqual(['red']);
+    expect(digestText(d, 'weekly')).toContain('任务1［编号 7］ 县民政局 截止 2022-06-10，逾期 1 个工作日【红】');
+  });
+});
+
 describe('digest contents', () => {
   // Friday 10 June 2022 (3 June was the Dragon Boat holiday).
   const now = shanghaiInstant('2022-06-10', 9 * 60);

@@ -147,13 +147,20 @@ describe('duty workflow, 2022 calendar', () => {
         expect(state.level).toBe('red');
         await handle.executeUpdate(completeUpdate, { args: [{ actor: coordinator, note: '补报' }] });
       }
-      if (msg.kind === 'status-check') expect((await handle.query(statusQuery)).level).toBe('yellow');
+      if (msg.kind === 'status-check') {
+        expect((await handle.query(statusQuery)).level).toBe('yellow');
+        // It says what stops escalation: a completion or an approved extension, not 「收到」.
+        expect(msg.text).toContain('请在 3 个工作日内报告办理情况');
+        expect(msg.text).toContain('从第 4 个工作日起逐级督办（回复「收到」只表示已收到，不停止督办）');
+      }
     });
     expect(silent.lines).toEqual([
       'status-check 2022-04-29T10:00:00+08:00',
-      // Three working days' grace: 5 May, 6 May, and the make-up Saturday 7 May.
-      'escalation 2022-05-07T09:00:00+08:00',
+      // Three working days' grace: 5 May, 6 May, and the make-up Saturday 7 May; escalation the working day after.
+      'escalation 2022-05-09T09:00:00+08:00',
     ]);
+    // Still yellow on the last grace day, red from the day after.
+    expect(silent.final.history.some((h) => h.event === 'escalation')).toBe(true);
     const prompt = await runDuty(dutyInput(id('past-prompt'), '2022-03-31', { closeAt }), '2022-04-29T10:00', async (msg, handle) => {
       if (msg.kind === 'status-check') await handle.executeUpdate(completeUpdate, { args: [{ actor: coordinator, note: '3月已完成' }] });
     });
@@ -211,6 +218,33 @@ describe('duty workflow, 2022 calendar', () => {
     expect(warnings.map((m) => m.at)).toEqual([Date.parse('2022-06-30T09:00+08:00'), Date.parse('2022-09-30T09:00+08:00')]);
     expect(warnings[0]?.text).toContain('第2项「班子成员到村调研指导累计不少于3次」：应达 1 次，已报 0 次');
     expect(run.final).toMatchObject({ status: 'completed', completionNote: '次数要求均已达到' });
+  });
+
+  it('clears "behind" once the visits catch up with the pace the warning asked for', async () => {
+    const items = [
+      { min: 1, clause: '主要负责同志到村指导工作不少于1次' },
+      { min: 3, clause: '班子成员到村调研指导累计不少于3次' },
+    ];
+    const input = dutyInput(id('quota-catch-up'), '2022-12-31', {
+      closeAt,
+      duty: { ...dutyInput('x', '2022-12-31').duty, dutyId: id('quota-catch-up'), kind: 'quota', taskNumber: 12, unit: '县民政局' },
+      quota: { items, checkpoints: ['2022-06-30', '2022-09-30'] },
+    });
+    const seen: { behind: boolean; level: string }[] = [];
+    await runDuty(input, '2022-04-29T10:00', async (msg, handle) => {
+      if (msg.kind === 'ack-request' && msg.key.endsWith('first')) await handle.executeUpdate(reportActionsUpdate, { args: [{ actor: coordinator, count: 1 }] });
+      if (msg.kind === 'quota-warning' && seen.length === 0) {
+        const before = await handle.query(statusQuery);
+        // Item 2 is due 1 visit by 30 June: one report makes the pace good, though the year's 3 are not met.
+        const after = await handle.executeUpdate(reportActionsUpdate, { args: [{ actor: coordinator, count: 1, item: 2 }] });
+        seen.push({ behind: before.behind, level: before.level }, { behind: after.behind, level: after.level });
+      }
+    });
+    expect(seen, JSON.stringify(seen)).toEqual([
+      { behind: true, level: 'yellow' },
+      // Due 31 December: more than 10 working days away, no colour.
+      { behind: false, level: 'none' },
+    ]);
   });
 
   it('starts after hours without messaging anyone until 09:00, and refuses another unit without changing anything', async () => {

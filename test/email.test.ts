@@ -65,6 +65,10 @@ describe('email reminders', () => {
     expect(reminder?.html).toContain('<blockquote');
     const ics = reminder?.attachments.find((a) => a.filename === 'deadline.ics');
     expect(ics?.content.toString('utf8')).toContain('DTSTART;VALUE=DATE:20220531');
+    // One calendar file in the mail, not an alternative plus two attachments.
+    const calendars = reminder!.attachments.filter((a) => /calendar|ics/i.test(`${a.contentType} ${a.filename ?? ''}`));
+    expect(calendars.map((a) => a.filename)).toEqual(['deadline.ics']);
+    expect(reminder!.raw.match(/^Content-Type: (text\/calendar|application\/ics)/gim) ?? []).toHaveLength(1);
   });
 
   it('are delivered exactly once when the server first answers 451, then 250', async () => {

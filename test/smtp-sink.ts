@@ -13,7 +13,8 @@ export interface SinkBehaviour {
 
 export interface SmtpSink {
   port: number;
-  received: ParsedMail[];
+  /** Each message as parsed, with the raw text that arrived. */
+  received: (ParsedMail & { raw: string })[];
   attempts: number;
   /** Resolves once every accepted message has been parsed into `received`. */
   settled(): Promise<void>;
@@ -58,7 +59,7 @@ export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<Smtp
         // Accept at once (as a real server's 250 would), then parse: what was accepted is what arrived.
         callback();
         const parsed = simpleParser(raw)
-          .then((mail) => sink.received.push(mail))
+          .then((mail) => sink.received.push(Object.assign(mail, { raw })))
           .catch(() => undefined)
           .finally(() => parsing.delete(parsed));
         parsing.add(parsed);

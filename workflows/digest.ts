@@ -57,7 +57,9 @@ export function buildDigest(ledger: LedgerEntry[], cal: WorkCalendar, now: numbe
   const live = ledger.filter((e) => e.status !== 'completed' && e.status !== 'closed');
   const overdue = live
     .filter((e) => dayNumber(e.deadline) < dayNumber(today))
-    .map((e) => line(e, workingDaysBetween(cal, e.deadline, today)))
+    // Past its deadline and not done is red, whatever the ledger last heard (a duty reports its level when it
+    // wakes, so one due on Friday still says blue on Monday morning); yellow stays: a past-due duty's grace.
+    .map((e) => line({ ...e, level: e.level === 'yellow' || e.level === 'red' ? e.level : 'red' }, workingDaysBetween(cal, e.deadline, today)))
     .sort((a, b) => b.workingDays - a.workingDays || a.taskNumber - b.taskNumber);
   const upcoming = live
     .filter((e) => dayNumber(e.deadline) >= dayNumber(today))

@@ -31,7 +31,7 @@ import {
 import { makeDeliverer } from './deliver';
 import { makeWaker } from './wake';
 import { MORNING_KINDS } from './morning';
-import { dueActions, expectedByCheckpoint, initialDutyState, levelOf, plannedActions, type PlannedAction } from './policy';
+import { dueActions, expectedByCheckpoint, initialDutyState, levelOf, plannedActions, quotaBehind, type PlannedAction } from './policy';
 import {
   quotaItemFor,
   quotaMet,
@@ -57,6 +57,15 @@ export const REPORT_ACKNOWLEDGES_PATCH = 'report-acknowledges';
 /** Duties started before it send 0.1.0's weekly formal notices after the ladder. */
 export const FORMAL_ONCE_PATCH = 'formal-once';
 
+/**
+ * A duty past due at start is escalated from the working day after its last grace day, not at 09:00 of it; its
+ * status check no longer suggests that 「收到」 stops escalation.
+ */
+export const GRACE_WHOLE_PATCH = 'grace-whole';
+
+/** A visit report that catches up with the quota's pace clears the "behind" flag. */
+export const QUOTA_BEHIND_CLEARS_PATCH = 'quota-behind-clears';
+
 /** Keeps a year's history well under Temporal's limits; the state carries over. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;
 
@@ -74,14 +83,18 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   const state: DutyState = input.carried ?? initialDutyState(input, startedAt);
 
   // Decided once per run, before anything else can plan (handlers re-plan on extensions and rejections).
-  const plan = { formalOnce: patched(FORMAL_ONCE_PATCH), weeklyOverdue: input.morningWorkflowId !== undefined };
+  const plan = {
+    formalOnce: patched(FORMAL_ONCE_PATCH),
+    weeklyOverdue: input.morningWorkflowId !== undefined,
+    graceWhole: patched(GRACE_WHOLE_PATCH),
+  };
 
   let version = 0;
   /** The ledger line last sent to the campaign. */
   let reported = '';
   const changed = () => {
     version++;
-    state.level = levelOf(input, state, now());
+    state.level = levelOf(input, state, now(), plan);
   };
   const record = (event: string, by?: string, detail?: string, at: number = now()) => {
     state.history.push({ at, event, ...(by ? { by } : {}), ...(detail ? { detail } : {}) });
@@ -227,6 +240,9 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
         state.status = 'completed';
         state.completedAt = now();
         state.completionNote = '次数要求均已达到';
+      } else if (state.behind && patched(QUOTA_BEHIND_CLEARS_PATCH)) {
+        // Caught up with the pace the last warning asked for: no longer behind (0.1.0 kept the flag to the end).
+        state.behind = quotaBehind(input, state, shanghaiDate(now()));
       }
       changed();
       return state;
@@ -284,7 +300,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
         state.remindersSent++;
         break;
       case 'status-check':
-        await send('status-check', action.key, [...unitRecipients, { unit: duty.unit, role: 'leaders' }], texts.statusCheckText(input, state, input.graceWorkingDays));
+        await send('status-check', action.key, [...unitRecipients, { unit: duty.unit, role: 'leaders' }], texts.statusCheckText(input, state, input.graceWorkingDays, plan.graceWhole));
         break;
       case 'escalation':
       case 'supervision-notice': {
@@ -320,6 +336,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
         });
         if (short.length) {
           state.behind = true;
+          // Yellow from now, in the warning itself and in what a reply to it sees.
+          changed();
           await send('quota-warning', action.key, [...unitRecipients, { unit: input.offices.supervisor, role: 'coordinators' }], texts.quotaWarningText(input, state, cp, short));
         }
         break;

@@ -127,10 +127,12 @@ export function isPastAtStart(state: Pick<DutyState, 'startedAt' | 'originalDead
  * The date escalations count from: the deadline, or for a duty already past at start (and not extended
  * since), the end of the grace period the unit has to confirm its status.
  */
-export function escalationBase(input: DutyInput, state: DutyState): string {
+export function escalationBase(input: DutyInput, state: DutyState, options: PlanOptions = {}): string {
   if (state.pastAtStart && state.deadline === state.originalDeadline) {
     const first = input.escalation[0]?.afterWorkingDays ?? 1;
-    return shiftWorkingDays(input.calendar, shanghaiDate(state.startedAt), input.graceWorkingDays - first);
+    // "Within 3 working days": the first escalation comes the working day after the third (0.1.0: on it).
+    const grace = input.graceWorkingDays + (options.graceWhole ? 1 : 0);
+    return shiftWorkingDays(input.calendar, shanghaiDate(state.startedAt), grace - first);
   }
   return state.deadline;
 }
@@ -149,6 +151,11 @@ export interface PlanOptions {
    * counted from the deadline. Set for duties whose campaign sends morning messages.
    */
   weeklyOverdue?: boolean;
+  /**
+   * A duty past due at start has its whole grace period: escalation (and red) from the working day after the
+   * last grace day. False: 0.1.0's escalation at 09:00 of the last grace day itself.
+   */
+  graceWhole?: boolean;
 }
 
 /**
@@ -218,7 +225,7 @@ export function plannedActions(input: DutyInput, state: DutyState, options: Plan
       add({ at: shanghaiInstant(day), key: `quota-check/${cp}`, kind: 'quota-check', checkpoint: cp });
     }
   }
-  const base = escalationBase(input, state);
+  const base = escalationBase(input, state, options);
   // Each escalation is counted on from the one before: the same dates as escalationAt(n), without walking
   // the calendar from the base again for each of them.
   const baseDay = dayNumber(base);
@@ -284,12 +291,13 @@ export function dueActions(actions: PlannedAction[], now: number): { perform: Pl
 }
 
 /** Blue due soon, yellow behind or unacknowledged, red overdue, green done. */
-export function levelOf(input: DutyInput, state: DutyState, now: number): Level {
+export function levelOf(input: DutyInput, state: DutyState, now: number, options: PlanOptions = {}): Level {
   if (state.status === 'completed') return 'green';
   const cal = input.calendar;
   const today = shanghaiDate(now);
   const overdue = dayNumber(today) > dayNumber(state.deadline);
-  if (overdue && !(state.pastAtStart && dayNumber(today) < dayNumber(graceEnd(input, state)))) return 'red';
+  const inGrace = state.pastAtStart && (options.graceWhole ? dayNumber(today) <= dayNumber(graceEnd(input, state)) : dayNumber(today) < dayNumber(graceEnd(input, state)));
+  if (overdue && !inGrace) return 'red';
   if (overdue || state.behind) return 'yellow';
   if (state.status === 'open' && workingDaysBetween(cal, firstContactDate(input, state), today) >= 2) return 'yellow';
   if (workingDaysBetween(cal, today, state.deadline) <= DUE_SOON_WORKING_DAYS) return 'blue';
@@ -314,4 +322,16 @@ export function expectedByCheckpoint(min: number, start: string, checkpoint: str
   if (total <= 0) return min;
   const elapsed = Math.min(total, Math.max(0, dayNumber(checkpoint) - dayNumber(start)));
   return Math.ceil((min * elapsed) / total);
+}
+
+/**
+ * Is a quota duty behind its pace at `today`: short of the count expected by the last checkpoint passed
+ * (none passed yet: not behind). What a quota warning said, and what a later report can make good.
+ */
+export function quotaBehind(input: DutyInput, state: DutyState, today: string): boolean {
+  const start = shanghaiDate(state.startedAt);
+  const passed = (input.quota?.checkpoints ?? []).filter((cp) => dayNumber(cp) > dayNumber(start) && dayNumber(cp) <= dayNumber(today)).sort();
+  const cp = passed.at(-1);
+  if (!cp) return false;
+  return (input.quota?.items ?? []).some((q, i) => (state.quotaCounts?.[i] ?? 0) < expectedByCheckpoint(q.min, start, cp, state.deadline));
 }

@@ -41,10 +41,19 @@ export function reminderText(input: DutyInput, state: DutyState, offset: number)
   return `${state.unit}：督办提醒，${when}${ack}。\n${head(input, state)}\n${REPLY_HINT(input)}`;
 }
 
-export function statusCheckText(input: DutyInput, state: DutyState, graceDays: number): string {
+export function statusCheckText(input: DutyInput, state: DutyState, graceDays: number, accurate = true): string {
+  if (!accurate) {
+    // 0.1.0's wording, kept for duties started before the grace-whole patch.
+    return (
+      `${state.unit}：以下事项的截止日期（${state.deadline}）在督办启动前已过，请在 ${graceDays} 个工作日内确认办理情况：` +
+      `已办结请回复「完成 ${codeOf(input)} 情况说明」，仍在办理请回复「收到 ${codeOf(input)}」或申请延期。逾期未确认将逐级督办。\n${head(input, state)}`
+    );
+  }
+  // Only a completion, or an extension a supervising office approves, stops escalation: 「收到」 does not.
   return (
-    `${state.unit}：以下事项的截止日期（${state.deadline}）在督办启动前已过，请在 ${graceDays} 个工作日内确认办理情况：` +
-    `已办结请回复「完成 ${codeOf(input)} 情况说明」，仍在办理请回复「收到 ${codeOf(input)}」或申请延期。逾期未确认将逐级督办。\n${head(input, state)}`
+    `${state.unit}：以下事项的截止日期（${state.deadline}）在督办启动前已过，请在 ${graceDays} 个工作日内报告办理情况：` +
+    `已办结请回复「完成 ${codeOf(input)} 情况说明」；仍在办理的请回复「延期 ${codeOf(input)} 7月15日 原因：……」申请延期，经督办单位同意后按新日期督办。` +
+    `${graceDays} 个工作日内既未报办结、也未获准延期的，从第 ${graceDays + 1} 个工作日起逐级督办（回复「收到」只表示已收到，不停止督办）。\n${head(input, state)}`
   );
 }
 

@@ -1,0 +1,60 @@
+/**
+ * Defects found by a review (issue #14), each checked where a user meets it: a plan moved to a leap year, an
+ * outbox cut off mid-write, the bot started with nothing configured.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RecordingChannel } from '../activities/outbox';
+import { botConfigProblem } from '../bot/main';
+import { loadCampaign, planForYear } from '../cli/campaign-input';
+import type { OutgoingMessage } from '../workflows/types';
+
+const msg = (key: string): OutgoingMessage => ({ key, kind: 'reminder', toUnits: ['县民政局'], recipients: [], level: 'none', at: 0, subject: 's', text: 't' });
+
+describe('a plan run for another year', () => {
+  it('keeps a month’s last day its last day: 2月底 is 28 February in 2022 and 29 February in 2024', () => {
+    const { plan } = loadCampaign({ year: 2022 }).input;
+    const task = plan.tasks.find((t) => t.deadlines.length)!;
+    const feb = { ...plan, tasks: [{ ...task, deadlines: [{ ...task.deadlines[0]!, date: '2022-02-28' }, { ...task.deadlines[0]!, date: '2022-05-20' }] }] };
+    expect(planForYear(feb, 2024).tasks[0]!.deadlines.map((d) => d.date)).toEqual(['2024-02-29', '2024-05-20']);
+    const leap = { ...feb, year: 2024, tasks: [{ ...feb.tasks[0]!, deadlines: [{ ...task.deadlines[0]!, date: '2024-02-29' }] }] };
+    expect(planForYear(leap, 2025).tasks[0]!.deadlines.map((d) => d.date)).toEqual(['2025-02-28']);
+  });
+});
+
+describe('the outbox file', () => {
+  it('starts after a write was cut off mid-line, keeping every whole line and not the torn one', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'duban-outbox-')), 'outbox.jsonl');
+    writeFileSync(file, `${JSON.stringify(msg('a'))}\n${JSON.stringify(msg('b'))}\n{"key":"c","kind":"remi`);
+    const channel = new RecordingChannel(file);
+    expect(channel.messages.map((m) => m.key)).toEqual(['a', 'b']);
+    // The torn message is not taken: delivered again, it is recorded on a line of its own.
+    await channel.deliver(msg('c'));
+    await channel.deliver(msg('a'));
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(lines.at(-1)).toBe(JSON.stringify(msg('c')));
+    expect(new RecordingChannel(file).messages.map((m) => m.key)).toEqual(['a', 'b', 'c']);
+    // The fragment is kept beside it, for whoever wants to look.
+    expect(readFileSync(`${file}.torn`, 'utf8')).toBe('{"key":"c","kind":"remi\n');
+  });
+
+  it('refuses a bad line in the middle, saying which, and changes nothing', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'duban-outbox-')), 'outbox.jsonl');
+    const text = `${JSON.stringify(msg('a'))}\nnot json\n${JSON.stringify(msg('b'))}\n`;
+    writeFileSync(file, text);
+    expect(() => new RecordingChannel(file)).toThrow(/第 2 行不是有效的 JSON \(line 2 is not valid JSON\)/);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+  });
+});
+
+describe('duban bot with nothing configured', () => {
+  it('says what to set and install, not a schema message', () => {
+    const problem = botConfigProblem({});
+    expect(problem).toContain('请设置 WECHATY_PUPPET');
+    expect(problem).toContain('npm install wechaty-puppet-service');
+    expect(problem).not.toContain('expected string');
+    expect(botConfigProblem({ WECHATY_PUPPET: 'wechaty-puppet-mock' })).toBeUndefined();
+  });
+});

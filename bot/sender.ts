@@ -88,10 +88,13 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }
   return {
     async send(msg: OutgoingMessage) {
       if (!bot.isLoggedIn) throw wechatUnavailable('微信机器人未登录');
-      if (ledger.claim(msg.key, 'wechat') === 'sent') return { delivered: (ledger.detail(msg.key, 'wechat') ?? '').split('|').filter(Boolean) };
+      const claim = ledger.claim(msg.key, 'wechat');
+      if (claim === 'sent') return { delivered: (ledger.detail(msg.key, 'wechat') ?? '').split('|').filter(Boolean) };
+      if (claim === 'in-progress') throw new Error(`上一次微信发送仍在进行，稍后重试 (an earlier attempt is still sending ${msg.key})`);
       // A morning message opens with its own heading (今日督办（单位，N 项）).
       const head = msg.items ? '' : `【${KIND_CN[msg.kind] ?? '督办'}】`;
-      const delivered: string[] = [];
+      // Units an earlier, failed attempt already posted to are not posted to again.
+      const delivered: string[] = (ledger.partial(msg.key, 'wechat') ?? '').split('|').filter(Boolean);
       try {
         // Coordinators hear through WeChat; leaders and offices read the email copy.
         // Units the directory gives no WeChat route (no group, no coordinator's WeChat id) are email-only: not
@@ -101,6 +104,7 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }
         const byUnit = new Map<string, ResolvedPerson[]>();
         for (const p of people) byUnit.set(p.unit, [...(byUnit.get(p.unit) ?? []), p]);
         for (const [unit, members] of byUnit) {
+          if (delivered.includes(unit)) continue;
           const contacts = await contactsFor(members);
           const topic = directory.units[unit]?.wechatGroup;
           const room = topic ? await bot.Room.find({ topic }) : undefined;
@@ -111,7 +115,10 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }
               for (const c of contacts) await throttle.run(() => c.say(part));
             }
           }
-          if (room || contacts.length) delivered.push(unit);
+          if (room || contacts.length) {
+            delivered.push(unit);
+            ledger.note(msg.key, 'wechat', delivered.join('|'));
+          }
         }
         if (people.length && delivered.length === 0) throw wechatUnavailable(`找不到 ${[...byUnit.keys()].join('、')} 的微信群或联系人`);
         ledger.markSent(msg.key, 'wechat', delivered.join('|'));

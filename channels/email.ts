@@ -89,6 +89,8 @@ export function createEmailSender(deps: { transport: Transporter<SMTPTransport.S
       if (to.length === 0) return { channel: 'email', accepted: [], rejected: [] };
       const claim = ledger.claim(msg.key, 'email');
       if (claim === 'sent') return { channel: 'email', accepted: [], rejected: [], duplicate: true };
+      // A retry that overtook a slow send must not send a second copy: wait for that attempt's outcome.
+      if (claim === 'in-progress') throw new Error(`上一次发送仍在进行，稍后重试 (an earlier attempt is still sending ${msg.key})`);
       const mail = renderMail(msg, note);
       try {
         const info = await transport.sendMail({

@@ -15,10 +15,10 @@ table{border-collapse:collapse}td,th{border:1px solid #cbd5e1;padding:3px 6px;fo
 .red{background:#b91c1c}.yellow{background:#d97706}.blue{background:#1d4ed8}.green{background:#15803d}.none{background:#94a3b8}
 nav a{margin-right:12px}.muted{color:#64748b;font-size:12px}`;
 
-export function layout(title: string, body: string, token?: string): string {
-  const q = token ? `?token=${encodeURIComponent(token)}` : '';
+/** Links carry no token: a token-protected dashboard keeps its session in a cookie (dashboard/server.ts). */
+export function layout(title: string, body: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${h(title)}</title><style>${STYLE}</style></head>
-<body><nav><a href="/${q}">督办总览</a><a href="/outbox${q}">发件箱</a><a href="/api/ledger${q}">数据 JSON</a></nav>${body}</body></html>`;
+<body><nav><a href="/">督办总览</a><a href="/outbox">发件箱</a><a href="/api/ledger">数据 JSON</a></nav>${body}</body></html>`;
 }
 
 function worst(entries: LedgerEntry[]): Level {
@@ -32,12 +32,13 @@ export interface OverviewData {
   digest: Digest;
   units: string[];
   unitFilter?: string;
-  token?: string;
+  /** The filtered unit's calendar-feed key (a token-protected dashboard): it opens that unit's feed only. */
+  icsKey?: string;
 }
 
 export function overviewPage(d: OverviewData): string {
   const q = (extra: Record<string, string>) => {
-    const params = new URLSearchParams({ ...extra, ...(d.token ? { token: d.token } : {}) });
+    const params = new URLSearchParams(extra);
     return `?${params.toString()}`;
   };
   const ledger = d.unitFilter ? d.ledger.filter((e) => e.unit === d.unitFilter) : d.ledger;
@@ -75,16 +76,15 @@ export function overviewPage(d: OverviewData): string {
     `<h1>督办总览</h1><p>${h(d.plan.title)}</p>
 <p id="totals">共 ${t.duties} 项时限任务，已办结 ${t.completed}，逾期 ${t.overdue}，未确认 ${t.unacknowledged}（${h(d.digest.date)}）</p>
 <form method="get" action="/"><label>按单位筛选 <select name="unit" id="unit-filter" onchange="this.form.submit()"><option value="">全部单位</option>${options}</select></label>
-${d.token ? `<input type="hidden" name="token" value="${h(d.token)}">` : ''}<noscript><button>筛选</button></noscript></form>
+<noscript><button>筛选</button></noscript></form>
 <p class="muted">图例：${LEVEL_ORDER.map((l) => `<span class="cell ${l}">${h(LEVEL_CN[l])}</span>`).join(' ')}&emsp;格内数字：已办结/任务数</p>
 <h2>任务 × 单位</h2><table id="matrix">${header}${rows}</table>
 <h2>逾期与近期到期（10 个工作日内）</h2><table id="upcoming"><tr><th>截止</th><th>任务</th><th>单位</th><th>状态</th><th></th></tr>${upcoming || '<tr><td colspan="5">无</td></tr>'}</table>
-${d.unitFilter ? `<p><a href="/ics/${encodeURIComponent(d.unitFilter)}.ics${d.token ? `?token=${encodeURIComponent(d.token)}` : ''}">订阅 ${h(d.unitFilter)} 的截止日期日历（.ics）</a></p>` : '<p class="muted">选择单位后可订阅该单位的截止日期日历。</p>'}`,
-    d.token,
+${d.unitFilter ? `<p><a href="/ics/${encodeURIComponent(d.unitFilter)}.ics${d.icsKey ? `?key=${encodeURIComponent(d.icsKey)}` : ''}">订阅 ${h(d.unitFilter)} 的截止日期日历（.ics）</a></p>` : '<p class="muted">选择单位后可订阅该单位的截止日期日历。</p>'}`,
   );
 }
 
-export function dutyPage(state: DutyState, title: string, token?: string): string {
+export function dutyPage(state: DutyState, title: string): string {
   const rows = state.history
     .map((e) => `<tr><td>${h(formatShanghai(e.at).replace('T', ' ').slice(0, 16))}</td><td>${h(EVENT_CN[e.event] ?? e.event)}</td><td>${h(e.by ?? '')}</td><td>${h(e.detail ?? '')}</td></tr>`)
     .join('\n');
@@ -94,7 +94,6 @@ export function dutyPage(state: DutyState, title: string, token?: string): strin
 <p>责任单位：${h(state.unit)}&emsp;截止：${h(state.deadline)}${state.deadline !== state.originalDeadline ? `（原 ${h(state.originalDeadline)}）` : ''}&emsp;状态：${h(STATUS_CN[state.status] ?? state.status)}&emsp;<span class="cell ${state.level}">${h(LEVEL_CN[state.level])}</span></p>
 <p>已发提醒 ${state.remindersSent} 次，督办升级 ${state.escalationsSent} 次${state.acknowledgedBy ? `；${h(state.acknowledgedBy)} 于 ${h(formatShanghai(state.acknowledgedAt ?? 0).slice(0, 16).replace('T', ' '))} 确认` : ''}</p>
 <h2>时间线</h2><table id="timeline"><tr><th>时间</th><th>事件</th><th>人员</th><th>说明</th></tr>${rows}</table>`,
-    token,
   );
 }
 
@@ -124,11 +123,11 @@ const EVENT_CN: Record<string, string> = {
   ended: '结束',
 };
 
-export function outboxPage(lines: { at: number; kind: string; subject: string; toUnits: string[]; text: string }[], token?: string): string {
+export function outboxPage(lines: { at: number; kind: string; subject: string; toUnits: string[]; text: string }[]): string {
   const rows = lines
     .map((m) => `<tr><td>${h(formatShanghai(m.at).replace('T', ' ').slice(0, 16))}</td><td>${h(m.kind)}</td><td>${h(m.toUnits.join('、'))}</td><td>${h(m.subject)}</td><td><details><summary>正文</summary><pre>${h(m.text)}</pre></details></td></tr>`)
     .join('\n');
-  return layout('发件箱', `<h1>发件箱（最近 ${lines.length} 条）</h1><table id="outbox"><tr><th>时间</th><th>类型</th><th>收件单位</th><th>标题</th><th></th></tr>${rows}</table>`, token);
+  return layout('发件箱', `<h1>发件箱（最近 ${lines.length} 条）</h1><table id="outbox"><tr><th>时间</th><th>类型</th><th>收件单位</th><th>标题</th><th></th></tr>${rows}</table>`);
 }
 
 export function unitCalendar(unit: string, ledger: LedgerEntry[], plan: ValidPlan): string {

@@ -2,6 +2,7 @@
  * The dashboard: a small HTTP server on loopback (a token is required to bind anywhere else) that reads the
  * campaign's ledger and each duty's state from Temporal, and the local outbox.
  */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
@@ -40,6 +41,32 @@ function readOutbox(file: string | undefined, limit = 200): OutgoingMessage[] {
     .reverse();
 }
 
+/** Compares secrets in constant time (over their hashes, so lengths leak nothing either). */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** A unit's calendar-feed key: opens that unit's .ics feed and nothing else (calendar apps send no cookies). */
+export function icsKey(token: string, unit: string): string {
+  return createHmac('sha256', token).update(`ics:${unit}`).digest('base64url').slice(0, 32);
+}
+
+function hostnameOf(host: string | undefined): string {
+  if (!host) return '';
+  const bracket = /^\[([^\]]+)\]/.exec(host);
+  return bracket ? (bracket[1] ?? '') : host.replace(/:\d+$/, '');
+}
+
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export function createDashboard(deps: DashboardDeps): Server {
   const now = deps.now ?? (() => Date.now());
   return createServer((req, res) => {
@@ -53,9 +80,31 @@ export function createDashboard(deps: DashboardDeps): Server {
     } catch {
       return send(400, 'text/html', layout('请求无效', '<h1>400 请求无效</h1>'));
     }
+    // A tokenless dashboard listens on loopback only; a page on another site can still reach it through a DNS
+    // name that resolves to 127.0.0.1 (DNS rebinding) — such requests carry that name as their Host.
+    if (!deps.token && !isLoopback(hostnameOf(req.headers.host))) {
+      return send(421, 'text/html', layout('主机名无效', '<h1>421 主机名无效</h1><p>看板只接受以 localhost 或 127.0.0.1 访问。</p>'));
+    }
+    const ics = /^\/ics\/(.+)\.ics$/.exec(url.pathname);
+    const icsUnit = ics ? safeDecode(ics[1] ?? '') : undefined;
     if (deps.token) {
-      const given = url.searchParams.get('token') ?? req.headers.authorization?.replace(/^Bearer\s+/i, '');
-      if (given !== deps.token) return send(401, 'text/html', layout('未授权', '<h1>401 未授权</h1><p>请在链接中附上访问令牌（?token=…）。</p>'));
+      const cookie = /(?:^|;\s*)duban_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+      const bearer = req.headers.authorization?.replace(/^Bearer\s+/i, '');
+      const query = url.searchParams.get('token') ?? undefined;
+      const feedKey = url.searchParams.get('key') ?? undefined;
+      const ok =
+        [cookie ? safeDecode(cookie) : undefined, bearer, query].some((t) => t !== undefined && sameSecret(t, deps.token!)) ||
+        (icsUnit !== undefined && feedKey !== undefined && sameSecret(feedKey, icsKey(deps.token, icsUnit)));
+      if (!ok) return send(401, 'text/html', layout('未授权', '<h1>401 未授权</h1><p>请使用管理员提供的看板链接（含访问令牌）打开。</p>'));
+      if (query !== undefined && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
+        // The token leaves the address bar (and the history, and every Referer) at once: the session is a cookie.
+        url.searchParams.delete('token');
+        res.writeHead(303, {
+          location: `${url.pathname}${url.search}`,
+          'set-cookie': `duban_token=${encodeURIComponent(query)}; HttpOnly; SameSite=Strict; Path=/`,
+        });
+        return res.end();
+      }
     }
     const handle = async () => {
       const campaign = deps.client.workflow.getHandle(deps.campaignWorkflowId);
@@ -63,24 +112,25 @@ export function createDashboard(deps: DashboardDeps): Server {
         const ledger = await campaign.query(ledgerQuery);
         const unit = url.searchParams.get('unit') || undefined;
         const units = [...new Set(ledger.map((e) => e.unit))].sort();
-        return send(200, 'text/html', overviewPage({ plan: deps.plan, ledger, digest: buildDigest(ledger, deps.calendar, now()), units, ...(unit ? { unitFilter: unit } : {}), ...(deps.token ? { token: deps.token } : {}) }));
+        const feed = unit && deps.token ? { icsKey: icsKey(deps.token, unit) } : {};
+        return send(200, 'text/html', overviewPage({ plan: deps.plan, ledger, digest: buildDigest(ledger, deps.calendar, now()), units, ...(unit ? { unitFilter: unit } : {}), ...feed }));
       }
       if (url.pathname === '/duty') {
         const id = url.searchParams.get('id') ?? '';
         const state = await deps.client.workflow.getHandle(id).query(statusQuery);
         const title = deps.plan.tasks.find((t) => t.number === state.taskNumber)?.title ?? '';
-        return send(200, 'text/html', dutyPage(state, title, deps.token));
+        return send(200, 'text/html', dutyPage(state, title));
       }
-      if (url.pathname === '/outbox') return send(200, 'text/html', outboxPage(readOutbox(deps.outboxFile), deps.token));
+      if (url.pathname === '/outbox') return send(200, 'text/html', outboxPage(readOutbox(deps.outboxFile)));
       if (url.pathname === '/api/ledger') return send(200, 'application/json', JSON.stringify(await campaign.query(ledgerQuery)));
-      const ics = /^\/ics\/(.+)\.ics$/.exec(url.pathname);
-      if (ics) {
-        const unit = decodeURIComponent(ics[1] ?? '');
-        return send(200, 'text/calendar', unitCalendar(unit, await campaign.query(ledgerQuery), deps.plan));
-      }
-      return send(404, 'text/html', layout('未找到', '<h1>404 页面不存在</h1>', deps.token));
+      if (icsUnit !== undefined) return send(200, 'text/calendar', unitCalendar(icsUnit, await campaign.query(ledgerQuery), deps.plan));
+      return send(404, 'text/html', layout('未找到', '<h1>404 页面不存在</h1>'));
     };
-    handle().catch((err: unknown) => send(502, 'text/html', layout('暂不可用', `<h1>暂时无法读取督办数据</h1><p class="muted">Temporal 未就绪或督办批次不存在。</p>`, deps.token) + `<!-- ${String(err).replace(/--/g, '')} -->`));
+    handle().catch((err: unknown) => {
+      // The cause goes to the operator's log, not into a page anyone with the link can read.
+      process.stderr.write(`dashboard ${url.pathname}: ${String(err)}\n`);
+      send(502, 'text/html', layout('暂不可用', `<h1>暂时无法读取督办数据</h1><p class="muted">Temporal 未就绪或督办批次不存在；详情见服务日志。</p>`));
+    });
   });
 }
 

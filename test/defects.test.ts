@@ -6,7 +6,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Wechaty } from 'wechaty';
 import { RecordingChannel } from '../activities/outbox';
+import { createWechatSender } from '../bot/sender';
+import { CLAIM_STALE_MS, SendLedger } from '../channels/ledger';
+import { loadDirectory } from '../plan/files';
 import { botConfigProblem } from '../bot/main';
 import { loadCampaign, planForYear } from '../cli/campaign-input';
 import type { OutgoingMessage } from '../workflows/types';
@@ -56,5 +60,53 @@ describe('duban bot with nothing configured', () => {
     expect(problem).toContain('npm install wechaty-puppet-service');
     expect(problem).not.toContain('expected string');
     expect(botConfigProblem({ WECHATY_PUPPET: 'wechaty-puppet-mock' })).toBeUndefined();
+  });
+});
+
+describe('the send ledger', () => {
+  it('does not let a retry that overtook a slow send send again, and takes over an abandoned claim', () => {
+    const ledger = new SendLedger();
+    const t = Date.parse('2022-05-05T09:00:00+08:00');
+    expect(ledger.claim('k', 'email', t)).toBe('new');
+    // The activity timed out while the first send was still talking to the server: its retry must wait.
+    expect(ledger.claim('k', 'email', t + 50_000)).toBe('in-progress');
+    // Nobody finished it for longer than any send takes: the process died mid-send.
+    expect(ledger.claim('k', 'email', t + CLAIM_STALE_MS + 60_000)).toBe('unsure');
+    ledger.markSent('k', 'email', 'ok');
+    expect(ledger.claim('k', 'email', t + 10 * CLAIM_STALE_MS)).toBe('sent');
+  });
+});
+
+describe('a WeChat send that fails for one unit', () => {
+  it('is retried without posting again to the units it already reached', async () => {
+    const directory = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
+    const posts: string[] = [];
+    let failFor: string | undefined = '县教科局督办工作群';
+    const room = (topic: string) => ({
+      say: async () => {
+        if (topic === failFor) throw new Error('network');
+        posts.push(topic);
+      },
+    });
+    const bot = {
+      isLoggedIn: true,
+      Contact: { findAll: async () => [] },
+      Room: { find: async ({ topic }: { topic: string }) => room(topic) },
+    } as unknown as Wechaty;
+    const ledger = new SendLedger();
+    const sender = createWechatSender({ bot, directory, ledger, intervalMs: 0 });
+    const message: OutgoingMessage = {
+      ...msg('formal/1'),
+      kind: 'supervision-notice',
+      recipients: [
+        { unit: '县民政局', role: 'coordinators' },
+        { unit: '县教科局', role: 'coordinators' },
+      ],
+    };
+    await expect(sender.send(message)).rejects.toThrow('network');
+    expect(posts).toEqual(['县民政局督办工作群']);
+    failFor = undefined;
+    await expect(sender.send(message)).resolves.toEqual({ delivered: ['县民政局', '县教科局'] });
+    expect(posts).toEqual(['县民政局督办工作群', '县教科局督办工作群']);
   });
 });

@@ -14,6 +14,20 @@ export interface WorkCalendar {
   makeupWorkdays: string[];
 }
 
+/**
+ * A calendar with `update`'s years laid over `base`: for every year `update` knows, its holidays and make-up
+ * days replace `base`'s; other years stay as they were. A new object (calendars are indexed by identity).
+ */
+export function mergeCalendars(base: WorkCalendar, update: WorkCalendar): WorkCalendar {
+  const years = new Set(update.knownYears);
+  const keep = (d: string) => !years.has(Number(d.slice(0, 4)));
+  return {
+    knownYears: [...new Set([...base.knownYears, ...update.knownYears])].sort((a, b) => a - b),
+    holidays: [...base.holidays.filter(keep), ...update.holidays].sort(),
+    makeupWorkdays: [...base.makeupWorkdays.filter(keep), ...update.makeupWorkdays].sort(),
+  };
+}
+
 export const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 /** Office hours in minutes after local midnight: 08:30–18:00. */
 export const OFFICE_OPEN_MIN = 8 * 60 + 30;

@@ -14,6 +14,9 @@ duban — turns county work notices into Temporal workflows that remind, take re
                         在时间跳跃测试服务器上模拟全年：打印每条消息和模拟回复
                         Run a plan's whole year on the time-skipping server, printing every message and reply
      [--stall-seconds 60] 无进展超过该秒数即报错并指出卡住的工作流   fail naming the stuck workflow after this long
+  calendar load FILE [--campaign ID] [--year Y]
+                        载入新一年的法定节假日安排（YAML，同 DUBAN_CALENDAR），正在运行的督办按新日历重排尚未发出的提醒
+                        Load next year's official days into a running campaign; its duties re-plan what is still ahead
   reply "TEXT" --from PERSON [--campaign ID] [--year Y]
                         代录一条回复（电话告知等），与微信回复同一路径；历史记录注明代录
                         Enter a reply given by phone: the same path as a chat reply; the history says who entered it

@@ -16,6 +16,7 @@ import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../ch
 import { SendLedger } from '../channels/ledger';
 import { loadDirectory } from '../plan/files';
 import { planCommand } from './plan';
+import { calendarCommand } from './calendar';
 import { replyCommand } from './reply';
 import { simulateCommand } from './simulate';
 
@@ -181,6 +182,7 @@ const commands: Record<string, Command> = {
   plan: planCommand,
   simulate: simulateCommand,
   reply: replyCommand,
+  calendar: calendarCommand,
   setup,
   server,
   help: async () => {

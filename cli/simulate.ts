@@ -67,7 +67,7 @@ export interface SimulateOptions extends CampaignSource {
   /** Real seconds without progress before the run fails naming the stuck workflow (default 60). */
   stallSeconds?: number;
   /** Called with each message sent, after the simulated people answered it (recording runs add to them). */
-  onMessage?: (msg: OutgoingMessage, client: TestWorkflowEnvironment['client']) => Promise<void>;
+  onMessage?: (msg: OutgoingMessage, client: TestWorkflowEnvironment['client'], campaignWorkflowId: string) => Promise<void>;
 }
 
 const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '已确认，办理中', completed: '已办结', closed: '已关闭' };
@@ -137,6 +137,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
     }
   };
   const messages: OutgoingMessage[] = [];
+  const campaignId = `${campaignWorkflowId(loaded.input.campaignId)}/sim-${options.replies}-${Date.now()}`;
   const channel = new RecordingChannel(undefined, async (msg) => {
     messages.push(msg);
     emit({
@@ -163,7 +164,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
       if (msg.items && !(item.unit && msg.toUnits.includes(item.unit))) continue;
       for (const reply of repliesTo({ ...item, at: msg.at }, options.replies, seen)) await apply(reply, msg.at);
     }
-    await options.onMessage?.(msg, client);
+    await options.onMessage?.(msg, client, campaignId);
   });
   const taskQueue = options.taskQueue ?? 'duban-simulate';
   const worker = await createWorker({
@@ -175,7 +176,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
   });
   const wall = Date.now();
   try {
-    const workflowId = `${campaignWorkflowId(loaded.input.campaignId)}/sim-${options.replies}-${Date.now()}`;
+    const workflowId = campaignId;
     let clockOffsetMs = 0;
     const workflowIds = [workflowId, ...expandCampaign(loaded.input, loaded.nominalStart.slice(0, 10)).map((d) => d.duty.dutyId)];
     const watch = watchProgress({

@@ -34,6 +34,8 @@ export interface OverviewData {
   unitFilter?: string;
   /** The filtered unit's calendar-feed key (a token-protected dashboard): it opens that unit's feed only. */
   icsKey?: string;
+  /** The campaign's years on official days, and those on a Monday–Friday guess until a calendar is loaded. */
+  calendarYears?: { official: number[]; guessed: number[] };
 }
 
 export function overviewPage(d: OverviewData): string {
@@ -74,6 +76,7 @@ export function overviewPage(d: OverviewData): string {
   return layout(
     `督办总览 · ${d.plan.title}`,
     `<h1>督办总览</h1><p>${h(d.plan.title)}</p>
+${d.calendarYears ? `<p id="calendar-years" class="muted">工作日历：${d.calendarYears.official.length ? `${d.calendarYears.official.join('、')} 年按国务院公布的放假和调休安排` : ''}${d.calendarYears.guessed.length ? `${d.calendarYears.official.length ? '；' : ''}<b style="color:#b45309">${d.calendarYears.guessed.join('、')} 年尚未载入官方安排，暂按周一至周五计算</b>（公布后由管理员运行 duban calendar load 载入）` : ''}</p>` : ''}
 <p id="totals">共 ${t.duties} 项时限任务，已办结 ${t.completed}，逾期 ${t.overdue}，未确认 ${t.unacknowledged}（${h(d.digest.date)}）</p>
 <form method="get" action="/"><label>按单位筛选 <select name="unit" id="unit-filter" onchange="this.form.submit()"><option value="">全部单位</option>${options}</select></label>
 <noscript><button>筛选</button></noscript></form>

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import type { WorkCalendar } from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
 import { buildDigest } from '../workflows/digest';
-import { ledgerQuery, statusQuery } from '../workflows/messages';
+import { calendarQuery, ledgerQuery, statusQuery } from '../workflows/messages';
 import type { OutgoingMessage } from '../workflows/types';
 import { dutyPage, layout, outboxPage, overviewPage, unitCalendar } from './pages';
 
@@ -113,7 +113,12 @@ export function createDashboard(deps: DashboardDeps): Server {
         const unit = url.searchParams.get('unit') || undefined;
         const units = [...new Set(ledger.map((e) => e.unit))].sort();
         const feed = unit && deps.token ? { icsKey: icsKey(deps.token, unit) } : {};
-        return send(200, 'text/html', overviewPage({ plan: deps.plan, ledger, digest: buildDigest(ledger, deps.calendar, now()), units, ...(unit ? { unitFilter: unit } : {}), ...feed }));
+        // Which of the campaign's years run on official days and which on a Monday–Friday guess.
+        const calendar = await campaign.query(calendarQuery).catch(() => undefined);
+        const years = [deps.plan.year, deps.plan.year + 1];
+        const known = Array.isArray(calendar?.knownYears) ? calendar.knownYears : undefined;
+        const calendarYears = known ? { official: years.filter((y) => known.includes(y)), guessed: years.filter((y) => !known.includes(y)) } : undefined;
+        return send(200, 'text/html', overviewPage({ plan: deps.plan, ledger, digest: buildDigest(ledger, deps.calendar, now()), units, ...(unit ? { unitFilter: unit } : {}), ...feed, ...(calendarYears ? { calendarYears } : {}) }));
       }
       if (url.pathname === '/duty') {
         const id = url.searchParams.get('id') ?? '';

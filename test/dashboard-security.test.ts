@@ -20,8 +20,10 @@ const client = (fail = false) =>
   ({
     workflow: {
       getHandle: () => ({
-        query: async () => {
+        query: async (q: { name: string }) => {
           if (fail) throw new Error('14 UNAVAILABLE: connect ECONNREFUSED 10.1.2.3:7233 (internal detail)');
+          // The campaign knows 2022's official days; 2023's are not loaded yet.
+          if (q.name === 'calendar') return { knownYears: [2022], holidays: [], makeupWorkdays: [] };
           return ledger;
         },
       }),
@@ -88,6 +90,19 @@ describe('a dashboard with a token', () => {
     expect((await get(port, `/ics/县教科局.ics?key=${key}`)).status).toBe(401);
     expect((await get(port, `/api/ledger?key=${key}`)).status).toBe(401);
     expect((await get(port, '/api/ledger', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+  });
+});
+
+describe('the overview', () => {
+  it('says which years run on official days and which on a Monday–Friday guess', async () => {
+    const { server, port } = await serve(undefined);
+    try {
+      const page = await get(port, '/');
+      expect(page.body).toContain('工作日历：2022 年按国务院公布的放假和调休安排');
+      expect(page.body).toContain('2023 年尚未载入官方安排，暂按周一至周五计算');
+    } finally {
+      server.close();
+    }
   });
 });
 

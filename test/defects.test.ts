@@ -12,6 +12,7 @@ import { createWechatSender } from '../bot/sender';
 import { CLAIM_STALE_MS, SendLedger } from '../channels/ledger';
 import { loadDirectory } from '../plan/files';
 import { botConfigProblem } from '../bot/main';
+import { calendarFromFile } from '../cli/calendar';
 import { loadCampaign, planForYear } from '../cli/campaign-input';
 import type { OutgoingMessage } from '../workflows/types';
 
@@ -108,5 +109,15 @@ describe('a WeChat send that fails for one unit', () => {
     failFor = undefined;
     await expect(sender.send(message)).resolves.toEqual({ delivered: ['县民政局', '县教科局'] });
     expect(posts).toEqual(['县民政局督办工作群', '县教科局督办工作群']);
+  });
+});
+
+describe('duban calendar load', () => {
+  it('refuses a calendar file with an impossible date, naming the file and the path', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'duban-cal-')), 'calendar.yaml');
+    writeFileSync(file, 'years:\n  "2027":\n    holidays: ["2027-02-30"]\n');
+    expect(() => calendarFromFile(file)).toThrow(`${file}: years.2027.holidays.0: must be an existing date written YYYY-MM-DD`);
+    writeFileSync(file, 'years: {}\n');
+    expect(() => calendarFromFile(file)).toThrow('years 为空');
   });
 });

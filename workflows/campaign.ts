@@ -18,12 +18,15 @@ import {
 } from '@temporalio/workflow';
 import {
   addDays,
+  dateOfDayNumber,
   dayNumber,
   isOfficeHours,
+  mergeCalendars,
   nextOfficeInstant,
   shanghaiDate,
   shanghaiInstant,
   shiftWorkingDays,
+  weekdayOfDayNumber,
   REMINDER_MIN,
   type WorkCalendar,
 } from '../calendar/working-days';
@@ -32,7 +35,7 @@ import { makeWaker } from './wake';
 import { buildDigest, digestText } from './digest';
 import { dutyWorkflow } from './duty';
 import { expandCampaign, type CampaignInput } from './expand';
-import { dutyChangedSignal, ledgerQuery, morningItemSignal, reportRequestSignal } from './messages';
+import { calendarQuery, calendarUpdateSignal, dutyChangedSignal, ledgerQuery, morningItemSignal, reportRequestSignal } from './messages';
 import { SETTLE_MS, groupItems, isDue, morningMessage, nextDue, type MorningGroup } from './morning';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
@@ -94,6 +97,14 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     }
   });
   setHandler(ledgerQuery, () => [...ledger.values()]);
+  // A calendar loaded while the campaign runs: kept (and carried), then passed on to every running duty from
+  // the main loop (signals to other workflows are commands, which handlers do not issue).
+  let calendarsToForward = 0;
+  setHandler(calendarUpdateSignal, (update) => {
+    input.calendar = mergeCalendars(input.calendar, update);
+    calendarsToForward++;
+  });
+  setHandler(calendarQuery, () => input.calendar);
   // Items for the morning messages, held until their instant has settled.
   let pending: OutgoingMessage[] = input.carried?.morningPending ?? [];
   setHandler(morningItemSignal, (item) => {
@@ -167,7 +178,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   }
 
   const allEnded = () => [...ledger.values()].every((e) => e.ended);
-  const cal = input.calendar;
+  // Replaced when an administrator loads more official years (calendarUpdateSignal, handled above).
+  let cal = input.calendar;
   const { deliver } = makeDeliverer(input.options?.wechatTaskQueue);
   const digestRecipients: Recipient[] = [
     ...input.supervisors.flatMap((unit) => [
@@ -248,7 +260,25 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     const nextAt = Math.min(weeklyAt, redDueAt ?? Number.MAX_SAFE_INTEGER, nextDue(pending, settleMs) ?? Number.MAX_SAFE_INTEGER);
     const itemsSeen = pending.length;
     // Each signal is an event: continue as new before the history grows past its limits.
-    await waker.until(() => allEnded() || redTurns !== redNoted || continueNeeded() || pending.length !== itemsSeen, nextAt);
+    await waker.until(() => allEnded() || redTurns !== redNoted || continueNeeded() || pending.length !== itemsSeen || calendarsToForward > 0, nextAt);
+    if (calendarsToForward > 0) {
+      calendarsToForward = 0;
+      cal = input.calendar;
+      // Every running duty re-plans what is still ahead on the new days; so do the digests.
+      for (const e of ledger.values()) {
+        if (e.ended) continue;
+        await getExternalWorkflowHandle(e.dutyId)
+          .signal(calendarUpdateSignal, cal)
+          .catch(() => undefined);
+      }
+      // The planned weekly digest moves to its week's first working day on the new calendar (not to next week).
+      const planned = dayNumber(shanghaiDate(weeklyAt));
+      const weekStart = planned - ((weekdayOfDayNumber(planned) + 6) % 7);
+      const moved = shanghaiInstant(shiftWorkingDays(cal, dateOfDayNumber(weekStart), 0), DIGEST_MIN);
+      weeklyAt = moved >= now() ? moved : nextDigestSlot(cal, now());
+      if (redDueAt !== undefined) redDueAt = nextDigestSlot(cal, now());
+      continue;
+    }
     // Morning messages (09:00, sent once the instant has settled) go before the 09:30 digest.
     if (pending.some((i) => isDue(i, now(), settleMs))) await sendMorning();
     if (allEnded()) break;

@@ -13,13 +13,14 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { isOfficeHours, nextOfficeInstant, shanghaiDate, workingDaysBetween } from '../calendar/working-days';
+import { isOfficeHours, mergeCalendars, nextOfficeInstant, shanghaiDate, workingDaysBetween } from '../calendar/working-days';
 import {
   acknowledgeUpdate,
   attemptRefusedSignal,
   reportRequestSignal,
   completeUpdate,
   decideExtensionUpdate,
+  calendarUpdateSignal,
   dutyChangedSignal,
   morningItemSignal,
   rejectUpdate,
@@ -74,7 +75,9 @@ function refuse(reason: string | undefined): void {
 }
 
 export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
-  const { duty, calendar: cal } = input;
+  const { duty } = input;
+  // Replaced when an administrator loads next year's official days (calendarUpdateSignal).
+  let cal = input.calendar;
   // Workflow time (deterministic, advanced by the server, skipped by the test server), shifted only when
   // the simulator replays a past year on a server whose clock is today.
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
@@ -119,6 +122,14 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   };
 
   setHandler(statusQuery, () => state);
+  setHandler(calendarUpdateSignal, (update) => {
+    input.calendar = mergeCalendars(input.calendar, update);
+    cal = input.calendar;
+    // What the old calendar put in the past stays there; only what is still ahead moves.
+    settlePast();
+    record('calendar', undefined, `载入 ${update.knownYears.join('、')} 年法定节假日安排`);
+    changed();
+  });
   setHandler(reportRequestSignal, () => {
     reported = '';
     version++;

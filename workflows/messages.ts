@@ -1,5 +1,6 @@
 /** Message definitions, defined once and imported by the worker, CLI, bot and tests. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { WorkCalendar } from '../calendar/working-days';
 import type { DutyState, LedgerEntry, OutgoingMessage } from './types';
 
 export interface Actor {
@@ -64,3 +65,11 @@ export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');
 export const reportRequestSignal = defineSignal('reportRequest');
 /** Duty → campaign: a scheduled message for the unit's morning message (workflows/morning.ts). */
 export const morningItemSignal = defineSignal<[OutgoingMessage]>('morningItem');
+/**
+ * Administrator → campaign → each running duty: official days for more years (the State Council publishes next
+ * year's in November or December, while campaigns run). Laid over the calendar the workflow has; what is still
+ * ahead is re-planned, the past stays as it was.
+ */
+export const calendarUpdateSignal = defineSignal<[WorkCalendar]>('calendarUpdate');
+/** The calendar a campaign runs on now. */
+export const calendarQuery = defineQuery<WorkCalendar>('calendar');

@@ -11,7 +11,8 @@
  * - duties that continue as new (a low history threshold), run alone on the time-skipping server to their end;
  * - on the dev server (real time, about a minute), a campaign with the WeChat task queue, whose sends fail for
  *   some units (email fallback, administrator alerts), continuing as new both while starting its duties and in
- *   its main loop, and a duty of it that takes an extension request (a message a reply prompts, by WeChat).
+ *   its main loop, a duty of it that takes an extension request (a message a reply prompts, by WeChat), and a
+ *   calendar loaded mid-run (from 0.3.0's recording on).
  *   Not under time skipping: there the Java test server stopped the clock for good in 0.2.0's recording runs
  *   both when a child workflow completed after its parent continued as new and, in a year with the WeChat task
  *   queue, at a duty's end (cause not found); a real server does neither.
@@ -36,7 +37,8 @@ import { simulateYear } from '../../cli/simulate';
 import { personaOf } from '../../cli/simulated-people';
 import { startTestServer } from '../../servers/processes';
 import { attachTimeSkipping } from '../../servers/time-skipping';
-import { attemptRefusedSignal } from '../../workflows/messages';
+import { attemptRefusedSignal, calendarUpdateSignal } from '../../workflows/messages';
+import { calendarFromFile } from '../../cli/calendar';
 import { itemsOf } from '../../workflows/morning';
 
 const ROOT = __dirname;
@@ -187,6 +189,8 @@ async function main() {
           args: [{ actor: { person: '县乡村振兴局联络员（录制）', unit: asking.duty.unit, role: 'coordinator' }, date: '2022-06-15', reason: '等待数据' }],
         });
         await client.workflow.getHandle(asking.duty.dutyId).signal(attemptRefusedSignal, { who: '路人乙', text: '同意延期 1', reason: '不在督办通讯录中' });
+        // An administrator loads next year's calendar: the campaign passes it to every running duty.
+        await client.workflow.getHandle(workflowId).signal(calendarUpdateSignal, calendarFromFile(join(ROOT, '..', 'fixtures', 'calendar-2027.yaml')));
         await new Promise((r) => setTimeout(r, 5000));
         await save(client.workflow, 'duty-deadline-extension-requested', asking.duty.dutyId);
         await save(client.workflow, 'campaign-continued', workflowId);

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { connectOptions, temporalTargetFromEnv } from '../cli/connection';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import cron from 'node-cron';
 import qrcode from 'qrcode-terminal';
@@ -75,9 +76,10 @@ export async function botCommand(): Promise<number> {
     puppet: env.data.WECHATY_PUPPET as never,
     ...(token ? { puppetOptions: { token } } : {}),
   });
-  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-  const client = new Client({ connection: await Connection.connect({ address }), namespace });
+  // The same server, namespace, TLS and API key as the worker (an existing cluster or Temporal Cloud).
+  const target = temporalTargetFromEnv();
+  const namespace = target.namespace;
+  const client = new Client({ connection: await Connection.connect(connectOptions(target)), namespace });
   const campaignWorkflowId = process.env.DUBAN_CAMPAIGN_ID;
   if (!campaignWorkflowId) throw new Error('请设置 DUBAN_CAMPAIGN_ID（例如 duban/dazhu-2022-28/2026），机器人据此查找任务');
   registerHandlers(
@@ -101,7 +103,7 @@ export async function botCommand(): Promise<number> {
     ...(email ? { email } : {}),
   });
   const worker = await Worker.create({
-    connection: await NativeConnection.connect({ address }),
+    connection: await NativeConnection.connect(connectOptions(target)),
     namespace,
     taskQueue: WECHAT_TASK_QUEUE,
     // Sends go one at a time through the throttle anyway; few in flight keeps each within its timeout.

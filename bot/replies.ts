@@ -103,7 +103,10 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
   if (res.intent === 'ignore') return undefined;
   if (!actor) {
     const reason = `${who.name}：您不在督办通讯录中，无法受理。如需登记请联系县乡村振兴局。`;
-    if ('task' in command && command.task) await onRecord(views.find((v) => v.task === command.task && !v.ended)?.dutyId, reason);
+    // Recorded on the duty the attempt names, when it names exactly one (several units' duties share a task
+    // number: the attempt belongs to none of them in particular, and is only answered).
+    const named = 'task' in command && command.task ? views.filter((v) => v.task === command.task && !v.ended) : [];
+    if (named.length === 1) await onRecord(named[0]?.dutyId, reason);
     return reason;
   }
   if (res.intent === 'list') return mine(actor, res.duties);

@@ -9,7 +9,7 @@ import { loadCalendarFile, officialCalendar } from '../calendar/official';
 import type { WorkCalendar } from '../calendar/working-days';
 import { calendarQuery, calendarUpdateSignal } from '../workflows/messages';
 import { campaignWorkflowId, loadCampaign } from './campaign-input';
-import { temporalTargetFromEnv } from './connection';
+import { connectOptions, temporalTargetFromEnv } from './connection';
 
 /** The calendar a file gives: exactly its years, validated (a bad date or shape names the file and path). */
 export function calendarFromFile(file: string): WorkCalendar {
@@ -31,7 +31,7 @@ export async function calendarCommand(args: string[]): Promise<number> {
   const update = calendarFromFile(file);
   const workflowId = values.campaign ?? campaignWorkflowId(loadCampaign({ year: Number(values.year) }).input.campaignId);
   const target = temporalTargetFromEnv();
-  const connection = await Connection.connect({ address: target.address ?? '127.0.0.1:7233', ...(target.tls ? { tls: target.tls } : {}), ...(target.apiKey ? { apiKey: target.apiKey } : {}) });
+  const connection = await Connection.connect(connectOptions(target));
   try {
     const client = new Client({ connection, namespace: target.namespace });
     const handle = client.workflow.getHandle(workflowId);

@@ -58,3 +58,12 @@ export function temporalTargetFromEnv(env: NodeJS.ProcessEnv = process.env): Tem
     ...(tls !== undefined ? { tls } : {}),
   };
 }
+
+/** Connection options for a target (Connection and NativeConnection take the same): address, TLS, API key. */
+export function connectOptions(target: TemporalTarget): { address: string; tls?: TemporalTarget['tls']; apiKey?: string } {
+  return {
+    address: target.address ?? '127.0.0.1:7233',
+    ...(target.tls !== undefined ? { tls: target.tls } : {}),
+    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
+  };
+}

@@ -16,7 +16,7 @@ import { assignCodes } from '../workflows/codes';
 import { expandCampaign } from '../workflows/expand';
 import { MESSAGES_TO_UNIT } from '../workflows/types';
 import { campaignWorkflowId, loadCampaign } from './campaign-input';
-import { temporalTargetFromEnv } from './connection';
+import { connectOptions, temporalTargetFromEnv } from './connection';
 
 const TO_UNIT = new Set<string>(MESSAGES_TO_UNIT);
 
@@ -142,7 +142,7 @@ export async function replyCommand(args: string[]): Promise<number> {
   }
   const loaded = loadCampaign({ year: Number(values.year), ...(values.plan ? { plan: values.plan } : {}), ...(values.directory ? { directory: values.directory } : {}) });
   const target = temporalTargetFromEnv();
-  const connection = await Connection.connect({ address: target.address ?? '127.0.0.1:7233', ...(target.tls ? { tls: target.tls } : {}), ...(target.apiKey ? { apiKey: target.apiKey } : {}) });
+  const connection = await Connection.connect(connectOptions(target));
   try {
     const client = new Client({ connection, namespace: target.namespace });
     const ctx = { client, directory: loaded.directory, campaignWorkflowId: values.campaign ?? campaignWorkflowId(loaded.input.campaignId) };

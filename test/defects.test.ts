@@ -13,6 +13,7 @@ import { CLAIM_STALE_MS, SendLedger } from '../channels/ledger';
 import { loadDirectory } from '../plan/files';
 import { botConfigProblem } from '../bot/main';
 import { calendarFromFile } from '../cli/calendar';
+import { connectOptions, temporalTargetFromEnv } from '../cli/connection';
 import { loadCampaign, planForYear } from '../cli/campaign-input';
 import type { OutgoingMessage } from '../workflows/types';
 
@@ -119,5 +120,13 @@ describe('duban calendar load', () => {
     expect(() => calendarFromFile(file)).toThrow(`${file}: years.2027.holidays.0: must be an existing date written YYYY-MM-DD`);
     writeFileSync(file, 'years: {}\n');
     expect(() => calendarFromFile(file)).toThrow('years 为空');
+  });
+});
+
+describe('the connection the bot, duban reply and duban calendar use', () => {
+  it('carries TEMPORAL_API_KEY and TLS, as the worker does (the bot used to connect in plain text without them)', () => {
+    const options = connectOptions(temporalTargetFromEnv({ TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'my-ns', TEMPORAL_API_KEY: 'k-123' }));
+    expect(options).toEqual({ address: 'my-ns.a1b2c.tmprl.cloud:7233', tls: true, apiKey: 'k-123' });
+    expect(connectOptions(temporalTargetFromEnv({}))).toEqual({ address: '127.0.0.1:7233' });
   });
 });

@@ -27,7 +27,7 @@ describe('replies to tasks with several duties (puppet-mock, real campaign)', ()
   const said: string[] = [];
   let ledger: LedgerEntry[] = [];
   let client: Awaited<ReturnType<typeof devServerEnv>>['client'];
-  let say: (who: 'organisation' | 'rural', text: string) => void;
+  let say: (who: 'organisation' | 'rural' | 'stranger', text: string) => void;
   let cleanup: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
@@ -39,9 +39,10 @@ describe('replies to tasks with several duties (puppet-mock, real campaign)', ()
     const org = mocker.createContact({ id: organisation.wechat!, name: organisation.name });
     const rur = mocker.createContact({ id: rural.wechat!, name: rural.name });
     const orgRoom = mocker.createRoom({ topic: directory.units['县委组织部']!.wechatGroup!, memberIdList: [self.id, org.id] });
-    const rurRoom = mocker.createRoom({ topic: directory.units['县乡村振兴局']!.wechatGroup!, memberIdList: [self.id, rur.id] });
+    const stranger = mocker.createContact({ name: '路人丙' });
+    const rurRoom = mocker.createRoom({ topic: directory.units['县乡村振兴局']!.wechatGroup!, memberIdList: [self.id, rur.id, stranger.id] });
     for (const room of [orgRoom, rurRoom]) room.on('message', (m) => void (m.talker().id === self.id && said.push(m.text() ?? '')));
-    say = (who, text) => (who === 'organisation' ? org.say(text).to(orgRoom) : rur.say(text).to(rurRoom));
+    say = (who, text) => (who === 'organisation' ? org.say(text).to(orgRoom) : who === 'stranger' ? stranger.say(text).to(rurRoom) : rur.say(text).to(rurRoom));
 
     const loaded = loadCampaign({ year: 2022 });
     const plan = { ...loaded.input.plan, tasks: loaded.input.plan.tasks.filter((t) => t.number === 12 || t.number === 19) };
@@ -97,5 +98,17 @@ describe('replies to tasks with several duties (puppet-mock, real campaign)', ()
     expect(state.progress?.percent).toBe(60);
     const june = ledger.find((e) => e.taskNumber === 19 && e.kind === 'progress' && e.period === '2022-06')!;
     expect((await client.workflow.getHandle(june.dutyId).query(statusQuery)).progress).toBeUndefined();
+  });
+
+  it('answers a stranger naming a task several duties share, and records the attempt on none of them', async () => {
+    const before = said.length;
+    say('stranger', '完成 19 已经办好了');
+    await until('the refusal', () => said.slice(before).find((t) => t.includes('路人丙：您不在督办通讯录中')));
+    const t19 = ledger.filter((e) => e.taskNumber === 19);
+    expect(t19.length).toBeGreaterThan(1);
+    for (const e of t19) {
+      const state = await client.workflow.getHandle(e.dutyId).query(statusQuery);
+      expect(state.history.filter((h) => h.event === 'refused'), e.dutyId).toEqual([]);
+    }
   });
 });

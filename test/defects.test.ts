@@ -130,3 +130,17 @@ describe('the connection the bot, duban reply and duban calendar use', () => {
     expect(connectOptions(temporalTargetFromEnv({}))).toEqual({ address: '127.0.0.1:7233' });
   });
 });
+
+describe('DUBAN_CALENDAR at start', () => {
+  it('supplies the official days of a year the package does not know, and silences its warning', () => {
+    const guessed = loadCampaign({ year: 2026 });
+    expect(guessed.input.calendar.knownYears).toEqual([2026]);
+    expect(guessed.warnings.join('\n')).toContain('2027 年暂按周一至周五工作日计算');
+    const file = join(__dirname, 'fixtures', 'calendar-2027.yaml');
+    const official = loadCampaign({ year: 2026, calendarFile: file });
+    expect(official.input.calendar.knownYears).toEqual([2026, 2027]);
+    expect(official.input.calendar.holidays).toContain('2027-01-01');
+    expect(official.input.calendar.makeupWorkdays).toContain('2027-01-09');
+    expect(official.warnings.join('\n')).not.toContain('2027 年');
+  });
+});

@@ -6,15 +6,6 @@ import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs'
 import type { OutgoingMessage } from '../workflows/types';
 import type { Channel } from './index';
 
-/** The key of a line that parses, or '' (a torn line's key is never taken). */
-function safeKey(line: string): string {
-  try {
-    return (JSON.parse(line) as OutgoingMessage).key;
-  } catch {
-    return '';
-  }
-}
-
 export class RecordingChannel implements Channel {
   readonly messages: OutgoingMessage[] = [];
   /**
@@ -22,6 +13,9 @@ export class RecordingChannel implements Channel {
    * and succeed, and the failure would vanish. Whoever runs the channel calls `throwIfFailed()` at the end.
    */
   readonly failures: { key: string; error: unknown }[] = [];
+  /** Rejects at the first failure of the `onDeliver` callback, for a run to end at once (race it). */
+  readonly failed: Promise<never>;
+  private failNow: (err: Error) => void = () => undefined;
   private readonly keys = new Set<string>();
 
   /**
@@ -33,10 +27,14 @@ export class RecordingChannel implements Channel {
     private readonly file?: string,
     private readonly onDeliver?: (message: OutgoingMessage) => Promise<void>,
   ) {
+    this.failed = new Promise<never>((_, reject) => (this.failNow = reject));
+    // Nobody need be racing it.
+    this.failed.catch(() => undefined);
     if (file && existsSync(file)) {
       const lines = readFileSync(file, 'utf8').split('\n');
       // The last line has no newline only when an append was cut off (the process died mid-write).
       const torn = lines.at(-1) !== '' ? lines.length - 1 : -1;
+      let cutOff = false;
       lines.forEach((line, i) => {
         if (!line.trim()) return;
         let msg: OutgoingMessage;
@@ -47,6 +45,7 @@ export class RecordingChannel implements Channel {
             // Never fully recorded: its key is not taken, and the activity's retry records it again. The
             // fragment moves to <file>.torn, so the outbox is whole lines again.
             process.stderr.write(`outbox ${file}: 最后一行不完整，已移至 ${file}.torn (the last line was cut off mid-write): ${line.slice(0, 80)}\n`);
+            cutOff = true;
             return;
           }
           throw new Error(`outbox ${file} 第 ${i + 1} 行不是有效的 JSON (line ${i + 1} is not valid JSON); 请修复或移走该文件: ${line.slice(0, 80)}`);
@@ -54,11 +53,10 @@ export class RecordingChannel implements Channel {
         this.keys.add(msg.key);
         this.messages.push(msg);
       });
-      const fragment = torn >= 0 ? lines[torn] : undefined;
-      if (fragment !== undefined && !this.keys.has(safeKey(fragment))) {
-        appendFileSync(`${file}.torn`, `${fragment}\n`);
+      if (cutOff) {
+        appendFileSync(`${file}.torn`, `${lines[torn]}\n`);
         truncateSync(file, Buffer.byteLength(lines.slice(0, torn).map((l) => `${l}\n`).join('')));
-      } else if (fragment !== undefined) {
+      } else if (torn >= 0) {
         // A whole line that only lacks its newline: later appends start on a line of their own.
         appendFileSync(file, '\n');
       }
@@ -74,6 +72,11 @@ export class RecordingChannel implements Channel {
       await this.onDeliver?.(message);
     } catch (error) {
       this.failures.push({ key: message.key, error });
+      try {
+        this.throwIfFailed();
+      } catch (err) {
+        this.failNow(err as Error);
+      }
     }
   }
 
@@ -81,8 +84,7 @@ export class RecordingChannel implements Channel {
   throwIfFailed(): void {
     const first = this.failures[0];
     if (!first) return;
-    const err = first.error instanceof Error ? first.error : new Error(String(first.error));
-    err.message = `while delivering ${first.key}${this.failures.length > 1 ? ` (and ${this.failures.length - 1} more)` : ''}: ${err.message}`;
-    throw err;
+    const reason = first.error instanceof Error ? first.error.message : String(first.error);
+    throw new Error(`while delivering ${first.key}${this.failures.length > 1 ? ` (and ${this.failures.length - 1} more)` : ''}: ${reason}`, { cause: first.error });
   }
 }

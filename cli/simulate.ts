@@ -137,7 +137,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
     }
   };
   const messages: OutgoingMessage[] = [];
-  const campaignId = `${campaignWorkflowId(loaded.input.campaignId)}/sim-${options.replies}-${Date.now()}`;
+  const workflowId = `${campaignWorkflowId(loaded.input.campaignId)}/sim-${options.replies}-${Date.now()}`;
   const channel = new RecordingChannel(undefined, async (msg) => {
     messages.push(msg);
     emit({
@@ -164,7 +164,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
       if (msg.items && !(item.unit && msg.toUnits.includes(item.unit))) continue;
       for (const reply of repliesTo({ ...item, at: msg.at }, options.replies, seen)) await apply(reply, msg.at);
     }
-    await options.onMessage?.(msg, client, campaignId);
+    await options.onMessage?.(msg, client, workflowId);
   });
   const taskQueue = options.taskQueue ?? 'duban-simulate';
   const worker = await createWorker({
@@ -176,7 +176,6 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
   });
   const wall = Date.now();
   try {
-    const workflowId = campaignId;
     let clockOffsetMs = 0;
     const workflowIds = [workflowId, ...expandCampaign(loaded.input, loaded.nominalStart.slice(0, 10)).map((d) => d.duty.dutyId)];
     const watch = watchProgress({
@@ -200,7 +199,8 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
           workflowId,
           args: [{ ...loaded.input, clockOffsetMs, startAt }],
         });
-        const result = await Promise.race([handle.result(), watch.stalled]);
+        // A failure in the simulated people ends the run at once.
+        const result = await Promise.race([handle.result(), watch.stalled, channel.failed]);
         return { summary: result, ledger: await handle.query(ledgerQuery) };
       });
     } finally {

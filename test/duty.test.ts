@@ -26,6 +26,21 @@ function expectOfficeHoursOnly(messages: { at: number }[]) {
   for (const m of messages) expect(isOfficeHours(calendar2022, m.at), new Date(m.at).toISOString()).toBe(true);
 }
 
+/** Task 12's visit quotas for 县民政局: 1 visit by its head and 3 by its leaders in the year, checked at mid-year and end of September. */
+function quotaDuty(dutyId: string) {
+  return dutyInput(dutyId, '2022-12-31', {
+    closeAt,
+    duty: { ...dutyInput('x', '2022-12-31').duty, dutyId, kind: 'quota', taskNumber: 12, unit: '县民政局' },
+    quota: {
+      items: [
+        { min: 1, clause: '主要负责同志到村指导工作不少于1次' },
+        { min: 3, clause: '班子成员到村调研指导累计不少于3次' },
+      ],
+      checkpoints: ['2022-06-30', '2022-09-30'],
+    },
+  });
+}
+
 describe('duty workflow, 2022 calendar', () => {
   it('asks for acknowledgement across the May Day holiday, counting the make-up Saturday, then reminds at 09:00', async () => {
     const run = await runDuty(dutyInput(id('nag'), '2022-05-31', { closeAt }), '2022-04-29T10:00', async (msg, handle) => {
@@ -196,15 +211,7 @@ describe('duty workflow, 2022 calendar', () => {
   });
 
   it('warns at mid-year when the pace of visits is short, and completes when every quota is met', async () => {
-    const items = [
-      { min: 1, clause: '主要负责同志到村指导工作不少于1次' },
-      { min: 3, clause: '班子成员到村调研指导累计不少于3次' },
-    ];
-    const input = dutyInput(id('quota'), '2022-12-31', {
-      closeAt,
-      duty: { ...dutyInput('x', '2022-12-31').duty, dutyId: id('quota'), kind: 'quota', taskNumber: 12, unit: '县民政局' },
-      quota: { items, checkpoints: ['2022-06-30', '2022-09-30'] },
-    });
+    const input = quotaDuty(id('quota'));
     const run = await runDuty(input, '2022-04-29T10:00', async (msg, handle) => {
       if (msg.kind === 'ack-request' && msg.key.endsWith('first')) {
         await handle.executeUpdate(reportActionsUpdate, { args: [{ actor: coordinator, count: 1 }] });
@@ -221,15 +228,7 @@ describe('duty workflow, 2022 calendar', () => {
   });
 
   it('clears "behind" once the visits catch up with the pace the warning asked for', async () => {
-    const items = [
-      { min: 1, clause: '主要负责同志到村指导工作不少于1次' },
-      { min: 3, clause: '班子成员到村调研指导累计不少于3次' },
-    ];
-    const input = dutyInput(id('quota-catch-up'), '2022-12-31', {
-      closeAt,
-      duty: { ...dutyInput('x', '2022-12-31').duty, dutyId: id('quota-catch-up'), kind: 'quota', taskNumber: 12, unit: '县民政局' },
-      quota: { items, checkpoints: ['2022-06-30', '2022-09-30'] },
-    });
+    const input = quotaDuty(id('quota-catch-up'));
     const seen: { behind: boolean; level: string }[] = [];
     await runDuty(input, '2022-04-29T10:00', async (msg, handle) => {
       if (msg.kind === 'ack-request' && msg.key.endsWith('first')) await handle.executeUpdate(reportActionsUpdate, { args: [{ actor: coordinator, count: 1 }] });

@@ -52,30 +52,17 @@ export async function runDuty(
     activity: () => messages.length,
     stallMs: 30_000,
   });
-  let poll: ReturnType<typeof setInterval> | undefined;
   try {
     const final = await worker.runUntil(async () => {
       const clockOffsetMs = Date.parse(`${startAt}:00+08:00`) - (await env.currentTimeMs());
       await env.client.workflow.start('dutyWorkflow', { taskQueue, workflowId: input.duty.dutyId, args: [{ ...input, clockOffsetMs }] });
       // A failed script also ends the run at once (the duty would otherwise run on to its end).
-      const scriptFailed = new Promise<never>((_, reject) => {
-        poll = setInterval(() => {
-          if (!channel.failures.length) return;
-          clearInterval(poll);
-          try {
-            channel.throwIfFailed();
-          } catch (err) {
-            reject(err as Error);
-          }
-        }, 50);
-      });
-      return (await Promise.race([handle.result(), watch.stalled, scriptFailed])) as DutyState;
+      return (await Promise.race([handle.result(), watch.stalled, channel.failed])) as DutyState;
     });
     // A scripted coordinator's failed expectation fails the test, even though the activity succeeded.
     channel.throwIfFailed();
     return { final, messages, lines: messages.map((m) => `${m.kind} ${formatShanghai(m.at)}`) };
   } finally {
-    clearInterval(poll);
     watch.stop();
     // A run ended by a failed script leaves its duty running: stop it, so it cannot move the shared server's clock.
     if (channel.failures.length) await handle.terminate('test failed').catch(() => undefined);

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { readManifest, sha256 } from './replay/record';
+import { readManifest, sha256 } from './record-histories';
 import { workflowBundle } from './env';
 
 const dir = join(__dirname, 'replay');

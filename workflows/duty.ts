@@ -32,7 +32,7 @@ import {
 import { makeDeliverer } from './deliver';
 import { makeWaker } from './wake';
 import { MORNING_KINDS } from './morning';
-import { dueActions, expectedByCheckpoint, initialDutyState, levelOf, plannedActions, quotaBehind, type PlannedAction } from './policy';
+import { dueActions, initialDutyState, levelOf, plannedActions, quotaBehind, quotaShortfalls, type PlannedAction } from './policy';
 import {
   quotaItemFor,
   quotaMet,
@@ -337,14 +337,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
         break;
       }
       case 'quota-check': {
-        const items = input.quota?.items ?? [];
-        const start = shanghaiDate(state.startedAt);
         const cp = action.checkpoint ?? shanghaiDate(now());
-        const short = items.flatMap((q, i) => {
-          const expected = expectedByCheckpoint(q.min, start, cp, state.deadline);
-          const have = state.quotaCounts?.[i] ?? 0;
-          return have < expected ? [`第${i + 1}项「${q.clause}」：应达 ${expected} 次，已报 ${have} 次（全年不少于 ${q.min} 次）`] : [];
-        });
+        const short = quotaShortfalls(input, state, cp).map((q) => `第${q.index + 1}项「${q.clause}」：应达 ${q.expected} 次，已报 ${q.have} 次（全年不少于 ${q.min} 次）`);
         if (short.length) {
           state.behind = true;
           // Yellow from now, in the warning itself and in what a reply to it sees.

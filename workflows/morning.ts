@@ -65,13 +65,11 @@ export function groupItems(items: OutgoingMessage[]): MorningGroup[] {
       groups.set(key, g);
     }
   }
-  const byDuty = (a: OutgoingMessage, b: OutgoingMessage) =>
-    (a.unit === b.unit ? 0 : a.unit === undefined ? 1 : b.unit === undefined ? -1 : 0) ||
-    (a.taskNumber ?? 0) - (b.taskNumber ?? 0) ||
-    (a.dutyId ?? '').localeCompare(b.dutyId ?? '') ||
-    a.key.localeCompare(b.key);
+  const dutyOrder = (a: OutgoingMessage, b: OutgoingMessage) =>
+    (a.taskNumber ?? 0) - (b.taskNumber ?? 0) || (a.dutyId ?? '').localeCompare(b.dutyId ?? '') || a.key.localeCompare(b.key);
+  const ownFirst = (unit: string, m: OutgoingMessage) => (m.unit === unit ? 0 : 1);
   return [...groups.values()]
-    .map((g) => ({ ...g, items: g.items.sort((a, b) => (a.unit === g.unit ? 0 : 1) - (b.unit === g.unit ? 0 : 1) || byDuty(a, b)) }))
+    .map((g) => ({ ...g, items: g.items.sort((a, b) => ownFirst(g.unit, a) - ownFirst(g.unit, b) || dutyOrder(a, b)) }))
     .sort((a, b) => a.at - b.at || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
 }
 

@@ -16,6 +16,8 @@ export interface Channel {
 export interface WechatSender {
   /** Sends to the unit's group with @mentions, or to people directly; throws wechatUnavailable when it cannot. */
   send(message: OutgoingMessage): Promise<{ delivered: string[] }>;
+  /** Messages the administrators who have a WeChat id in the directory; throws when it reaches none. */
+  sendToAdmins(message: OutgoingMessage): Promise<void>;
 }
 
 export interface ActivityDeps {
@@ -62,19 +64,16 @@ export function createActivities({ channel, email, directory, wechat }: Activity
 
     /** Tells the administrators something needs a person: a channel failed, an address was refused. */
     async alertAdmins(alert: AdminAlert): Promise<void> {
-      const message: OutgoingMessage = {
-        key: alert.key,
-        kind: 'alert',
-        toUnits: [],
-        recipients: [],
-        level: 'yellow',
-        at: alert.at,
-        subject: '【督办系统告警】',
-        text: alert.text,
-      };
+      const message = adminMessage(alert);
       await channel?.deliver(message);
       const admins = (directory?.admins ?? []).flatMap((a) => (a.email ? [a.email] : []));
       if (email && admins.length) await email.send(message, admins);
+    },
+
+    /** The administrators by WeChat, when the email alert failed (the bot's process). */
+    async alertAdminsWechat(alert: AdminAlert): Promise<void> {
+      if (!wechat) throw new Error('this worker has no WeChat bot');
+      await wechat.sendToAdmins({ ...adminMessage(alert), key: `${alert.key}#wechat` });
     },
 
     /** Runs only in the WeChat bot's process, which holds the login. */
@@ -84,4 +83,8 @@ export function createActivities({ channel, email, directory, wechat }: Activity
       return { channel: 'wechat', accepted: delivered, rejected: [] };
     },
   };
+}
+
+function adminMessage(alert: AdminAlert): OutgoingMessage {
+  return { key: alert.key, kind: 'alert', toUnits: [], recipients: [], level: 'yellow', at: alert.at, subject: '【督办系统告警】', text: alert.text };
 }

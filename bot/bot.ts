@@ -37,7 +37,15 @@ export function registerHandlers(bot: Wechaty, ctx: ReplyContext, hooks: BotHook
     else await talker.say(reply);
   };
 
+  // The groups the account is in, with their ids, for the directory's wechatGroupId.
+  const onReady = async () => {
+    for (const room of await bot.Room.findAll()) log(`微信群 group: ${await room.topic()}  wechatGroupId: ${room.id}`);
+  };
+
   bot.on('scan', onScan);
+  bot.on('ready', () => {
+    onReady().catch((err: unknown) => log(`列出微信群失败 listing groups failed: ${String(err)}`));
+  });
   bot.on('login', onLogin);
   bot.on('logout', onLogout);
   bot.on('message', (msg) => {

@@ -108,7 +108,7 @@ export async function botCommand(): Promise<number> {
     taskQueue: WECHAT_TASK_QUEUE,
     // Sends go one at a time through the throttle anyway; few in flight keeps each within its timeout.
     maxConcurrentActivityTaskExecutions: 4,
-    activities: { deliverWechat: activities.deliverWechat },
+    activities: { deliverWechat: activities.deliverWechat, alertAdminsWechat: activities.alertAdminsWechat },
   });
   const check = heartbeat({ bot, alert: (text, key) => activities.alertAdmins({ key, at: Date.now(), text }) });
   const task = cron.schedule(env.data.DUBAN_HEARTBEAT_CRON, () => {

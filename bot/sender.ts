@@ -72,18 +72,32 @@ export interface WechatSenderDeps {
 export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }: WechatSenderDeps): WechatSender {
   const throttle = new Throttle(intervalMs);
   // One listing per send, matched in memory: a lookup per person is slow, and hangs on some puppets for
-  // contacts the account does not have.
-  const contactsFor = async (people: ResolvedPerson[]) => {
+  // contacts the account does not have. Only the WeChat id the directory gives counts: a display name is
+  // anyone's to choose, so a person with no id in the directory is not messaged by WeChat (email reaches them).
+  const contactsFor = async (people: { wechat?: string }[]) => {
     const all = await bot.Contact.findAll();
-    const byKey = new Map<string, (typeof all)[number]>();
-    for (const c of all) {
-      byKey.set(`id:${c.id}`, c);
-      byKey.set(`name:${c.name()}`, c);
-    }
+    const byId = new Map(all.map((c) => [c.id, c]));
     return people.flatMap((p) => {
-      const c = (p.wechat ? byKey.get(`id:${p.wechat}`) : undefined) ?? byKey.get(`name:${p.name}`);
+      const c = p.wechat ? byId.get(p.wechat) : undefined;
       return c ? [c] : [];
     });
+  };
+  // The unit's group: by its id when the directory gives one (a topic is anyone's to change), else by a topic
+  // exactly one of the account's groups has; two groups with the unit's topic are a configuration error, not a
+  // guess.
+  const roomFor = async (unit: string) => {
+    const u = directory.units[unit];
+    if (u?.wechatGroupId) {
+      const room = await bot.Room.find({ id: u.wechatGroupId });
+      if (!room) throw wechatUnavailable(`找不到 ${unit} 的微信群（wechatGroupId ${u.wechatGroupId}）`);
+      return room;
+    }
+    if (!u?.wechatGroup) return undefined;
+    const rooms = await bot.Room.findAll({ topic: u.wechatGroup });
+    if (rooms.length > 1) {
+      throw wechatUnavailable(`有 ${rooms.length} 个名为「${u.wechatGroup}」的微信群，无法确定 ${unit} 的群：请在单位通讯录中填写 wechatGroupId`);
+    }
+    return rooms[0];
   };
   return {
     async send(msg: OutgoingMessage) {
@@ -99,15 +113,17 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }
         // Coordinators hear through WeChat; leaders and offices read the email copy.
         // Units the directory gives no WeChat route (no group, no coordinator's WeChat id) are email-only: not
         // tried here, and not a failure (the email copy reaches them).
-        const routed = (unit: string) => !!directory.units[unit]?.wechatGroup || !!directory.units[unit]?.coordinators.some((c) => c.wechat);
+        const routed = (unit: string) => {
+          const u = directory.units[unit];
+          return !!u?.wechatGroup || !!u?.wechatGroupId || !!u?.coordinators.some((c) => c.wechat);
+        };
         const people = resolveRecipients(directory, msg.recipients.filter((r) => r.role === 'coordinators' && routed(r.unit)));
         const byUnit = new Map<string, ResolvedPerson[]>();
         for (const p of people) byUnit.set(p.unit, [...(byUnit.get(p.unit) ?? []), p]);
         for (const [unit, members] of byUnit) {
           if (delivered.includes(unit)) continue;
           const contacts = await contactsFor(members);
-          const topic = directory.units[unit]?.wechatGroup;
-          const room = topic ? await bot.Room.find({ topic }) : undefined;
+          const room = await roomFor(unit);
           for (const part of splitText(`${head}${msg.text}`)) {
             if (room) {
               await throttle.run(() => room.say(part, ...contacts));
@@ -123,6 +139,22 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }
         if (people.length && delivered.length === 0) throw wechatUnavailable(`找不到 ${[...byUnit.keys()].join('、')} 的微信群或联系人`);
         ledger.markSent(msg.key, 'wechat', delivered.join('|'));
         return { delivered };
+      } catch (err) {
+        ledger.release(msg.key, 'wechat');
+        throw err;
+      }
+    },
+
+    async sendToAdmins(msg: OutgoingMessage) {
+      if (!bot.isLoggedIn) throw wechatUnavailable('微信机器人未登录');
+      const claim = ledger.claim(msg.key, 'wechat');
+      if (claim === 'sent') return;
+      if (claim === 'in-progress') throw new Error(`上一次微信发送仍在进行，稍后重试 (an earlier attempt is still sending ${msg.key})`);
+      try {
+        const contacts = await contactsFor(directory.admins);
+        if (!contacts.length) throw wechatUnavailable('通讯录中的管理员没有可用的微信号 (no administrator with a WeChat id)');
+        for (const c of contacts) for (const part of splitText(`${msg.subject}${msg.text}`)) await throttle.run(() => c.say(part));
+        ledger.markSent(msg.key, 'wechat', 'admins');
       } catch (err) {
         ledger.release(msg.key, 'wechat');
         throw err;

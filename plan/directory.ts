@@ -15,6 +15,12 @@ const unit = z.object({
   leaders: z.array(person).default([]),
   /** WeChat group the unit's reminders go to, with @mentions; omitted = direct messages. */
   wechatGroup: z.string().min(1).optional(),
+  /**
+   * The group's id (as the bot logs it, e.g. 12345@chatroom): found by id, a group stays found when someone
+   * renames it, and two groups with the same topic cannot be confused. Omitted = the group whose topic is
+   * wechatGroup, if exactly one of the account's groups has it.
+   */
+  wechatGroupId: z.string().min(1).optional(),
 });
 
 export const directorySchema = z

@@ -28,6 +28,21 @@ describe('digest levels', () => {
   });
 });
 
+describe('progress reported against a bar only the unit stated', () => {
+  it('is listed for the supervisors to verify, with what was reported and the reply to reject it', () => {
+    const d = buildDigest(
+      [entry({ dutyId: 'p', unit: '县乡村振兴局', taskNumber: 19, period: '2022-05', code: '19f', kind: 'progress', deadline: '2022-05-31', status: 'completed', level: 'green', completedAt: 1, unverified: '进度 1%，单位自报比较基准 0%' })],
+      calendar2022,
+      shanghaiInstant('2022-06-06', 9 * 60 + 30),
+    );
+    const text = digestText(d, 'weekly');
+    expect(text).toContain('待核实的进度（通知未设数值基准，比较基准为单位自报；不属实请回复「驳回 编号 理由」）（1）');
+    expect(text).toContain('任务19（2022-05）［编号 19f］ 县乡村振兴局：进度 1%，单位自报比较基准 0%');
+    // Nothing to verify, no section.
+    expect(digestText(buildDigest([], calendar2022, shanghaiInstant('2022-06-06', 9 * 60 + 30)), 'weekly')).not.toContain('待核实');
+  });
+});
+
 describe('digest contents', () => {
   // Friday 10 June 2022 (3 June was the Dragon Boat holiday).
   const now = shanghaiInstant('2022-06-10', 9 * 60);

@@ -16,6 +16,7 @@ import {
   requestExtensionUpdate,
   statusQuery,
 } from '../workflows/messages';
+import type { DutyState } from '../workflows/types';
 import { calendar2022, dutyInput } from './duty-fixtures';
 import { coordinator, runDuty, supervisor } from './harness';
 
@@ -208,6 +209,30 @@ describe('duty workflow, 2022 calendar', () => {
     expect(warning?.toUnits).toEqual(['县民政局', '县乡村振兴局']);
     expect(warning?.text).toContain('45%');
     expect(run.final.status).toBe('completed');
+  });
+
+  it('does not let a unit set its own bar when the notice names none: the month is reported, for a supervisor to verify', async () => {
+    // Task 19: 「每月进度高于全省平均水平」 — no number in the plan (bar 0).
+    const input = dutyInput(id('progress-self-bar'), '2022-06-30', {
+      closeAt,
+      duty: { ...dutyInput('x', '2022-06-30').duty, dutyId: id('progress-self-bar'), kind: 'progress', taskNumber: 19, period: '2022-06', unit: '县民政局' },
+      progress: { bar: 0 },
+    });
+    let answer: DutyState | undefined;
+    const run = await runDuty(input, '2022-06-01T09:00', async (msg, handle) => {
+      if (msg.kind === 'reminder' && !answer) answer = await handle.executeUpdate(reportProgressUpdate, { args: [{ actor: coordinator, percent: 1, bar: 0 }] });
+    });
+    // 「进度 19 1% 全省0%」 used to complete the month as met (「进度 1%（基准 0%）」).
+    expect(answer?.completionNote).toBe('已报进度 1%，单位自报比较基准 0%（通知未设数值基准，待督办单位核实）');
+    expect(answer?.progress?.unverified).toBe(true);
+    expect(run.final.history.find((h) => h.event === 'progress')?.detail).toBe('进度 1%，单位自报比较基准 0%');
+    // With a number in the plan, the same report is behind, whatever bar the unit names.
+    const withBar = { ...input, duty: { ...input.duty, dutyId: id('progress-plan-bar') }, progress: { bar: 60 } };
+    let behind: DutyState | undefined;
+    await runDuty(withBar, '2022-06-01T09:00', async (msg, handle) => {
+      if (msg.kind === 'reminder' && !behind) behind = await handle.executeUpdate(reportProgressUpdate, { args: [{ actor: coordinator, percent: 1, bar: 0 }] });
+    });
+    expect(behind).toMatchObject({ behind: true, status: 'acknowledged' });
   });
 
   it('warns at mid-year when the pace of visits is short, and completes when every quota is met', async () => {

@@ -86,7 +86,7 @@ describe('email reminders', () => {
     await sink.settled();
     const alerts = sink.received.filter((m) => m.subject === '【督办系统告警】');
     expect(alerts.length).toBeGreaterThan(0);
-    expect(alerts[0]?.text).toContain('邮件发送失败（不再重试）');
+    expect(alerts[0]?.text).toContain('邮件发送失败（不再重试，本条未送达）');
     expect(alerts[0]?.text).toContain('550');
     expect(sink.received.filter((m) => m.subject?.startsWith('【督办】'))).toEqual([]);
     // One attempt per message (the outbox records the alerts too): no retry of a permanent refusal.

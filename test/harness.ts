@@ -4,7 +4,8 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { ActivityDeps } from '../activities';
+import { Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
 import { RecordingChannel } from '../activities/outbox';
 import { formatShanghai } from '../calendar/working-days';
 import { watchProgress } from '../servers/progress-watch';
@@ -44,6 +45,16 @@ export async function runDuty(
     await script(msg, handle, messages);
   });
   const worker = await createWorker({ connection: env.nativeConnection, taskQueue, channel, deps, workflowBundle: workflowBundle() });
+  // The bot's worker, when the duty has a WeChat queue and the test a WeChat sender (as `duban bot` registers it).
+  const bot = deps.wechat && input.wechatTaskQueue ? createActivities({ wechat: deps.wechat }) : undefined;
+  const wechatWorker = bot
+    ? await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: input.wechatTaskQueue!,
+        activities: { deliverWechat: bot.deliverWechat, alertAdminsWechat: bot.alertAdminsWechat },
+      })
+    : undefined;
+  const wechatRunning = wechatWorker?.run();
   // A duty that stops progressing fails its test at once, naming its last event, rather than at the timeout.
   const watch = watchProgress({
     client: env.client,
@@ -64,6 +75,8 @@ export async function runDuty(
     return { final, messages, lines: messages.map((m) => `${m.kind} ${formatShanghai(m.at)}`) };
   } finally {
     watch.stop();
+    wechatWorker?.shutdown();
+    await wechatRunning;
     // A run ended by a failed script leaves its duty running: stop it, so it cannot move the shared server's clock.
     if (channel.failures.length) await handle.terminate('test failed').catch(() => undefined);
     await env.teardown();

@@ -77,6 +77,7 @@ async function main() {
           if (!units.length) throw wechatUnavailable('录制：微信机器人未登录');
           return { delivered: units };
         },
+        sendToAdmins: async () => undefined,
       },
     }).deliverWechat,
   };

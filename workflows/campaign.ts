@@ -180,7 +180,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   const allEnded = () => [...ledger.values()].every((e) => e.ended);
   // Replaced when an administrator loads more official years (calendarUpdateSignal, handled above).
   let cal = input.calendar;
-  const { deliver } = makeDeliverer(input.options?.wechatTaskQueue);
+  const { deliver } = makeDeliverer(input.options?.wechatTaskQueue, undefined, input.options?.delivery);
   const digestRecipients: Recipient[] = [
     ...input.supervisors.flatMap((unit) => [
       { unit, role: 'coordinators' as const },

@@ -3,23 +3,22 @@
  * task queue), then email — to everyone when WeChat is off or failed, else to leaders and offices — and an
  * alert to the administrators whenever a channel fails or refuses recipients.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { PERMANENT_DELIVERY, WECHAT_UNAVAILABLE } from '../channels/errors';
-import type { OutgoingMessage } from './types';
+import type { DeliveryTimings, OutgoingMessage } from './types';
 
 type Activities = ReturnType<typeof createActivities>;
 
-const { notify, alertAdmins } = proxyActivities<Activities>({
-  // One SMTP send (30 s socket timeout); a worker that died mid-send is noticed this soon and the send retried.
-  startToCloseTimeout: '45 seconds',
-  retry: {
-    initialInterval: '10 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 minutes',
-    nonRetryableErrorTypes: [PERMANENT_DELIVERY],
-  },
-});
+export const WECHAT_PICKUP_SECONDS = 20 * 60;
+export const WECHAT_ATTEMPTS = 4;
+/** 10 s, 20 s, … capped at 10 min: eight attempts span about 25 minutes, so an SMTP outage holds a duty's
+ * loop (its next reminder, its escalation) that long at most, not for as long as the outage lasts. */
+export const EMAIL_ATTEMPTS = 8;
+/** An alert is tried briefly: when it cannot go by email it goes by WeChat, and it is in the history anyway. */
+const ALERT_ATTEMPTS = 3;
+/** The administrators are told by WeChat only when the email alert itself failed (patched in 0.3.0). */
+export const ALERT_BY_WECHAT_PATCH = 'alert-by-wechat';
 
 export function errorText(err: unknown): string {
   const e = err as { cause?: { message?: string }; message?: string };
@@ -32,22 +31,64 @@ export interface Deliverer {
 }
 
 /** `onAlert` lets the caller record the alert in its own history. */
-export function makeDeliverer(wechatTaskQueue: string | undefined, onAlert: (text: string) => void = () => undefined): Deliverer {
+export function makeDeliverer(
+  wechatTaskQueue: string | undefined,
+  onAlert: (text: string) => void = () => undefined,
+  timings: DeliveryTimings = {},
+): Deliverer {
+  const { notify } = proxyActivities<Activities>({
+    // One SMTP send (30 s socket timeout); a worker that died mid-send is noticed this soon and the send retried.
+    startToCloseTimeout: '45 seconds',
+    retry: {
+      initialInterval: `${timings.emailRetrySeconds ?? 10} seconds`,
+      backoffCoefficient: 2,
+      maximumInterval: '10 minutes',
+      maximumAttempts: timings.emailAttempts ?? EMAIL_ATTEMPTS,
+      nonRetryableErrorTypes: [PERMANENT_DELIVERY],
+    },
+  });
+  const { alertAdmins } = proxyActivities<Activities>({
+    startToCloseTimeout: '45 seconds',
+    retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: ALERT_ATTEMPTS, nonRetryableErrorTypes: [PERMANENT_DELIVERY] },
+  });
   const wechat = wechatTaskQueue
     ? proxyActivities<Activities>({
         taskQueue: wechatTaskQueue,
         // Not picked up in time (bot process down) counts as failed: email takes over.
-        scheduleToCloseTimeout: '20 minutes',
+        scheduleToCloseTimeout: `${timings.wechatPickupSeconds ?? WECHAT_PICKUP_SECONDS} seconds`,
         startToCloseTimeout: '2 minutes',
-        retry: { initialInterval: '30 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [WECHAT_UNAVAILABLE, PERMANENT_DELIVERY] },
+        retry: {
+          initialInterval: `${timings.wechatRetrySeconds ?? 30} seconds`,
+          maximumAttempts: WECHAT_ATTEMPTS,
+          nonRetryableErrorTypes: [WECHAT_UNAVAILABLE, PERMANENT_DELIVERY],
+        },
       })
     : undefined;
-  // Best effort: an alert that cannot be sent (the same SMTP server refusing) must not fail the workflow.
+  const wechatAlert = wechatTaskQueue
+    ? proxyActivities<Activities>({
+        taskQueue: wechatTaskQueue,
+        scheduleToCloseTimeout: '5 minutes',
+        startToCloseTimeout: '1 minute',
+        retry: { maximumAttempts: 2, nonRetryableErrorTypes: [WECHAT_UNAVAILABLE, PERMANENT_DELIVERY] },
+      })
+    : undefined;
+  // Best effort: an alert that cannot be sent must not fail the workflow. When email is what failed (the
+  // same SMTP server is down), the administrators hear by WeChat where the bot runs; either way the alert is in
+  // the outbox (the dashboard) and in the caller's history.
   const alert = async (key: string, at: number, text: string) => {
     try {
       await alertAdmins({ key, at, text });
       onAlert(text);
     } catch (err) {
+      if (wechatAlert && patched(ALERT_BY_WECHAT_PATCH)) {
+        try {
+          await wechatAlert.alertAdminsWechat({ key, at, text });
+          onAlert(`${text}（邮件告警未能发出，已经微信告知管理员）`);
+          return;
+        } catch {
+          // Neither channel: recorded below.
+        }
+      }
       onAlert(`${text}（告警未能发出：${errorText(err)}）`);
     }
   };
@@ -75,7 +116,7 @@ export function makeDeliverer(wechatTaskQueue: string | undefined, onAlert: (tex
         }
       } catch (err) {
         // A permanent email failure: nothing more to try by email; tell the administrators.
-        await alert(`${msg.key}#email-failed`, msg.at, `邮件发送失败（不再重试）：${msg.subject}（${errorText(err)}）`);
+        await alert(`${msg.key}#email-failed`, msg.at, `邮件发送失败（不再重试，本条未送达）：${msg.subject}（${errorText(err)}）`);
       }
     },
   };

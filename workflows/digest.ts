@@ -17,6 +17,8 @@ export interface DigestLine {
   level: Level;
   /** Working days late (overdue) or left (upcoming). */
   workingDays: number;
+  /** What an unverified progress report said. */
+  reported?: string;
 }
 
 export interface UnitRate {
@@ -36,6 +38,8 @@ export interface Digest {
   overdue: DigestLine[];
   upcoming: DigestLine[];
   unacknowledged: DigestLine[];
+  /** Months reported as meeting a bar only the unit stated (no numeric bar in the notice): to verify. */
+  unverified: DigestLine[];
   units: UnitRate[];
   totals: { duties: number; completed: number; overdue: number; unacknowledged: number };
 }
@@ -69,6 +73,10 @@ export function buildDigest(ledger: LedgerEntry[], cal: WorkCalendar, now: numbe
   const unacknowledged = live
     .filter((e) => e.status === 'open' && e.remindersSent + e.escalationsSent > 0)
     .map((e) => line(e, Math.max(0, workingDaysBetween(cal, today, e.deadline))));
+  const unverified = ledger
+    .filter((e) => e.status === 'completed' && e.unverified && !e.ended)
+    .map((e) => ({ ...line(e, 0), ...(e.unverified ? { reported: e.unverified } : {}) }))
+    .sort((a, b) => a.taskNumber - b.taskNumber || a.deadline.localeCompare(b.deadline));
   const byUnit = new Map<string, LedgerEntry[]>();
   for (const e of ledger) byUnit.set(e.unit, [...(byUnit.get(e.unit) ?? []), e]);
   const units: UnitRate[] = [...byUnit].map(([unit, entries]) => {
@@ -91,6 +99,7 @@ export function buildDigest(ledger: LedgerEntry[], cal: WorkCalendar, now: numbe
     overdue,
     upcoming,
     unacknowledged,
+    unverified,
     units,
     totals: { duties: ledger.length, completed: ledger.filter((e) => e.status === 'completed').length, overdue: overdue.length, unacknowledged: unacknowledged.length },
   };
@@ -113,6 +122,14 @@ export function digestText(d: Digest, reason: 'weekly' | 'red'): string {
     `三、已提醒仍未确认（${d.unacknowledged.length}）`,
     ...(d.unacknowledged.length ? d.unacknowledged.map((l) => `  任务${l.taskNumber}${l.period ? `（${l.period}）` : ''} ${l.unit}`) : ['  无']),
     '',
+    // Only when there is something to verify: most digests have nothing here.
+    ...(d.unverified.length
+      ? [
+          `待核实的进度（通知未设数值基准，比较基准为单位自报；不属实请回复「驳回 编号 理由」）（${d.unverified.length}）`,
+          ...d.unverified.map((l) => `  任务${l.taskNumber}${l.period ? `（${l.period}）` : ''}${l.code ? `［编号 ${l.code}］` : ''} ${l.unit}：${l.reported ?? ''}`),
+          '',
+        ]
+      : []),
     '四、各单位确认率、办结率排名',
     ...d.units.map((u, i) => `  ${i + 1}. ${u.unit}：确认 ${pct(u.ackRate)}，办结 ${pct(u.completionRate)}（${u.completed}/${u.duties}）${u.overdue ? `，逾期 ${u.overdue}` : ''}`),
   ];

@@ -43,6 +43,7 @@ import {
   refuseExtension,
   refuseProgress,
   refuseReject,
+  reportedProgress,
 } from './rules';
 import * as texts from './texts';
 import type { DutyInput, DutyState, LedgerEntry, MessageKind, OutgoingMessage, Recipient } from './types';
@@ -214,11 +215,15 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   setHandler(
     reportProgressUpdate,
     ({ actor, percent, bar }) => {
-      // The plan's bar is the floor: a unit cannot lower it by naming its own.
-      const against = Math.max(bar ?? 0, input.progress?.bar ?? 0);
+      // The plan's bar is the floor: a unit cannot lower it by naming its own. Where the plan has no number
+      // (「每月进度高于全省平均水平」), the unit's bar can only show it behind; meeting it makes the month
+      // reported, not met — for a supervising office to verify (digest, dashboard) and reject if need be.
+      const planBar = input.progress?.bar ?? 0;
+      const unverified = planBar <= 0;
+      const against = Math.max(bar ?? 0, planBar);
       acknowledgedByReport(actor.person);
-      state.progress = { percent, bar: against, at: now(), by: actor.person };
-      record('progress', actor.person, `${percent}% / ${against}%`);
+      state.progress = { percent, bar: against, at: now(), by: actor.person, ...(unverified ? { unverified } : {}), ...(bar !== undefined ? { unitBar: bar } : {}) };
+      record('progress', actor.person, unverified ? reportedProgress(state.progress) : `${percent}% / ${against}%`);
       if (percent < against) {
         state.behind = true;
         queue(
@@ -230,7 +235,9 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
         state.behind = false;
         state.status = 'completed';
         state.completedAt = now();
-        state.completionNote = `进度 ${percent}%（基准 ${against}%）`;
+        state.completionNote = unverified
+          ? `已报${reportedProgress(state.progress)}（通知未设数值基准，待督办单位核实）`
+          : `进度 ${percent}%（基准 ${against}%）`;
       }
       changed();
       return state;
@@ -294,7 +301,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     record(kind, undefined, msg.toUnits.join('、'), msg.at);
   };
 
-  const { deliver } = makeDeliverer(input.wechatTaskQueue, (text) => record('alert', undefined, text));
+  const { deliver } = makeDeliverer(input.wechatTaskQueue, (text) => record('alert', undefined, text), input.delivery);
 
   const perform = async (action: PlannedAction) => {
     state.handledKeys.push(action.key);
@@ -376,6 +383,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       level: state.level,
       ...(state.acknowledgedAt ? { acknowledgedAt: state.acknowledgedAt } : {}),
       ...(state.completedAt ? { completedAt: state.completedAt } : {}),
+      ...(state.status === 'completed' && state.progress?.unverified ? { unverified: reportedProgress(state.progress) } : {}),
       remindersSent: state.remindersSent,
       escalationsSent: state.escalationsSent,
       ended: state.ended,

@@ -12,7 +12,7 @@ import {
   DEFAULT_REPEAT_WORKING_DAYS,
 } from './policy';
 import { assignCodes } from './codes';
-import type { DutyInput, EscalationStep, LedgerEntry, Offices, OutgoingMessage } from './types';
+import type { DeliveryTimings, DutyInput, EscalationStep, LedgerEntry, Offices, OutgoingMessage } from './types';
 
 /**
  * A monthly report is reminded three working days before and on its day, once the campaign sends morning
@@ -33,6 +33,8 @@ export interface CampaignOptions {
   progressBar?: number;
   /** The WeChat bot's task queue, when a bot is configured. */
   wechatTaskQueue?: string;
+  /** How long WeChat and email are tried before the next channel or an alert (defaults in workflows/deliver.ts). */
+  delivery?: DeliveryTimings;
   /** Weekly and red-alert digests to supervisors (default on). */
   digests?: boolean;
   /** Seconds the campaign waits after an instant before sending its morning messages (default 120). */
@@ -126,6 +128,7 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
     ackNagEveryWorkingDays: o.ackNagEveryWorkingDays ?? DEFAULT_ACK_NAG_WORKING_DAYS,
     closeAt: o.closeAt ?? `${year + 1}-03-31`,
     ...(o.wechatTaskQueue ? { wechatTaskQueue: o.wechatTaskQueue } : {}),
+    ...(o.delivery ? { delivery: o.delivery } : {}),
     ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}),
     ...(o.dutyContinueAsNewAfterEvents ? { continueAsNewAfterEvents: o.dutyContinueAsNewAfterEvents } : {}),
   };

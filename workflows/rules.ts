@@ -109,3 +109,8 @@ export function quotaMet(state: DutyState, input: DutyInput): boolean {
   const counts = state.quotaCounts ?? [];
   return (input.quota?.items ?? []).every((q, i) => (counts[i] ?? 0) >= q.min);
 }
+
+/** A progress report whose bar is the unit's own word, as supervisors read it. */
+export function reportedProgress(p: { percent: number; unitBar?: number }): string {
+  return `进度 ${p.percent}%，${p.unitBar !== undefined ? `单位自报比较基准 ${p.unitBar}%` : '未报比较基准'}`;
+}

@@ -133,6 +133,7 @@ export interface DutyInput {
   closeAt?: string;
   /** Task queue of the WeChat bot's worker; omitted = no WeChat, everything by email (or the outbox). */
   wechatTaskQueue?: string;
+  delivery?: DeliveryTimings;
   /**
    * The campaign that sends this duty's scheduled messages as morning messages (one per unit and instant),
    * with overdue duties reminded weekly on Mondays. Omitted (0.1.0 inputs, a duty run alone): the duty sends
@@ -200,7 +201,11 @@ export interface DutyState {
   completedAt?: number;
   completionNote?: string;
   pendingExtension?: ExtensionRequest;
-  progress?: { percent: number; bar: number; at: number; by: string };
+  /**
+   * The last progress report. `unverified`: the plan sets no numeric bar (「高于全省平均水平」), so the bar is
+   * the unit's own word and the month counts as reported, not as met, until a supervising office has looked.
+   */
+  progress?: { percent: number; bar: number; at: number; by: string; unverified?: boolean; unitBar?: number };
   /** Reported actions per quota item. */
   quotaCounts?: number[];
   /** Behind: progress under the bar or quota pace short. */
@@ -230,8 +235,28 @@ export interface LedgerEntry {
   level: Level;
   acknowledgedAt?: number;
   completedAt?: number;
+  /**
+   * Completed by a progress report against a bar only the unit stated, for a supervising office to verify:
+   * what was reported (「进度 1%，单位自报比较基准 0%」).
+   */
+  unverified?: string;
   remindersSent: number;
   escalationsSent: number;
   ended: boolean;
   updatedAt: number;
+}
+
+/**
+ * How long each channel is tried before the next takes over. The defaults are what the README promises; a
+ * campaign may shorten them (tests do, to see each fallback happen in seconds).
+ */
+export interface DeliveryTimings {
+  /** Seconds the bot's worker has to pick a WeChat send up before email takes over (default 1,200). */
+  wechatPickupSeconds?: number;
+  /** Seconds before the first WeChat retry, doubling; 4 attempts in all (default 30). */
+  wechatRetrySeconds?: number;
+  /** Email attempts before the message is given up and the administrators told (default 8). */
+  emailAttempts?: number;
+  /** Seconds before the first email retry, doubling up to 10 minutes (default 10). */
+  emailRetrySeconds?: number;
 }

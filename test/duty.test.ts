@@ -235,6 +235,22 @@ describe('duty workflow, 2022 calendar', () => {
     expect(behind).toMatchObject({ behind: true, status: 'acknowledged' });
   });
 
+  it('carries its state through continue-as-new: an acknowledgement and the counts survive, and nothing is asked again', async () => {
+    // A history limit of 30 events makes the duty continue as new several times over its year.
+    const input = dutyInput(id('continue'), '2022-09-30', { closeAt, continueAsNewAfterEvents: 30 });
+    const runIds = new Set<string>();
+    const run = await runDuty(input, '2022-04-29T10:00', async (msg, handle) => {
+      runIds.add((await handle.describe()).runId);
+      if (msg.kind === 'ack-request' && msg.key.endsWith('first')) await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: coordinator }] });
+    });
+    expect(runIds.size).toBeGreaterThan(2);
+    // Acknowledged on the first day, in the first run: no later run asked again, the reminders all went.
+    expect(run.messages.filter((m) => m.kind === 'ack-request')).toHaveLength(1);
+    expect(run.final.acknowledgedAt! - Date.parse('2022-04-29T10:00+08:00')).toBeLessThan(60_000);
+    expect(run.final.remindersSent).toBe(run.messages.filter((m) => m.kind === 'reminder').length);
+    expect(run.final.history.filter((h) => h.event === 'acknowledged')).toHaveLength(1);
+  });
+
   it('warns at mid-year when the pace of visits is short, and completes when every quota is met', async () => {
     const input = quotaDuty(id('quota'));
     const run = await runDuty(input, '2022-04-29T10:00', async (msg, handle) => {

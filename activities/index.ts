@@ -2,7 +2,10 @@
  * Activities, built by a factory that receives the clients they use (dependency injection). The main
  * worker has `notify` and `alertAdmins` (email, outbox); the WeChat bot's worker has `deliverWechat`.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { PERMANENT_DELIVERY, permanentDelivery } from '../channels/errors';
 import { resolveRecipients } from '../channels/recipients';
+import { linksFor, type LinkSigner } from '../links/actions';
 import type { EmailSender } from '../channels/email';
 import type { Directory } from '../plan/directory';
 import type { OutgoingMessage } from '../workflows/types';
@@ -25,6 +28,8 @@ export interface ActivityDeps {
   email?: EmailSender;
   directory?: Directory;
   wechat?: WechatSender;
+  /** Action links in emails (DUBAN_PUBLIC_URL set): each person then gets their own copy with their links. */
+  links?: LinkSigner;
 }
 
 export interface NotifyOptions {
@@ -48,7 +53,7 @@ export interface AdminAlert {
   text: string;
 }
 
-export function createActivities({ channel, email, directory, wechat }: ActivityDeps) {
+export function createActivities({ channel, email, directory, wechat, links }: ActivityDeps) {
   return {
     /** The one channel-agnostic way a message leaves duban: outbox, and email to whoever has an address. */
     async notify(message: OutgoingMessage, options: NotifyOptions = { includeCoordinators: true }): Promise<DeliveryReport> {
@@ -57,6 +62,29 @@ export function createActivities({ channel, email, directory, wechat }: Activity
       const people = resolveRecipients(directory, message.recipients).filter(
         (p) => options.includeCoordinators || p.role !== 'coordinators' || options.coordinatorUnits?.includes(p.unit),
       );
+      if (links) {
+        // One copy per person, each with links that name that person: a forwarded mail's links still act as
+        // its first reader only, and the page says so. Each copy is its own ledger key (exactly once per person).
+        const accepted: string[] = [];
+        const rejected: string[] = [];
+        const seen = new Set<string>();
+        for (const p of people) {
+          if (!p.email || seen.has(p.email)) continue;
+          seen.add(p.email);
+          try {
+            const report = await email.send({ ...message, key: `${message.key}#${p.email}` }, [p.email], options.note, linksFor(links, directory, message, p));
+            accepted.push(...report.accepted);
+            rejected.push(...report.rejected);
+          } catch (err) {
+            // One address refused for good does not stop the others; anything retryable retries the activity
+            // (copies already sent are in the ledger and not sent again).
+            if (err instanceof ApplicationFailure && err.type === PERMANENT_DELIVERY) rejected.push(p.email);
+            else throw err;
+          }
+        }
+        if (accepted.length === 0 && rejected.length > 0) throw permanentDelivery(`邮件服务器拒收全部收件人：${rejected.join('、')}`);
+        return { channel: 'email', accepted, rejected };
+      }
       const to = [...new Set(people.flatMap((p) => (p.email ? [p.email] : [])))];
       const report = await email.send(message, to, options.note);
       return { channel: 'email', accepted: report.accepted, rejected: report.rejected };

@@ -149,7 +149,7 @@ async function lastMessageOf(open: DutyView[], status: (dutyId: string) => Promi
   return duties;
 }
 
-async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: Actor, c: Command, deadline: string): Promise<DutyState> {
+export async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: Actor, c: Command, deadline: string): Promise<DutyState> {
   switch (c.kind) {
     case 'acknowledge':
       return handle.executeUpdate(acknowledgeUpdate, { args: [{ actor }] });
@@ -174,7 +174,7 @@ async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: A
   }
 }
 
-function confirmation(c: Command, s: DutyState, code: string): string {
+export function confirmation(c: Command, s: DutyState, code: string): string {
   const which = `${code}（任务${s.taskNumber}${s.period ? ` ${s.period}` : ''}）· ${s.unit}`;
   switch (c.kind) {
     case 'acknowledge':

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { OutgoingMessage } from '../workflows/types';
 import { permanentDelivery } from './errors';
 import type { SendLedger } from './ledger';
-import { renderMail } from './render';
+import { renderMail, type MailLink } from './render';
 
 export const smtpEnvSchema = z
   .object({
@@ -72,7 +72,8 @@ export interface EmailReport {
 }
 
 export interface EmailSender {
-  send(msg: OutgoingMessage, to: string[], note?: string): Promise<EmailReport>;
+  /** `links`: the action links of the one person `to` names (a message with links goes to each person alone). */
+  send(msg: OutgoingMessage, to: string[], note?: string, links?: MailLink[]): Promise<EmailReport>;
   close(): void;
 }
 
@@ -85,13 +86,13 @@ interface SmtpError extends Error {
 export function createEmailSender(deps: { transport: Transporter<SMTPTransport.SentMessageInfo>; from: string; ledger: SendLedger }): EmailSender {
   const { transport, from, ledger } = deps;
   return {
-    async send(msg, to, note) {
+    async send(msg, to, note, links) {
       if (to.length === 0) return { channel: 'email', accepted: [], rejected: [] };
       const claim = ledger.claim(msg.key, 'email');
       if (claim === 'sent') return { channel: 'email', accepted: [], rejected: [], duplicate: true };
       // A retry that overtook a slow send must not send a second copy: wait for that attempt's outcome.
       if (claim === 'in-progress') throw new Error(`上一次发送仍在进行，稍后重试 (an earlier attempt is still sending ${msg.key})`);
-      const mail = renderMail(msg, note);
+      const mail = renderMail(msg, note, links);
       try {
         const info = await transport.sendMail({
           from,

@@ -93,12 +93,26 @@ export function digestChart(d: Digest): string {
 <p style="font-size:12px;color:#64748b">绿条：办结率；蓝条：确认率。</p>`;
 }
 
-export function renderMail(msg: OutgoingMessage, note?: string): RenderedMail {
+/** A link in a mail: what it does and where it goes (links/actions.ts makes them). */
+export interface MailLink {
+  label: string;
+  url: string;
+}
+
+export function renderMail(msg: OutgoingMessage, note?: string, links: MailLink[] = []): RenderedMail {
   const level = LEVEL_CN[msg.level];
   const kind = msg.items ? KIND_CN.morning! : (KIND_CN[msg.kind] ?? msg.kind);
   const subject = msg.kind === 'supervision-notice' ? msg.subject.replace('【督办】', '【督办通知书】') : msg.subject;
-  const footer = '此邮件由督办系统 duban 发送。回复请在微信工作群中发送指令（如「收到 1」），或联系县乡村振兴局。';
-  const text = `${kind}（${level.label}）\n发送时间：${formatShanghai(msg.at)}\n\n${note ? `${note}\n\n` : ''}${msg.text}\n\n${footer}`;
+  const footer = links.length
+    ? '此邮件由督办系统 duban 发送。点击上方按钮办理（打开后需在页面上确认，链接仅限本人使用，请勿转发）；也可在微信工作群中发送指令（如「收到 1」）。'
+    : '此邮件由督办系统 duban 发送。回复请在微信工作群中发送指令（如「收到 1」），或联系县乡村振兴局。';
+  const linkText = links.length ? `在线办理：\n${links.map((l) => `${l.label}：${l.url}`).join('\n')}\n\n` : '';
+  const text = `${kind}（${level.label}）\n发送时间：${formatShanghai(msg.at)}\n\n${note ? `${note}\n\n` : ''}${msg.text}\n\n${linkText}${footer}`;
+  const buttons = links.length
+    ? `<p>${links
+        .map((l) => `<a href="${escapeHtml(l.url)}" style="display:inline-block;margin:4px 6px 4px 0;padding:6px 12px;border-radius:4px;background:#1d4ed8;color:#fff;text-decoration:none">${escapeHtml(l.label)}</a>`)
+        .join('\n')}</p>`
+    : '';
   const paragraphs = msg.text
     .split('\n')
     .map((line) =>
@@ -114,6 +128,7 @@ export function renderMail(msg: OutgoingMessage, note?: string): RenderedMail {
 ${note ? `<p style="color:#b91c1c">${escapeHtml(note)}</p>` : ''}
 ${paragraphs}
 ${msg.digest ? digestChart(msg.digest) : ''}
+${buttons}
 <p style="color:#64748b;font-size:12px">${escapeHtml(footer)}</p>
 </body></html>`;
   const ics = deadlineIcs(msg);

@@ -14,6 +14,9 @@ import { HELP } from './help';
 import { botCommand, WECHAT_TASK_QUEUE } from '../bot/main';
 import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../channels/email';
 import { SendLedger } from '../channels/ledger';
+import type { LinkSigner } from '../links/actions';
+import { linkSecretSource, rotateLinkSecret } from '../links/secret';
+import { LinkUses } from '../links/uses';
 import { loadDirectory } from '../plan/files';
 import { planCommand } from './plan';
 import { calendarCommand } from './calendar';
@@ -21,6 +24,20 @@ import { replyCommand } from './reply';
 import { simulateCommand } from './simulate';
 
 type Command = (args: string[]) => Promise<number>;
+
+export function linkSecretFile(): string {
+  return join(dataDir(), 'link-secret');
+}
+
+let links: LinkSigner | undefined;
+/** Action links, when DUBAN_PUBLIC_URL says where units reach the dashboard (one signer per process). */
+export function publicLinks(): LinkSigner | undefined {
+  const url = process.env.DUBAN_PUBLIC_URL?.trim();
+  if (!url) return undefined;
+  if (!/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`DUBAN_PUBLIC_URL 须为 http(s):// 开头的地址，得到「${url}」(DUBAN_PUBLIC_URL must be an http(s) URL)`);
+  links ??= { publicUrl: url.replace(/\/+$/, ''), secret: linkSecretSource(linkSecretFile()) };
+  return links;
+}
 
 export function dataDir(): string {
   const dir = resolve(process.env.DUBAN_DATA_DIR ?? 'data');
@@ -128,6 +145,7 @@ async function startCampaign(address: string, target: TemporalTarget, outbox: st
       calendar: loaded.input.calendar,
       outboxFile: outbox,
       ...(process.env.DUBAN_DASHBOARD_TOKEN ? { token: process.env.DUBAN_DASHBOARD_TOKEN } : {}),
+      ...(publicLinks() ? { actions: { directory: loadDirectory(process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY), secret: publicLinks()!.secret, uses: new LinkUses(join(dataDir(), 'link-uses.sqlite')) } } : {}),
     },
     process.env.DUBAN_DASHBOARD_HOST ?? '127.0.0.1',
     Number(process.env.DUBAN_DASHBOARD_PORT ?? 8080),
@@ -156,12 +174,15 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
     namespace: target.namespace,
     taskQueue: target.taskQueue,
     channel: new RecordingChannel(outbox),
-    deps: { directory, ...(email ? { email } : {}) },
+    deps: { directory, ...(email ? { email } : {}), ...(publicLinks() ? { links: publicLinks()! } : {}) },
   });
   say(`worker 已就绪 ready · 任务队列 task queue: ${target.taskQueue} · 命名空间 namespace: ${target.namespace}`);
   say(`发件箱 outbox: ${outbox}`);
   if (!email) say('未配置邮件：设置 DUBAN_SMTP_URL 或 DUBAN_SMTP_HOST/PORT/USER/PASSWORD、DUBAN_MAIL_FROM 后发送邮件 (no SMTP configured)');
   else say('邮件已配置 (SMTP configured)');
+  const links = publicLinks();
+  if (links) say(`办理链接 action links: ${links.publicUrl}/a/…（密钥 secret: ${linkSecretFile()}；更换 rotate: npx duban links rotate）`);
+  else say('邮件中没有办理链接：设置 DUBAN_PUBLIC_URL（单位能访问到的看板地址，如县政务内网地址）后，每封邮件带「确认收到」「报办结」「申请延期」按钮 (no DUBAN_PUBLIC_URL: messages carry no action links)');
   if (process.env.DUBAN_WECHAT === '1') say(`微信：由 duban bot 进程发送（任务队列 ${WECHAT_TASK_QUEUE}）`);
   else say('未启用微信：设置 DUBAN_WECHAT=1 并运行 `npx duban bot`（WECHATY_PUPPET=…）(WeChat not enabled)');
   say('Ctrl-C 停止 (stop)');
@@ -183,6 +204,15 @@ const commands: Record<string, Command> = {
   simulate: simulateCommand,
   reply: replyCommand,
   calendar: calendarCommand,
+  links: async (args) => {
+    if (args[0] !== 'rotate') {
+      process.stderr.write('用法 usage: duban links rotate\n');
+      return 2;
+    }
+    rotateLinkSecret(linkSecretFile());
+    say(`链接密钥已更换 link secret rotated: ${linkSecretFile()}。此前发出的办理链接一律失效（打开时页面会说明）；运行中的进程立即使用新密钥。`);
+    return 0;
+  },
   setup,
   server,
   help: async () => {

@@ -2,7 +2,8 @@
  * The dashboard: a small HTTP server on loopback (a token is required to bind anywhere else) that reads the
  * campaign's ledger and each duty's state from Temporal, and the local outbox.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../links/compare';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
@@ -11,6 +12,7 @@ import type { ValidPlan } from '../plan/schema';
 import { buildDigest } from '../workflows/digest';
 import { calendarQuery, ledgerQuery, statusQuery } from '../workflows/messages';
 import type { OutgoingMessage } from '../workflows/types';
+import { actionPage, readForm, type ActionDeps } from './actions';
 import { dutyPage, layout, outboxPage, overviewPage, unitCalendar } from './pages';
 
 export interface DashboardDeps {
@@ -23,6 +25,8 @@ export interface DashboardDeps {
   token?: string;
   /** The campaign's clock (a simulated campaign runs on a shifted one). */
   now?: () => number;
+  /** Action links (DUBAN_PUBLIC_URL set): `/a/<link>` pages, open to anyone holding a valid link. */
+  actions?: Omit<ActionDeps, 'client' | 'now'>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -41,12 +45,7 @@ function readOutbox(file: string | undefined, limit = 200): OutgoingMessage[] {
     .reverse();
 }
 
-/** Compares secrets in constant time (over their hashes, so lengths leak nothing either). */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
+export { sameSecret } from '../links/compare';
 
 /** A unit's calendar-feed key: opens that unit's .ics feed and nothing else (calendar apps send no cookies). */
 export function icsKey(token: string, unit: string): string {
@@ -79,6 +78,24 @@ export function createDashboard(deps: DashboardDeps): Server {
       url = new URL(req.url ?? '/', 'http://dashboard');
     } catch {
       return send(400, 'text/html', layout('请求无效', '<h1>400 请求无效</h1>'));
+    }
+    // Action pages: the signed link is the authorization (no token), from whatever host name the public URL
+    // uses; a page elsewhere cannot forge a link, and the POST needs the form our GET served.
+    const action = /^\/a\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
+    if (action && deps.actions) {
+      const actionDeps = { ...deps.actions, client: deps.client, now };
+      const method = req.method === 'POST' ? 'POST' : 'GET';
+      (method === 'POST' ? readForm(req) : Promise.resolve(undefined))
+        .then((form) => actionPage(actionDeps, action[1] ?? '', method, form))
+        .then((p) => {
+          res.writeHead(p.status, { 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
+          res.end(p.html);
+        })
+        .catch((err: unknown) => {
+          process.stderr.write(`action page: ${String(err)}\n`);
+          send(502, 'text/html', layout('暂不可用', '<h1>暂时无法办理</h1><p class="muted">请稍后再试，或在微信群中回复指令。</p>'));
+        });
+      return;
     }
     // A tokenless dashboard listens on loopback only; a page on another site can still reach it through a DNS
     // name that resolves to 127.0.0.1 (DNS rebinding) — such requests carry that name as their Host.

@@ -1,0 +1,215 @@
+/**
+ * Action pages behind signed links (`/a/<link>`). Opening a link never acts — mail scanners and chat previews
+ * open every link — GET shows the duty, the person and what will happen, with a form; only that form's POST
+ * acts, through the same Updates (and validators) as a chat reply, recorded as 「（链接）」. A tampered,
+ * expired, rotated, reused or foreign link gets a page saying so, changes nothing, and is recorded on the duty it
+ * names. The link is the authorization: no dashboard token, and nothing shown beyond its one duty.
+ */
+import { createHmac } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Client } from '@temporalio/client';
+import { confirmation, run } from '../bot/replies';
+import type { Command } from '../bot/commands';
+import { escapeHtml as h } from '../channels/render';
+import { ACTION_CN } from '../links/actions';
+import { sameSecret } from '../links/compare';
+import { linkId, verifyLink, type LinkCheck, type LinkPayload } from '../links/token';
+import type { LinkUses } from '../links/uses';
+import type { Directory } from '../plan/directory';
+import { attemptRefusedSignal, statusQuery, type Actor } from '../workflows/messages';
+import type { DutyState } from '../workflows/types';
+
+export interface ActionDeps {
+  client: Client;
+  directory: Directory;
+  secret: () => string;
+  uses: LinkUses;
+  now: () => number;
+}
+
+export interface Page {
+  status: number;
+  html: string;
+}
+
+/** Actions that work once; acknowledging again is harmless and answered "already done" by the duty's state. */
+const ONE_SHOT = new Set(['done', 'extend', 'approve', 'refuse', 'reject']);
+
+const STYLE = `body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0 auto;max-width:560px;padding:16px;color:#0f172a}
+.box{border:1px solid #cbd5e1;border-radius:6px;padding:12px;margin:12px 0}label{display:block;margin:8px 0 2px}
+input,textarea{font-size:15px;padding:4px;width:100%;box-sizing:border-box}button{font-size:16px;padding:8px 18px;background:#1d4ed8;color:#fff;border:0;border-radius:4px}
+.refused{color:#b91c1c}.done{color:#15803d}.muted{color:#64748b;font-size:12px}`;
+
+function page(status: number, title: string, body: string): Page {
+  return {
+    status,
+    html: `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="referrer" content="no-referrer"><title>${h(title)}</title><style>${STYLE}</style></head><body><h1>${h(title)}</h1>${body}<p class="muted">督办系统 duban · 此页面仅用于办理链接所指的一项任务。</p></body></html>`,
+  };
+}
+
+const WHY_CN: Record<Exclude<LinkCheck, { ok: true }>['why'], string> = {
+  malformed: '链接不完整或格式不对，请从原消息中重新打开。',
+  tampered: '链接内容被改动过，签名不符，无法使用。',
+  rotated: '链接已失效：系统的链接密钥已更换，旧消息中的链接不再可用。请使用最新消息中的链接，或在微信群中回复指令。',
+  expired: '链接已过期（链接有效期最长 30 天）。请使用最新消息中的链接，或在微信群中回复指令。',
+};
+
+/** The form's proof that it came from our page for this link (a scanner only GETs; a foreign site cannot read it). */
+function formToken(secret: string, id: string): string {
+  return createHmac('sha256', secret).update(`form:${id}`).digest('base64url');
+}
+
+function actorOf(p: LinkPayload): Actor {
+  return { person: `${p.p}（链接）`, unit: p.u, role: p.r };
+}
+
+/** The person is still in the directory, in that unit and role (a link outlives a change of coordinator). */
+function stillListed(dir: Directory, p: LinkPayload): boolean {
+  const unit = dir.units[p.u];
+  if (!unit) return false;
+  if (p.r === 'supervisor') return dir.supervisors.includes(p.u) && [...unit.coordinators, ...unit.leaders].some((x) => x.name === p.p);
+  return unit[p.r === 'leader' ? 'leaders' : 'coordinators'].some((x) => x.name === p.p);
+}
+
+function describe(s: DutyState, p: LinkPayload): string {
+  return `<div class="box"><p><b>任务${s.taskNumber}${s.period ? `（${h(s.period)}）` : ''}</b></p>
+<p>责任单位：${h(s.unit)}&emsp;截止：${h(s.deadline)}&emsp;状态：${h(STATUS_CN[s.status] ?? s.status)}</p>
+<p>办理人：${h(p.p)}（${h(p.u)}）</p></div>`;
+}
+
+const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '办理中', completed: '已办结', closed: '已关闭' };
+
+/** The fields the action needs, by duty kind: a note, a percent, a count, a date and reason. */
+function fields(action: LinkPayload['a'], s: DutyState): string {
+  if (action === 'done') {
+    if (s.kind === 'progress') return `<label>本期进度（%）<input name="percent" type="number" min="0" max="100" required></label><label>比较基准（如全省平均，%，可不填）<input name="bar" type="number" min="0" max="100"></label>`;
+    if (s.kind === 'quota') return `<label>本次走访（次）<input name="count" type="number" min="1" max="100" required></label>`;
+    return `<label>办结情况说明<textarea name="note" rows="3" required></textarea></label>`;
+  }
+  if (action === 'extend') return `<label>申请延至<input name="date" type="date" required></label><label>延期理由<textarea name="reason" rows="3" required></textarea></label>`;
+  if (action === 'refuse' || action === 'reject') return `<label>理由<textarea name="reason" rows="3" required></textarea></label>`;
+  return '';
+}
+
+function what(action: LinkPayload['a'], s: DutyState): string {
+  switch (action) {
+    case 'ack':
+      return '提交后，本任务登记为「已确认收到」，不再催要确认；截止前的提醒照常发送。';
+    case 'done':
+      return s.kind === 'progress' ? '提交后，登记本期进度。' : s.kind === 'quota' ? '提交后，登记走访次数。' : '提交后，本任务登记为「已办结」，督办单位审核期间可驳回。';
+    case 'extend':
+      return `提交后，延期申请送督办单位审批；批准前仍按原截止日期 ${h(s.deadline)} 督办。`;
+    case 'approve':
+      return `提交后，同意延期至 ${h(s.pendingExtension?.date ?? '—')}，提醒与督办按新日期重排。`;
+    case 'refuse':
+      return '提交后，不同意延期，按原截止日期督办。';
+    case 'reject':
+      return '提交后，驳回办结，任务重新打开。';
+  }
+}
+
+function commandOf(action: LinkPayload['a'], s: DutyState, form: URLSearchParams): Command | string {
+  const text = (name: string) => (form.get(name) ?? '').trim().slice(0, 500);
+  const num = (name: string) => (form.get(name) ?? '').trim() === '' ? undefined : Number(form.get(name));
+  switch (action) {
+    case 'ack':
+      return { kind: 'acknowledge' };
+    case 'done': {
+      if (s.kind === 'progress') {
+        const percent = num('percent');
+        if (percent === undefined) return '请填写本期进度';
+        const bar = num('bar');
+        return { kind: 'progress', percent, ...(bar !== undefined ? { bar } : {}) };
+      }
+      if (s.kind === 'quota') {
+        const count = num('count');
+        if (count === undefined) return '请填写走访次数';
+        return { kind: 'actions', count };
+      }
+      return text('note') ? { kind: 'complete', note: text('note') } : '请填写办结情况说明';
+    }
+    case 'extend':
+      return /^\d{4}-\d{2}-\d{2}$/.test(text('date')) ? { kind: 'extension', date: text('date'), reason: text('reason') } : '请选择申请延至的日期';
+    case 'approve':
+      return { kind: 'decide', approve: true };
+    case 'refuse':
+      return text('reason') ? { kind: 'decide', approve: false, reason: text('reason') } : '请填写理由';
+    case 'reject':
+      return text('reason') ? { kind: 'reject', reason: text('reason') } : '请填写理由';
+  }
+}
+
+export async function readForm(req: IncomingMessage, limit = 16_384): Promise<URLSearchParams | undefined> {
+  let body = '';
+  for await (const chunk of req) {
+    body += String(chunk);
+    if (body.length > limit) return undefined;
+  }
+  return new URLSearchParams(body);
+}
+
+/** GET or POST of `/a/<token>`. */
+export async function actionPage(deps: ActionDeps, token: string, method: string, form?: URLSearchParams): Promise<Page> {
+  const secret = deps.secret();
+  const now = deps.now();
+  const check = verifyLink(secret, token, now);
+  const refuse = async (status: number, reason: string, payload = check.payload) => {
+    // Recorded once per link on the duty it names (if that duty exists): who, what, why.
+    const id = check.id ?? linkId(token);
+    if (payload && deps.uses.firstRefusal(id, now)) {
+      await deps.client.workflow
+        .getHandle(payload.d)
+        .signal(attemptRefusedSignal, { who: `${payload.p}（${payload.u}，链接）`, text: `链接：${ACTION_CN[payload.a]}`, reason })
+        .catch(() => undefined);
+    }
+    return page(status, '链接无法使用', `<p class="refused">${h(reason)}</p><p>未做任何改动。</p>`);
+  };
+  if (!check.ok) return refuse(check.why === 'expired' || check.why === 'rotated' ? 410 : 400, WHY_CN[check.why]);
+  const p = check.payload;
+  if (!stillListed(deps.directory, p)) return refuse(403, `${p.p} 已不在 ${p.u} 的督办通讯录中，链接不能再使用。`);
+  let state: DutyState;
+  try {
+    state = await deps.client.workflow.getHandle(p.d).query(statusQuery);
+  } catch {
+    return refuse(404, '链接所指的任务不存在。');
+  }
+  if (state.ended) return page(410, '任务已结束', `${describe(state, p)}<p>该任务已结束，无需再办理。</p>`);
+  if (p.r !== 'supervisor' && state.unit !== p.u) return refuse(403, `该任务属于 ${state.unit}，不是 ${p.u} 的任务。`);
+  const used = ONE_SHOT.has(p.a) ? deps.uses.used(check.id) : undefined;
+  const already = used && used.outcome !== 'in-progress' ? used : undefined;
+  if (already) return page(200, '已办理', `${describe(state, p)}<p class="done">此链接已于 ${h(new Date(already.at + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' '))} 使用：${h(already.outcome)}</p>`);
+  if (p.a === 'ack' && state.status !== 'open') return page(200, '已办理', `${describe(state, p)}<p class="done">该任务已确认（${h(STATUS_CN[state.status] ?? state.status)}），无需再次确认。</p>`);
+  const title = ACTION_CN[p.a];
+
+  if (method === 'GET') {
+    return page(
+      200,
+      title,
+      `${describe(state, p)}<p>${what(p.a, state)}</p>
+<form method="post"><input type="hidden" name="form" value="${h(formToken(secret, check.id))}">${fields(p.a, state)}
+<p><button type="submit">确认${h(title)}</button></p></form>`,
+    );
+  }
+  // POST: only from our own page.
+  if (!form || !sameSecret(form.get('form') ?? '', formToken(secret, check.id))) {
+    return page(403, '请从链接页面提交', '<p class="refused">请求不是从本系统的办理页面提交的，未做任何改动。请重新打开原消息中的链接。</p>');
+  }
+  const command = commandOf(p.a, state, form);
+  if (typeof command === 'string') return page(400, title, `${describe(state, p)}<p class="refused">${h(command)}</p><p>未做任何改动，请返回重新填写。</p>`);
+  const oneShot = ONE_SHOT.has(p.a);
+  if (oneShot && !deps.uses.claim(check.id, now)) return page(409, '已办理', `${describe(state, p)}<p class="done">此链接正在或已经使用过。</p>`);
+  try {
+    const after = await run(deps.client.workflow.getHandle(p.d), actorOf(p), command, state.deadline);
+    const answer = confirmation(command, after, `任务${after.taskNumber}`);
+    if (oneShot) deps.uses.settle(check.id, answer);
+    return page(200, '已受理', `${describe(after, p)}<p class="done">${h(answer)}</p>`);
+  } catch (err) {
+    if (oneShot) deps.uses.release(check.id);
+    const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    await deps.client.workflow
+      .getHandle(p.d)
+      .signal(attemptRefusedSignal, { who: `${p.p}（${p.u}，链接）`, text: `链接：${title}`, reason })
+      .catch(() => undefined);
+    return page(422, '未受理', `${describe(state, p)}<p class="refused">${h(reason)}</p><p>未做任何改动。</p>`);
+  }
+}

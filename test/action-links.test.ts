@@ -1,0 +1,228 @@
+/**
+ * Signed action links end to end on the dev server, with real email through a loopback SMTP server: an email
+ * reminder's link → its page → the form's POST → the duty is acknowledged; the same link again is "already
+ * done"; a scanner opening every link changes nothing; a changed byte, an expired link, another unit's duty and
+ * a rotated secret are refused, change nothing and are recorded on the duty; an extension asked by link is
+ * approved by the supervising office's link and the deadline moves.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingChannel } from '../activities/outbox';
+import { createEmailSender, createSmtpTransport, type EmailSender } from '../channels/email';
+import { SendLedger } from '../channels/ledger';
+import { loadCampaign } from '../cli/campaign-input';
+import { startDashboard } from '../dashboard/server';
+import { linkSecretSource, rotateLinkSecret } from '../links/secret';
+import { signLink, LINK_MAX_AGE_MS } from '../links/token';
+import { LinkUses } from '../links/uses';
+import { loadDirectory } from '../plan/files';
+import { createWorker } from '../worker';
+import { ledgerQuery, statusQuery } from '../workflows/messages';
+import type { DutyState } from '../workflows/types';
+import { devServerEnv, uniqueQueue, workflowBundle } from './env';
+import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { until } from './until';
+
+const directory = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
+// Task 1's lead, 县乡村振兴局; the supervising office for its duties is 县委农办.
+const LEAD = '县乡村振兴局';
+const SUPERVISOR = '县委农办';
+const coordinatorOf = (unit: string) => directory.units[unit]!.coordinators[0]!;
+const LINK_RE = /https?:\/\/[^\s"<>]+\/a\/[A-Za-z0-9_.-]+/g;
+const hasLink = (text: string) => /\/a\/[A-Za-z0-9_.-]+/.test(text);
+
+describe('signed action links', () => {
+  let sink: SmtpSink;
+  let email: EmailSender;
+  let ctx: {
+    base: string;
+    secretFile: string;
+    dutyId: string;
+    clockOffsetMs: number;
+    status: () => Promise<DutyState>;
+  };
+  let cleanup: () => Promise<void> = async () => undefined;
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    const env = await devServerEnv();
+    const secretFile = join(mkdtempSync(join(tmpdir(), 'duban-links-')), 'link-secret');
+    const secret = linkSecretSource(secretFile);
+    const loaded = loadCampaign({ year: 2022, options: { closeAt: '2023-03-31' } });
+    const plan = { ...loaded.input.plan, tasks: loaded.input.plan.tasks.filter((t) => t.number === 1) };
+    const campaignId = `links-test-${randomUUID()}`;
+    const campaignWorkflowId = `duban/${campaignId}`;
+    // Thursday 5 May 2022, 10:00 Shanghai: the announcement goes at once.
+    const clockOffsetMs = Date.parse('2022-05-05T10:00:00+08:00') - Date.now();
+    const dashboard = await startDashboard(
+      {
+        client: env.client,
+        campaignWorkflowId,
+        plan,
+        calendar: loaded.input.calendar,
+        token: 'admin-token-not-needed-for-links',
+        now: () => Date.now() + clockOffsetMs,
+        actions: { directory, secret, uses: new LinkUses() },
+      },
+      '127.0.0.1',
+      0,
+    );
+    const base = dashboard.url.replace(/\/$/, '');
+    email = createEmailSender({
+      transport: createSmtpTransport({ transport: { host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true }, from: 'duban@example.org' }),
+      from: 'duban@example.org',
+      ledger: new SendLedger(),
+    });
+    const taskQueue = uniqueQueue('links');
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      taskQueue,
+      channel: new RecordingChannel(),
+      deps: { email, directory, links: { publicUrl: base, secret } },
+      workflowBundle: workflowBundle(),
+    });
+    const running = worker.run();
+    await env.client.workflow.start('campaignWorkflow', {
+      taskQueue,
+      workflowId: campaignWorkflowId,
+      args: [{ ...loaded.input, campaignId, plan, clockOffsetMs, options: { closeAt: '2023-03-31', morningSettleSeconds: 1 } }],
+    });
+    const dutyId = await until('the duty', async () => (await env.client.workflow.getHandle(campaignWorkflowId).query(ledgerQuery))[0]?.dutyId);
+    expect((await env.client.workflow.getHandle(dutyId).query(statusQuery)).unit).toBe(LEAD);
+    ctx = { base, secretFile, dutyId, clockOffsetMs, status: () => env.client.workflow.getHandle(dutyId).query(statusQuery) };
+    cleanup = async () => {
+      for (const id of [campaignWorkflowId, dutyId]) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+      worker.shutdown();
+      await running;
+      await dashboard.close();
+      email.close();
+      await sink.close();
+      await env.teardown();
+    };
+  }, 60_000);
+
+  afterAll(async () => cleanup());
+
+  const to = (m: SmtpSink['received'][number]) => [m.to].flat().flatMap((t) => (t && 'value' in t ? t.value.map((v) => v.address) : []));
+  const mailTo = (address: string, match: (text: string) => boolean) => sink.received.find((m) => to(m).includes(address) && match(m.text ?? ''));
+  const linksIn = (text: string) => [...new Set(text.match(LINK_RE) ?? [])];
+  const linkFor = (text: string, label: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(label));
+    return line?.match(LINK_RE)?.[0];
+  };
+  const get = async (url: string) => {
+    const res = await fetch(url);
+    return { status: res.status, html: await res.text() };
+  };
+  const post = async (url: string, fields: Record<string, string>) => {
+    const page = await get(url);
+    const form = /name="form" value="([^"]+)"/.exec(page.html)?.[1];
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...(form ? { form } : {}), ...fields }) });
+    return { status: res.status, html: await res.text() };
+  };
+
+  it('puts each person’s own links in their email; a scanner opening every link changes nothing', async () => {
+    const coordinator = coordinatorOf(LEAD);
+    const mail = await until('the announcement with links', () => mailTo(coordinator.email!, (t) => hasLink(t))).catch((err: unknown) => {
+      throw new Error(`${String(err)}; received: ${sink.received.map((m) => `${to(m).join(',')} ${m.subject} ${(m.text ?? '').slice(-300)}`).join('\n')}`);
+    });
+    const links = linksIn(mail.text ?? '');
+    expect(links.length).toBe(3);
+    expect(mail.text).toContain('确认收到（');
+    expect(mail.html).toContain('>报办结／报进度');
+    // Every copy carries links for its own reader only: the co-unit's coordinator gets none for the lead's duty.
+    const coUnitMail = sink.received.find((m) => to(m).includes(coordinatorOf('县教科局').email!));
+    expect(hasLink(coUnitMail?.text ?? '')).toBe(false);
+    const before = await ctx.status();
+    // As a mail scanner would: every link of every message, opened with GET (twice).
+    for (const m of sink.received) for (const url of linksIn(m.text ?? '')) for (const _ of [1, 2]) expect((await get(url)).status).toBeLessThan(500);
+    const after = await ctx.status();
+    expect(after.status).toBe('open');
+    expect(after.history).toEqual(before.history);
+  });
+
+  it('acknowledges by the page’s POST, and the same link again says it is already done', async () => {
+    const mail = mailTo(coordinatorOf(LEAD).email!, (t) => hasLink(t))!;
+    const ack = linkFor(mail.text ?? '', '确认收到')!;
+    const page = await get(ack);
+    expect(page.html).toContain('提交后，本任务登记为「已确认收到」');
+    expect(page.html).toContain(coordinatorOf(LEAD).name);
+    // A POST that did not come from the page (no form token) does nothing.
+    const forged = await fetch(ack, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(forged.status).toBe(403);
+    expect((await ctx.status()).status).toBe('open');
+    const done = await post(ack, {});
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('已确认');
+    const state = await ctx.status();
+    expect(state.status).toBe('acknowledged');
+    expect(state.history.some((h) => h.event === 'acknowledged' && h.by === `${coordinatorOf(LEAD).name}（链接）`)).toBe(true);
+    const again = await get(ack);
+    expect(again.html).toContain('无需再次确认');
+    expect(again.html).not.toContain('<form');
+  });
+
+  it('refuses a changed byte, an expired link, another unit’s duty and a rotated secret: nothing changes, each attempt is recorded', async () => {
+    const mail = mailTo(coordinatorOf(LEAD).email!, (t) => hasLink(t))!;
+    const done = linkFor(mail.text ?? '', '报办结')!;
+    const before = await ctx.status();
+    const refusedBefore = before.history.filter((h) => h.event === 'refused').length;
+    // One byte of the signature changed.
+    const last = done.at(-1) === 'A' ? 'B' : 'A';
+    const tampered = await get(`${done.slice(0, -1)}${last}`);
+    expect(tampered.status).toBe(400);
+    expect(tampered.html).toContain('签名不符');
+    // A link issued 31 days ago (signed with the deployment's own secret, so only its age is wrong).
+    const secret = linkSecretSource(ctx.secretFile)();
+    const now = Date.now() + ctx.clockOffsetMs;
+    const person = coordinatorOf(LEAD);
+    const old = signLink(secret, { a: 'done', d: ctx.dutyId, p: person.name, u: LEAD, r: 'coordinator', i: now - LINK_MAX_AGE_MS - 86_400_000, e: now - 86_400_000, m: 'old' });
+    const expired = await get(`${ctx.base}/a/${old}`);
+    expect(expired.status).toBe(410);
+    expect(expired.html).toContain('链接已过期');
+    // A genuine link of another unit's coordinator, pointed at this unit's duty.
+    const other = coordinatorOf('县教科局');
+    const foreign = signLink(secret, { a: 'done', d: ctx.dutyId, p: other.name, u: '县教科局', r: 'coordinator', i: now, e: now + 86_400_000, m: 'foreign' });
+    const foreignPage = await get(`${ctx.base}/a/${foreign}`);
+    expect(foreignPage.status).toBe(403);
+    expect(foreignPage.html).toContain(`该任务属于 ${LEAD}`);
+    // The secret rotated: the mail's own link is refused with its own page.
+    rotateLinkSecret(ctx.secretFile);
+    const rotated = await get(done);
+    expect(rotated.status).toBe(410);
+    expect(rotated.html).toContain('链接密钥已更换');
+    const after = await ctx.status();
+    expect(after.status).toBe(before.status);
+    expect(after.deadline).toBe(before.deadline);
+    const refused = after.history.filter((h) => h.event === 'refused');
+    expect(refused.length - refusedBefore).toBe(4);
+    expect(refused.at(-1)?.detail).toContain('链接密钥已更换');
+  });
+
+  it('lets a unit ask for an extension by link and the supervising office approve it by the link in its email; the deadline moves', async () => {
+    // A link signed with the new secret (as the next message's will be) works.
+    const secret = linkSecretSource(ctx.secretFile)();
+    const now = Date.now() + ctx.clockOffsetMs;
+    const person = coordinatorOf(LEAD);
+    const extend = signLink(secret, { a: 'extend', d: ctx.dutyId, p: person.name, u: LEAD, r: 'coordinator', i: now, e: now + LINK_MAX_AGE_MS, m: 'test-extend' });
+    const asked = await post(`${ctx.base}/a/${extend}`, { date: '2022-06-15', reason: '等待县统计局数据' });
+    expect(asked.html.replace(/<[^>]+>/g, ' ')).toContain('已提交');
+    expect(asked.status).toBe(200);
+    expect((await ctx.status()).pendingExtension?.date).toBe('2022-06-15');
+    const supervisor = coordinatorOf(SUPERVISOR);
+    const request = await until('the extension request to the supervising office', () => mailTo(supervisor.email!, (t) => t.includes('同意延期')));
+    const approve = linkFor(request.text ?? '', '同意延期')!;
+    expect((await get(approve)).html).toContain('同意延期至 2022-06-15');
+    const approved = await post(approve, {});
+    expect(approved.status).toBe(200);
+    const state = await ctx.status();
+    expect(state.deadline).toBe('2022-06-15');
+    expect(state.history.some((h) => h.event === 'extension-approved' && h.by === `${supervisor.name}（链接）`)).toBe(true);
+    // One-shot: the same approval link again does nothing more.
+    const again = await get(approve);
+    expect(again.html).not.toContain('<form');
+  });
+});

@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PERMANENT_DELIVERY, permanentDelivery } from '../channels/errors';
 import { resolveRecipients } from '../channels/recipients';
+import { coordinatorUnits, type WecomSender } from '../channels/wecom';
 import { linksFor, type LinkSigner } from '../links/actions';
 import type { EmailSender } from '../channels/email';
 import type { Directory } from '../plan/directory';
@@ -30,6 +31,8 @@ export interface ActivityDeps {
   wechat?: WechatSender;
   /** Action links in emails (DUBAN_PUBLIC_URL set): each person then gets their own copy with their links. */
   links?: LinkSigner;
+  /** WeCom group robots (units with `wecomWebhook`, or the county's): coordinators reached there get no email. */
+  wecom?: WecomSender;
 }
 
 export interface NotifyOptions {
@@ -53,14 +56,32 @@ export interface AdminAlert {
   text: string;
 }
 
-export function createActivities({ channel, email, directory, wechat, links }: ActivityDeps) {
+export function createActivities({ channel, email, directory, wechat, links, wecom }: ActivityDeps) {
+  const alertAdmins = async (alert: AdminAlert): Promise<void> => {
+    const message = adminMessage(alert);
+    await channel?.deliver(message);
+    const admins = (directory?.admins ?? []).flatMap((a) => (a.email ? [a.email] : []));
+    if (email && admins.length) await email.send(message, admins);
+  };
   return {
     /** The one channel-agnostic way a message leaves duban: outbox, and email to whoever has an address. */
     async notify(message: OutgoingMessage, options: NotifyOptions = { includeCoordinators: true }): Promise<DeliveryReport> {
       await channel?.deliver(message);
+      // WeCom first, for the coordinators WeChat did not reach; a unit whose robot key is wrong falls to email.
+      let wecomReached: string[] = [];
+      if (wecom && directory) {
+        const units = options.includeCoordinators ? coordinatorUnits(directory, message) : (options.coordinatorUnits ?? []);
+        const report = await wecom.send(message, units);
+        wecomReached = report.delivered;
+        for (const f of report.failed) {
+          await alertAdmins({ key: `${message.key}#wecom-failed#${f.unit}`, at: message.at, text: `企业微信机器人发送失败，${f.unit} 已改发邮件：${message.subject}（${f.reason}）。请核对单位通讯录中的 wecomWebhook。` }).catch(
+            () => undefined,
+          );
+        }
+      }
       if (!email || !directory) return { channel: 'outbox', accepted: [], rejected: [] };
       const people = resolveRecipients(directory, message.recipients).filter(
-        (p) => options.includeCoordinators || p.role !== 'coordinators' || options.coordinatorUnits?.includes(p.unit),
+        (p) => (options.includeCoordinators || p.role !== 'coordinators' || options.coordinatorUnits?.includes(p.unit)) && !(p.role === 'coordinators' && wecomReached.includes(p.unit)),
       );
       if (links) {
         // One copy per person, each with links that name that person: a forwarded mail's links still act as
@@ -91,12 +112,7 @@ export function createActivities({ channel, email, directory, wechat, links }: A
     },
 
     /** Tells the administrators something needs a person: a channel failed, an address was refused. */
-    async alertAdmins(alert: AdminAlert): Promise<void> {
-      const message = adminMessage(alert);
-      await channel?.deliver(message);
-      const admins = (directory?.admins ?? []).flatMap((a) => (a.email ? [a.email] : []));
-      if (email && admins.length) await email.send(message, admins);
-    },
+    alertAdmins,
 
     /** The administrators by WeChat, when the email alert failed (the bot's process). */
     async alertAdminsWechat(alert: AdminAlert): Promise<void> {

@@ -17,6 +17,9 @@ import { SendLedger } from '../channels/ledger';
 import type { LinkSigner } from '../links/actions';
 import { linkSecretSource, rotateLinkSecret } from '../links/secret';
 import { LinkUses } from '../links/uses';
+import { unitLinks } from '../links/actions';
+import { createWecomSender, wecomConfigured } from '../channels/wecom';
+import type { OutgoingMessage } from '../workflows/types';
 import { loadDirectory } from '../plan/files';
 import { planCommand } from './plan';
 import { calendarCommand } from './calendar';
@@ -166,15 +169,23 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   const outbox = join(dataDir(), 'outbox.jsonl');
   const directory = loadDirectory(process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY);
   const smtp = smtpConfigFromEnv();
-  const email = smtp
-    ? createEmailSender({ transport: createSmtpTransport(smtp), from: smtp.from, ledger: new SendLedger(join(dataDir(), 'send-ledger.sqlite')) })
+  const ledger = new SendLedger(join(dataDir(), 'send-ledger.sqlite'));
+  const email = smtp ? createEmailSender({ transport: createSmtpTransport(smtp), from: smtp.from, ledger }) : undefined;
+  const signer = publicLinks();
+  const wecom = wecomConfigured(directory)
+    ? createWecomSender({
+        directory,
+        ledger,
+        ...(process.env.DUBAN_WECOM_API ? { baseUrl: process.env.DUBAN_WECOM_API } : {}),
+        ...(signer ? { linksFor: (msg: OutgoingMessage, unit: string) => unitLinks(signer, directory, msg, unit) } : {}),
+      })
     : undefined;
   const worker = await createWorker({
     connection,
     namespace: target.namespace,
     taskQueue: target.taskQueue,
     channel: new RecordingChannel(outbox),
-    deps: { directory, ...(email ? { email } : {}), ...(publicLinks() ? { links: publicLinks()! } : {}) },
+    deps: { directory, ...(email ? { email } : {}), ...(signer ? { links: signer } : {}), ...(wecom ? { wecom } : {}) },
   });
   say(`worker 已就绪 ready · 任务队列 task queue: ${target.taskQueue} · 命名空间 namespace: ${target.namespace}`);
   say(`发件箱 outbox: ${outbox}`);
@@ -183,6 +194,7 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   const links = publicLinks();
   if (links) say(`办理链接 action links: ${links.publicUrl}/a/…（密钥 secret: ${linkSecretFile()}；更换 rotate: npx duban links rotate）`);
   else say('邮件中没有办理链接：设置 DUBAN_PUBLIC_URL（单位能访问到的看板地址，如县政务内网地址）后，每封邮件带「确认收到」「报办结」「申请延期」按钮 (no DUBAN_PUBLIC_URL: messages carry no action links)');
+  if (wecom) say('企业微信群机器人：已配置（单位 wecomWebhook 或全县群 wecomWebhook），联络员在群内收到的消息不再另发邮件 (WeCom robots configured)');
   if (process.env.DUBAN_WECHAT === '1') say(`微信：由 duban bot 进程发送（任务队列 ${WECHAT_TASK_QUEUE}）`);
   else say('未启用微信：设置 DUBAN_WECHAT=1 并运行 `npx duban bot`（WECHATY_PUPPET=…）(WeChat not enabled)');
   say('Ctrl-C 停止 (stop)');

@@ -57,3 +57,9 @@ export function linksFor(signer: LinkSigner, dir: Directory, msg: OutgoingMessag
   }
   return out;
 }
+
+/** The links a unit's own group robot carries: its first coordinator's (the group is the unit's own). */
+export function unitLinks(signer: LinkSigner, dir: Directory, msg: OutgoingMessage, unit: string): ActionLink[] {
+  const first = dir.units[unit]?.coordinators[0];
+  return first ? linksFor(signer, dir, msg, { ...first, unit, role: 'coordinators' }) : [];
+}

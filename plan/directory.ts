@@ -8,7 +8,12 @@ const person = z.object({
   name: z.string().min(1, '姓名不能为空 (name is required)'),
   wechat: z.string().min(1).optional(),
   email: z.email({ message: '邮箱格式不正确 (malformed email address)' }).optional(),
+  /** Mobile number, for @mentions by the county group's WeCom robot. */
+  mobile: z.string().regex(/^1\d{10}$/, '手机号须为 11 位数字 (mobile must be 11 digits)').optional(),
 });
+
+/** A WeCom group robot: its webhook key (or the whole webhook address). */
+const wecomWebhook = z.string().min(8, '企业微信机器人 key 过短 (WeCom robot key too short)');
 
 const unit = z.object({
   coordinators: z.array(person).min(1, '每个单位至少一名联络员 (each unit needs a coordinator)'),
@@ -21,6 +26,8 @@ const unit = z.object({
    * wechatGroup, if exactly one of the account's groups has it.
    */
   wechatGroupId: z.string().min(1).optional(),
+  /** The unit's own WeCom group robot: its messages come there, with codes and action links. */
+  wecomWebhook: wecomWebhook.optional(),
 });
 
 export const directorySchema = z
@@ -33,6 +40,8 @@ export const directorySchema = z
     ruralWorkOffice: z.string().min(1),
     disciplineOffice: z.string().min(1),
     admins: z.array(person).default([]),
+    /** The county's WeCom group robot: units without their own robot are @mentioned there by mobile. */
+    wecomWebhook: wecomWebhook.optional(),
   })
   .superRefine((dir, ctx) => {
     const known = (name: string) => name in dir.units;

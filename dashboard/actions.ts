@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import { confirmation, run } from '../bot/replies';
 import type { Command } from '../bot/commands';
 import { escapeHtml as h } from '../channels/render';
-import { ACTION_CN } from '../links/actions';
+import { ACTION_CN, OFFICE_COOKIE } from '../links/actions';
 import { sameSecret } from '../links/compare';
 import { linkId, verifyLink, type LinkCheck, type LinkPayload } from '../links/token';
 import type { LinkUses } from '../links/uses';
@@ -30,6 +30,7 @@ export interface ActionDeps {
 export interface Page {
   status: number;
   html: string;
+  headers?: Record<string, string>;
 }
 
 /** Actions that work once; acknowledging again is harmless and answered "already done" by the duty's state. */
@@ -64,11 +65,47 @@ function actorOf(p: LinkPayload): Actor {
 }
 
 /** The person is still in the directory, in that unit and role (a link outlives a change of coordinator). */
-function stillListed(dir: Directory, p: LinkPayload): boolean {
+export function stillListed(dir: Directory, p: LinkPayload): boolean {
   const unit = dir.units[p.u];
   if (!unit) return false;
   if (p.r === 'supervisor') return dir.supervisors.includes(p.u) && [...unit.coordinators, ...unit.leaders].some((x) => x.name === p.p);
   return unit[p.r === 'leader' ? 'leaders' : 'coordinators'].some((x) => x.name === p.p);
+}
+
+/** An office's dashboard session, from its cookie: the person it names, if the link is still good. */
+export function officeSession(deps: Pick<ActionDeps, 'directory' | 'secret' | 'now'>, cookie: string | undefined): { payload: LinkPayload; id: string } | undefined {
+  if (!cookie) return undefined;
+  const check = verifyLink(deps.secret(), cookie, deps.now());
+  if (!check.ok || check.payload.a !== 'office' || !stillListed(deps.directory, check.payload)) return undefined;
+  return { payload: check.payload, id: check.id };
+}
+
+/** The token a dashboard form carries: tied to the session and the duty, so another site cannot post one. */
+export function csrfToken(secret: string, sessionId: string, dutyId: string): string {
+  return createHmac('sha256', secret).update(`csrf:${sessionId}:${dutyId}`).digest('base64url');
+}
+
+/** A supervisor's decision from the dashboard's duty page: the same Updates as a chat reply, marked （看板）. */
+export async function dashboardDecision(deps: ActionDeps, session: { payload: LinkPayload; id: string }, form: URLSearchParams): Promise<Page> {
+  const dutyId = form.get('id') ?? '';
+  const act = form.get('act') ?? '';
+  if (!sameSecret(form.get('csrf') ?? '', csrfToken(deps.secret(), session.id, dutyId))) {
+    return page(403, '请从看板页面提交', '<p class="refused">请求不是从本系统的看板页面提交的，未做任何改动。</p>');
+  }
+  const reason = (form.get('reason') ?? '').trim().slice(0, 500);
+  const command: Command | undefined =
+    act === 'approve' ? { kind: 'decide', approve: true } : act === 'refuse' && reason ? { kind: 'decide', approve: false, reason } : act === 'reject' && reason ? { kind: 'reject', reason } : undefined;
+  if (!command) return page(400, '未受理', '<p class="refused">请选择操作并填写理由。</p>');
+  const p = session.payload;
+  const handle = deps.client.workflow.getHandle(dutyId);
+  try {
+    const state = await handle.query(statusQuery);
+    await run(handle, { person: `${p.p}（看板）`, unit: p.u, role: p.r }, command, state.deadline);
+    return { status: 303, html: '', headers: { location: `/duty?id=${encodeURIComponent(dutyId)}` } };
+  } catch (err) {
+    const why = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    return page(422, '未受理', `<p class="refused">${h(why)}</p><p>未做任何改动。<a href="/duty?id=${h(encodeURIComponent(dutyId))}">返回</a></p>`);
+  }
 }
 
 function describe(s: DutyState, p: LinkPayload): string {
@@ -105,6 +142,8 @@ function what(action: LinkPayload['a'], s: DutyState): string {
       return '提交后，不同意延期，按原截止日期督办。';
     case 'reject':
       return '提交后，驳回办结，任务重新打开。';
+    case 'office':
+      return '';
   }
 }
 
@@ -136,6 +175,8 @@ function commandOf(action: LinkPayload['a'], s: DutyState, form: URLSearchParams
       return text('reason') ? { kind: 'decide', approve: false, reason: text('reason') } : '请填写理由';
     case 'reject':
       return text('reason') ? { kind: 'reject', reason: text('reason') } : '请填写理由';
+    case 'office':
+      return '不是办理链接';
   }
 }
 
@@ -167,6 +208,15 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
   if (!check.ok) return refuse(check.why === 'expired' || check.why === 'rotated' ? 410 : 400, WHY_CN[check.why]);
   const p = check.payload;
   if (!stillListed(deps.directory, p)) return refuse(403, `${p.p} 已不在 ${p.u} 的督办通讯录中，链接不能再使用。`);
+  if (p.a === 'office') {
+    // Opening it shows a button; only the POST starts the session (a scanner's GET starts nothing).
+    if (method === 'GET') {
+      return page(200, ACTION_CN.office, `<p>${h(p.p)}（${h(p.u)}）</p><p>进入后可查看全部督办事项${p.r === 'supervisor' ? '，并在任务页面审批延期申请、驳回办结' : ''}。请勿转发此链接。</p>
+<form method="post"><input type="hidden" name="form" value="${h(formToken(secret, check.id))}"><p><button type="submit">以 ${h(p.p)} 身份进入</button></p></form>`);
+    }
+    if (!form || !sameSecret(form.get('form') ?? '', formToken(secret, check.id))) return page(403, '请从链接页面提交', '<p class="refused">请重新打开原消息中的链接。</p>');
+    return { status: 303, html: '', headers: { location: '/', 'set-cookie': `${OFFICE_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.max(0, Math.floor((p.e - now) / 1000))}` } };
+  }
   let state: DutyState;
   try {
     state = await deps.client.workflow.getHandle(p.d).query(statusQuery);

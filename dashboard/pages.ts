@@ -87,7 +87,30 @@ ${d.unitFilter ? `<p><a href="/ics/${encodeURIComponent(d.unitFilter)}.ics${d.ic
   );
 }
 
-export function dutyPage(state: DutyState, title: string): string {
+/** Who is looking, when an office's person signed in through their link: what waits for them gets buttons. */
+export interface Viewer {
+  person: string;
+  unit: string;
+  supervisor: boolean;
+  csrf: string;
+}
+
+function decisions(state: DutyState, viewer: Viewer | undefined): string {
+  if (!viewer) return '';
+  const who = `<p class="muted">当前身份：${h(viewer.person)}（${h(viewer.unit)}）</p>`;
+  if (!viewer.supervisor || state.ended) return who;
+  if (viewer.unit === state.unit) return `${who}<p class="muted">本单位的任务由上一级督办单位审批。</p>`;
+  const form = (act: string, label: string, reason: boolean) =>
+    `<form method="post" action="/duty/act" class="decide"><input type="hidden" name="id" value="${h(state.dutyId)}"><input type="hidden" name="act" value="${act}"><input type="hidden" name="csrf" value="${h(viewer.csrf)}">${reason ? `<input name="reason" placeholder="理由" required> ` : ''}<button type="submit" id="${act}">${label}</button></form>`;
+  const waits: string[] = [];
+  if (state.pendingExtension) {
+    waits.push(`<p>延期申请：延至 <b>${h(state.pendingExtension.date)}</b>，理由：${h(state.pendingExtension.reason)}（${h(state.pendingExtension.by)}）</p>${form('approve', '同意延期', false)}${form('refuse', '不同意延期', true)}`);
+  }
+  if (state.status === 'completed') waits.push(`<p>办结报告：${h(state.completionNote ?? '')}</p>${form('reject', '驳回办结', true)}`);
+  return `${who}<h2>待您处理</h2><div id="waiting">${waits.length ? waits.join('') : '<p>无</p>'}</div>`;
+}
+
+export function dutyPage(state: DutyState, title: string, viewer?: Viewer): string {
   const rows = state.history
     .map((e) => `<tr><td>${h(formatShanghai(e.at).replace('T', ' ').slice(0, 16))}</td><td>${h(EVENT_CN[e.event] ?? e.event)}</td><td>${h(e.by ?? '')}</td><td>${h(e.detail ?? '')}</td></tr>`)
     .join('\n');
@@ -96,6 +119,7 @@ export function dutyPage(state: DutyState, title: string): string {
     `<h1>任务${state.taskNumber} ${h(title)}${state.period ? `（${h(state.period)}）` : ''}</h1>
 <p>责任单位：${h(state.unit)}&emsp;截止：${h(state.deadline)}${state.deadline !== state.originalDeadline ? `（原 ${h(state.originalDeadline)}）` : ''}&emsp;状态：${h(STATUS_CN[state.status] ?? state.status)}&emsp;<span class="cell ${state.level}">${h(LEVEL_CN[state.level])}</span></p>
 <p>已发提醒 ${state.remindersSent} 次，督办升级 ${state.escalationsSent} 次${state.acknowledgedBy ? `；${h(state.acknowledgedBy)} 于 ${h(formatShanghai(state.acknowledgedAt ?? 0).slice(0, 16).replace('T', ' '))} 确认` : ''}</p>
+${decisions(state, viewer)}
 <h2>时间线</h2><table id="timeline"><tr><th>时间</th><th>事件</th><th>人员</th><th>说明</th></tr>${rows}</table>`,
   );
 }

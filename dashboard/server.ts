@@ -12,7 +12,8 @@ import type { ValidPlan } from '../plan/schema';
 import { buildDigest } from '../workflows/digest';
 import { calendarQuery, ledgerQuery, statusQuery } from '../workflows/messages';
 import type { OutgoingMessage } from '../workflows/types';
-import { actionPage, readForm, type ActionDeps } from './actions';
+import { OFFICE_COOKIE } from '../links/actions';
+import { actionPage, csrfToken, dashboardDecision, officeSession, readForm, type ActionDeps } from './actions';
 import { dutyPage, layout, outboxPage, overviewPage, unitCalendar } from './pages';
 
 export interface DashboardDeps {
@@ -88,7 +89,7 @@ export function createDashboard(deps: DashboardDeps): Server {
       (method === 'POST' ? readForm(req) : Promise.resolve(undefined))
         .then((form) => actionPage(actionDeps, action[1] ?? '', method, form))
         .then((p) => {
-          res.writeHead(p.status, { 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
+          res.writeHead(p.status, { ...p.headers, 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
           res.end(p.html);
         })
         .catch((err: unknown) => {
@@ -102,6 +103,9 @@ export function createDashboard(deps: DashboardDeps): Server {
     if (!deps.token && !isLoopback(hostnameOf(req.headers.host))) {
       return send(421, 'text/html', layout('主机名无效', '<h1>421 主机名无效</h1><p>看板只接受以 localhost 或 127.0.0.1 访问。</p>'));
     }
+    // A supervising office's person, signed in through the link in their digest.
+    const officeCookie = new RegExp(`(?:^|;\\s*)${OFFICE_COOKIE}=([^;]+)`).exec(req.headers.cookie ?? '')?.[1];
+    const session = deps.actions ? officeSession({ ...deps.actions, now }, officeCookie) : undefined;
     const ics = /^\/ics\/(.+)\.ics$/.exec(url.pathname);
     const icsUnit = ics ? safeDecode(ics[1] ?? '') : undefined;
     if (deps.token) {
@@ -110,6 +114,7 @@ export function createDashboard(deps: DashboardDeps): Server {
       const query = url.searchParams.get('token') ?? undefined;
       const feedKey = url.searchParams.get('key') ?? undefined;
       const ok =
+        session !== undefined ||
         [cookie ? safeDecode(cookie) : undefined, bearer, query].some((t) => t !== undefined && sameSecret(t, deps.token!)) ||
         (icsUnit !== undefined && feedKey !== undefined && sameSecret(feedKey, icsKey(deps.token, icsUnit)));
       if (!ok) return send(401, 'text/html', layout('未授权', '<h1>401 未授权</h1><p>请使用管理员提供的看板链接（含访问令牌）打开。</p>'));
@@ -137,11 +142,22 @@ export function createDashboard(deps: DashboardDeps): Server {
         const calendarYears = known ? { official: years.filter((y) => known.includes(y)), guessed: years.filter((y) => !known.includes(y)) } : undefined;
         return send(200, 'text/html', overviewPage({ plan: deps.plan, ledger, digest: buildDigest(ledger, deps.calendar, now()), units, ...(unit ? { unitFilter: unit } : {}), ...feed, ...(calendarYears ? { calendarYears } : {}) }));
       }
+      if (url.pathname === '/duty/act' && req.method === 'POST') {
+        if (!session || !deps.actions) return send(403, 'text/html', layout('未授权', '<h1>403</h1><p>请通过摘要邮件中的「进入督办看板」链接进入后再审批。</p>'));
+        const form = await readForm(req);
+        const result = form ? await dashboardDecision({ ...deps.actions, client: deps.client, now }, session, form) : { status: 413, html: '', headers: {} };
+        res.writeHead(result.status, { ...result.headers, 'content-type': 'text/html; charset=utf-8' });
+        return res.end(result.html);
+      }
       if (url.pathname === '/duty') {
         const id = url.searchParams.get('id') ?? '';
         const state = await deps.client.workflow.getHandle(id).query(statusQuery);
         const title = deps.plan.tasks.find((t) => t.number === state.taskNumber)?.title ?? '';
-        return send(200, 'text/html', dutyPage(state, title));
+        const viewer =
+          session && deps.actions
+            ? { person: session.payload.p, unit: session.payload.u, supervisor: session.payload.r === 'supervisor', csrf: csrfToken(deps.actions.secret(), session.id, id) }
+            : undefined;
+        return send(200, 'text/html', dutyPage(state, title, viewer));
       }
       if (url.pathname === '/outbox') return send(200, 'text/html', outboxPage(readOutbox(deps.outboxFile)));
       if (url.pathname === '/api/ledger') return send(200, 'application/json', JSON.stringify(await campaign.query(ledgerQuery)));

@@ -30,7 +30,11 @@ export const ACTION_CN: Record<LinkAction, string> = {
   approve: '同意延期',
   refuse: '不同意延期',
   reject: '驳回办结',
+  office: '进入督办看板',
 };
+
+/** The dashboard session of an office's person: the `office` link's own text, in an HttpOnly cookie. */
+export const OFFICE_COOKIE = 'duban_office';
 
 const UNIT_ACTIONS: LinkAction[] = ['ack', 'done', 'extend'];
 
@@ -47,6 +51,12 @@ export function linksFor(signer: LinkSigner, dir: Directory, msg: OutgoingMessag
     return { action, dutyId: duty.dutyId, label: `${ACTION_CN[action]}${what ? `（${what}）` : ''}`, url: `${signer.publicUrl}/a/${token}` };
   };
   const out: ActionLink[] = [];
+  // Supervisors and the discipline inspection office open the dashboard as themselves from their digest.
+  if (msg.kind === 'digest' && (dir.supervisors.includes(person.unit) || dir.disciplineOffice === person.unit)) {
+    const role = dir.supervisors.includes(person.unit) ? 'supervisor' : person.role === 'leaders' ? 'leader' : 'coordinator';
+    const token = signLink(secret, { a: 'office', d: '*', p: person.name, u: person.unit, r: role, i: msg.at, e: msg.at + LINK_MAX_AGE_MS, m: msg.key });
+    out.push({ action: 'office', dutyId: '*', label: ACTION_CN.office, url: `${signer.publicUrl}/a/${token}` });
+  }
   const unitKind = msg.kind === 'morning' || MESSAGES_TO_UNIT.includes(msg.kind);
   for (const duty of dutiesOf(msg)) {
     if (unitKind && duty.unit === person.unit) {

@@ -6,8 +6,12 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
-/** What a link does. Units: acknowledge, report done (or progress / visits), ask for more time; supervisors decide. */
-export const LINK_ACTIONS = ['ack', 'done', 'extend', 'approve', 'refuse', 'reject'] as const;
+/**
+ * What a link does. Units: acknowledge, report done (or progress / visits), ask for more time; supervisors
+ * decide; `office`: a supervising (or the discipline inspection) office's person opens the dashboard as
+ * themselves (the link comes in their digest; `d` is then `*`).
+ */
+export const LINK_ACTIONS = ['ack', 'done', 'extend', 'approve', 'refuse', 'reject', 'office'] as const;
 export type LinkAction = (typeof LINK_ACTIONS)[number];
 
 /** Links live at most this long; a link of a duty that has ended is refused before that. */

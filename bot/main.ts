@@ -19,6 +19,7 @@ import { loadDirectory } from '../plan/files';
 import type { Directory } from '../plan/directory';
 import { registerHandlers } from './bot';
 import { createWechatSender } from './sender';
+import { publicLinks } from '../links/config';
 
 export const WECHAT_TASK_QUEUE = 'duban-wechat';
 
@@ -99,7 +100,7 @@ export async function botCommand(): Promise<number> {
   const email = smtp ? createEmailSender({ transport: createSmtpTransport(smtp), from: smtp.from, ledger }) : undefined;
   const activities = createActivities({
     directory,
-    wechat: createWechatSender({ bot, directory, ledger, intervalMs: env.data.DUBAN_WECHAT_INTERVAL_MS }),
+    wechat: createWechatSender({ bot, directory, ledger, intervalMs: env.data.DUBAN_WECHAT_INTERVAL_MS, ...(publicLinks() ? { links: publicLinks()! } : {}) }),
     ...(email ? { email } : {}),
   });
   const worker = await Worker.create({

@@ -8,6 +8,7 @@ import { wechatUnavailable } from '../channels/errors';
 import type { SendLedger } from '../channels/ledger';
 import { resolveRecipients, type ResolvedPerson } from '../channels/recipients';
 import { KIND_CN } from '../channels/render';
+import { linksFor, unitLinks, type ActionLink, type LinkSigner } from '../links/actions';
 import type { Directory } from '../plan/directory';
 import type { OutgoingMessage } from '../workflows/types';
 
@@ -67,10 +68,19 @@ export interface WechatSenderDeps {
   ledger: SendLedger;
   /** Milliseconds between two sends; default 1500. */
   intervalMs?: number;
+  /** Action links (DUBAN_PUBLIC_URL set): in a direct message the person's own; in a unit's own group its first coordinator's. */
+  links?: LinkSigner;
 }
 
-export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }: WechatSenderDeps): WechatSender {
+export function createWechatSender({ bot, directory, ledger, intervalMs = 1500, links }: WechatSenderDeps): WechatSender {
   const throttle = new Throttle(intervalMs);
+  const linkText = (list: ActionLink[]) => (list.length ? `\n\n在线办理（打开后在页面上确认，请勿转发）：\n${list.map((l) => `${l.label}：${l.url}`).join('\n')}` : '');
+  // A group another unit shares is not the unit's own: its messages carry no links anyone there could use.
+  const ownGroup = (unit: string) => {
+    const u = directory.units[unit];
+    const id = u?.wechatGroupId ?? u?.wechatGroup;
+    return !!id && Object.entries(directory.units).every(([name, o]) => name === unit || (o.wechatGroupId ?? o.wechatGroup) !== id);
+  };
   // One listing per send, matched in memory: a lookup per person is slow, and hangs on some puppets for
   // contacts the account does not have. Only the WeChat id the directory gives counts: a display name is
   // anyone's to choose, so a person with no id in the directory is not messaged by WeChat (email reaches them).
@@ -124,11 +134,15 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500 }
           if (delivered.includes(unit)) continue;
           const contacts = await contactsFor(members);
           const room = await roomFor(unit);
-          for (const part of splitText(`${head}${msg.text}`)) {
-            if (room) {
-              await throttle.run(() => room.say(part, ...contacts));
-            } else {
-              for (const c of contacts) await throttle.run(() => c.say(part));
+          if (room) {
+            const extra = links && ownGroup(unit) ? linkText(unitLinks(links, directory, msg, unit)) : '';
+            for (const part of splitText(`${head}${msg.text}${extra}`)) await throttle.run(() => room.say(part, ...contacts));
+          } else {
+            for (const [i, c] of contacts.entries()) {
+              // Direct messages: each person their own links.
+              const person = members.find((m) => m.wechat === c.id) ?? members[i]!;
+              const extra = links ? linkText(linksFor(links, directory, msg, person)) : '';
+              for (const part of splitText(`${head}${msg.text}${extra}`)) await throttle.run(() => c.say(part));
             }
           }
           if (room || contacts.length) {

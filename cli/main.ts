@@ -1,6 +1,5 @@
 /** The `duban` command: one entry point, one function per sub-command. */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { RecordingChannel } from '../activities/outbox';
@@ -14,8 +13,8 @@ import { HELP } from './help';
 import { botCommand, WECHAT_TASK_QUEUE } from '../bot/main';
 import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../channels/email';
 import { SendLedger } from '../channels/ledger';
-import type { LinkSigner } from '../links/actions';
-import { linkSecretSource, rotateLinkSecret } from '../links/secret';
+import { dataDir, linkSecretFile, publicLinks } from '../links/config';
+import { rotateLinkSecret } from '../links/secret';
 import { LinkUses } from '../links/uses';
 import { unitLinks } from '../links/actions';
 import { createWecomSender, wecomConfigured } from '../channels/wecom';
@@ -28,25 +27,7 @@ import { simulateCommand } from './simulate';
 
 type Command = (args: string[]) => Promise<number>;
 
-export function linkSecretFile(): string {
-  return join(dataDir(), 'link-secret');
-}
-
-let links: LinkSigner | undefined;
-/** Action links, when DUBAN_PUBLIC_URL says where units reach the dashboard (one signer per process). */
-export function publicLinks(): LinkSigner | undefined {
-  const url = process.env.DUBAN_PUBLIC_URL?.trim();
-  if (!url) return undefined;
-  if (!/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`DUBAN_PUBLIC_URL 须为 http(s):// 开头的地址，得到「${url}」(DUBAN_PUBLIC_URL must be an http(s) URL)`);
-  links ??= { publicUrl: url.replace(/\/+$/, ''), secret: linkSecretSource(linkSecretFile()) };
-  return links;
-}
-
-export function dataDir(): string {
-  const dir = resolve(process.env.DUBAN_DATA_DIR ?? 'data');
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
+export { dataDir, linkSecretFile, publicLinks } from '../links/config';
 
 function say(line: string) {
   process.stdout.write(`${line}\n`);

@@ -14,6 +14,9 @@ import { loadDirectory } from '../plan/files';
 import type { Directory } from '../plan/directory';
 import type { OutgoingMessage } from '../workflows/types';
 import { until } from './until';
+import { linkSecretSource } from '../links/secret';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const seed = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
 const UNIT = '县民政局';
@@ -113,5 +116,34 @@ describe('the WeChat sender', () => {
     expect(got[0]).toContain('【督办系统告警】邮件发送失败');
     const none = createWechatSender({ bot, directory: { ...seed, admins: [{ name: '无微信', email: 'x@example.org' }] }, ledger: new SendLedger(), intervalMs: 0 });
     await expect(none.sendToAdmins(message({ kind: 'alert' }))).rejects.toThrow(/管理员没有可用的微信号/);
+  });
+
+  it('carries action links: each person’s own in a direct message, the unit’s in its own group, none in a group units share', async () => {
+    const secret = linkSecretSource(join(mkdtempSync(join(tmpdir(), 'duban-wechat-links-')), 'link-secret'));
+    const links = { publicUrl: 'http://duban.example.org', secret };
+    const topic = seed.units[UNIT]!.wechatGroup!;
+    let room!: mock.RoomMock;
+    let direct!: mock.ContactMock;
+    const bot = await botWith((mocker, self) => {
+      direct = mocker.createContact({ id: coordinator.wechat!, name: coordinator.name });
+      room = mocker.createRoom({ topic, memberIdList: [self.id, direct.id] });
+    });
+    const inRoom = heard(room);
+    const toPerson = heard(direct);
+    const msg = message({ dutyId: 'sender-test/duty', unit: UNIT, taskNumber: 1, code: '1' });
+    // The unit's own group.
+    await createWechatSender({ bot, directory: seed, ledger: new SendLedger(), intervalMs: 0, links }).send(msg);
+    await until('the group post', () => inRoom.length > 0);
+    expect(inRoom[0]).toMatch(/确认收到（编号 1）：http:\/\/duban\.example\.org\/a\/[A-Za-z0-9_.-]+/);
+    // Direct (no group): the person's own links.
+    const noGroup: Directory = { ...seed, units: { ...seed.units, [UNIT]: { ...seed.units[UNIT]!, wechatGroup: undefined } } };
+    await createWechatSender({ bot, directory: noGroup, ledger: new SendLedger(), intervalMs: 0, links }).send({ ...msg, key: `${msg.key}-direct` });
+    await until('the direct message', () => toPerson.some((t) => t.includes('/a/')));
+    // A group another unit shares: no links.
+    const shared: Directory = { ...seed, units: { ...seed.units, 县教科局: { ...seed.units['县教科局']!, wechatGroup: topic } } };
+    const before = inRoom.length;
+    await createWechatSender({ bot, directory: shared, ledger: new SendLedger(), intervalMs: 0, links }).send({ ...msg, key: `${msg.key}-shared` });
+    await until('the shared-group post', () => inRoom.length > before);
+    expect(inRoom.at(-1)).not.toContain('/a/');
   });
 });

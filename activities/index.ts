@@ -4,7 +4,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { PERMANENT_DELIVERY, permanentDelivery } from '../channels/errors';
-import { resolveRecipients } from '../channels/recipients';
+import { Context } from '@temporalio/activity';
+import { resolveRecipients, type ResolvedPerson } from '../channels/recipients';
 import { coordinatorUnits, type WecomSender } from '../channels/wecom';
 import { linksFor, type LinkSigner } from '../links/actions';
 import type { EmailSender } from '../channels/email';
@@ -56,6 +57,18 @@ export interface AdminAlert {
   text: string;
 }
 
+/** Attempts at a WeCom post (the activity's own retries, 10 s, 20 s apart) before its units go by email. */
+export const WECOM_ATTEMPTS = 3;
+
+/** This activity's attempt number (1 outside an activity, e.g. a test calling it directly). */
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
 export function createActivities({ channel, email, directory, wechat, links, wecom }: ActivityDeps) {
   const alertAdmins = async (alert: AdminAlert): Promise<void> => {
     const message = adminMessage(alert);
@@ -63,52 +76,79 @@ export function createActivities({ channel, email, directory, wechat, links, wec
     const admins = (directory?.admins ?? []).flatMap((a) => (a.email ? [a.email] : []));
     if (email && admins.length) await email.send(message, admins);
   };
+  /** Email to these people: one copy for all, or with action links one copy per person (their own links). */
+  const sendEmail = async (message: OutgoingMessage, people: ResolvedPerson[], note?: string): Promise<DeliveryReport> => {
+    if (!email || !directory) return { channel: 'outbox', accepted: [], rejected: [] };
+    if (!links) {
+      const to = [...new Set(people.flatMap((p) => (p.email ? [p.email] : [])))];
+      const report = await email.send(message, to, note);
+      return { channel: 'email', accepted: report.accepted, rejected: report.rejected };
+    }
+    // Each copy is its own ledger key (exactly once per person); a forwarded mail's links still name its first reader.
+    const accepted: string[] = [];
+    const rejected: string[] = [];
+    const seen = new Set<string>();
+    for (const p of people) {
+      if (!p.email || seen.has(p.email)) continue;
+      seen.add(p.email);
+      try {
+        const report = await email.send({ ...message, key: `${message.key}#${p.email}` }, [p.email], note, linksFor(links, directory, message, p));
+        accepted.push(...report.accepted);
+        rejected.push(...report.rejected);
+      } catch (err) {
+        // One address refused for good does not stop the others; anything retryable retries the activity
+        // (copies already sent are in the ledger and not sent again).
+        if (err instanceof ApplicationFailure && err.type === PERMANENT_DELIVERY) rejected.push(p.email);
+        else throw err;
+      }
+    }
+    if (accepted.length === 0 && rejected.length > 0) throw permanentDelivery(`邮件服务器拒收全部收件人：${rejected.join('、')}`);
+    return { channel: 'email', accepted, rejected };
+  };
   return {
-    /** The one channel-agnostic way a message leaves duban: outbox, and email to whoever has an address. */
+    /**
+     * The one channel-agnostic way a message leaves duban: the outbox; WeCom for the coordinators WeChat did not
+     * reach whose units have a robot; email to everyone else with an address. Email goes before WeCom's trouble
+     * can stop it: a robot that is rate-limited or unreachable is tried again by the activity's retries (email
+     * already sent is in the ledger), and after WECOM_ATTEMPTS its units' coordinators get the message by email.
+     */
     async notify(message: OutgoingMessage, options: NotifyOptions = { includeCoordinators: true }): Promise<DeliveryReport> {
       await channel?.deliver(message);
-      // WeCom first, for the coordinators WeChat did not reach; a unit whose robot key is wrong falls to email.
-      let wecomReached: string[] = [];
+      const wantCoordinators = (unit: string) => options.includeCoordinators || !!options.coordinatorUnits?.includes(unit);
+      const report: { delivered: string[]; failed: { unit: string; reason: string }[]; pending: { unit: string; reason: string }[] } = { delivered: [], failed: [], pending: [] };
       if (wecom && directory) {
-        const units = options.includeCoordinators ? coordinatorUnits(directory, message) : (options.coordinatorUnits ?? []);
-        const report = await wecom.send(message, units);
-        wecomReached = report.delivered;
-        for (const f of report.failed) {
-          await alertAdmins({ key: `${message.key}#wecom-failed#${f.unit}`, at: message.at, text: `企业微信机器人发送失败，${f.unit} 已改发邮件：${message.subject}（${f.reason}）。请核对单位通讯录中的 wecomWebhook。` }).catch(
-            () => undefined,
-          );
+        Object.assign(report, await wecom.send(message, coordinatorUnits(directory, message).filter(wantCoordinators)));
+        if (report.pending.length && attempt() >= WECOM_ATTEMPTS) {
+          report.failed.push(...report.pending);
+          report.pending = [];
         }
       }
-      if (!email || !directory) return { channel: 'outbox', accepted: [], rejected: [] };
-      const people = resolveRecipients(directory, message.recipients).filter(
-        (p) => (options.includeCoordinators || p.role !== 'coordinators' || options.coordinatorUnits?.includes(p.unit)) && !(p.role === 'coordinators' && wecomReached.includes(p.unit)),
-      );
-      if (links) {
-        // One copy per person, each with links that name that person: a forwarded mail's links still act as
-        // its first reader only, and the page says so. Each copy is its own ledger key (exactly once per person).
-        const accepted: string[] = [];
-        const rejected: string[] = [];
-        const seen = new Set<string>();
-        for (const p of people) {
-          if (!p.email || seen.has(p.email)) continue;
-          seen.add(p.email);
-          try {
-            const report = await email.send({ ...message, key: `${message.key}#${p.email}` }, [p.email], options.note, linksFor(links, directory, message, p));
-            accepted.push(...report.accepted);
-            rejected.push(...report.rejected);
-          } catch (err) {
-            // One address refused for good does not stop the others; anything retryable retries the activity
-            // (copies already sent are in the ledger and not sent again).
-            if (err instanceof ApplicationFailure && err.type === PERMANENT_DELIVERY) rejected.push(p.email);
-            else throw err;
-          }
+      const routedUnits = new Set([...report.delivered, ...report.failed.map((f) => f.unit), ...report.pending.map((f) => f.unit)]);
+      // A coordinator WeCom reaches hears there; in the county group (no personal links) those with action
+      // links still get their email, the copy they can act from.
+      const reachedByWecom = (p: ResolvedPerson) => report.delivered.includes(p.unit) && wecom!.reaches(p.unit, p) && (!links || !!directory?.units[p.unit]?.wecomWebhook);
+      let result: DeliveryReport = { channel: 'outbox', accepted: [], rejected: [] };
+      if (email && directory) {
+        const people = resolveRecipients(directory, message.recipients).filter(
+          (p) => p.role !== 'coordinators' || (wantCoordinators(p.unit) && !(routedUnits.has(p.unit) && (reachedByWecom(p) || !report.delivered.includes(p.unit)))),
+        );
+        result = await sendEmail(message, people, options.note);
+        // Units WeCom could not reach: their coordinators by email, a copy of its own (the main one may have gone
+        // in an earlier attempt), and the administrators told.
+        const fallback = resolveRecipients(directory, message.recipients).filter((p) => p.role === 'coordinators' && report.failed.some((f) => f.unit === p.unit));
+        if (fallback.length) {
+          const extra = await sendEmail({ ...message, key: `${message.key}#wecom-fallback` }, fallback, '（企业微信未能送达，改由邮件发送）');
+          result = { channel: 'email', accepted: [...result.accepted, ...extra.accepted], rejected: [...result.rejected, ...extra.rejected] };
         }
-        if (accepted.length === 0 && rejected.length > 0) throw permanentDelivery(`邮件服务器拒收全部收件人：${rejected.join('、')}`);
-        return { channel: 'email', accepted, rejected };
       }
-      const to = [...new Set(people.flatMap((p) => (p.email ? [p.email] : [])))];
-      const report = await email.send(message, to, options.note);
-      return { channel: 'email', accepted: report.accepted, rejected: report.rejected };
+      for (const f of report.failed) {
+        await alertAdmins({ key: `${message.key}#wecom-failed#${f.unit}`, at: message.at, text: `企业微信机器人发送失败，${f.unit} 已改发邮件：${message.subject}（${f.reason}）。请核对单位通讯录中的 wecomWebhook。` }).catch(
+          () => undefined,
+        );
+      }
+      // Still worth trying: fail this attempt (retryable) so the activity's retry posts what is left.
+      if (report.pending.length) throw new Error(`企业微信暂未送达 ${report.pending.map((p) => p.unit).join('、')}：${report.pending[0]!.reason}（稍后重试）`);
+      return result;
     },
 
     /** Tells the administrators something needs a person: a channel failed, an address was refused. */

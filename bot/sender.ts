@@ -128,12 +128,19 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500, 
           return !!u?.wechatGroup || !!u?.wechatGroupId || !!u?.coordinators.some((c) => c.wechat);
         };
         const people = resolveRecipients(directory, msg.recipients.filter((r) => r.role === 'coordinators' && routed(r.unit)));
+        const problems: string[] = [];
         const byUnit = new Map<string, ResolvedPerson[]>();
         for (const p of people) byUnit.set(p.unit, [...(byUnit.get(p.unit) ?? []), p]);
         for (const [unit, members] of byUnit) {
           if (delivered.includes(unit)) continue;
           const contacts = await contactsFor(members);
-          const room = await roomFor(unit);
+          // A unit whose group cannot be found (a stale id, two groups with its topic) is not reached by
+          // WeChat — its coordinators get the email copy — and does not stop the other units' posts.
+          const room = await roomFor(unit).catch((err: unknown) => {
+            problems.push(err instanceof Error ? err.message : String(err));
+            return null;
+          });
+          if (room === null) continue;
           if (room) {
             const extra = links && ownGroup(unit) ? linkText(unitLinks(links, directory, msg, unit)) : '';
             for (const part of splitText(`${head}${msg.text}${extra}`)) await throttle.run(() => room.say(part, ...contacts));
@@ -150,7 +157,7 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500, 
             ledger.note(msg.key, 'wechat', delivered.join('|'));
           }
         }
-        if (people.length && delivered.length === 0) throw wechatUnavailable(`找不到 ${[...byUnit.keys()].join('、')} 的微信群或联系人`);
+        if (people.length && delivered.length === 0) throw wechatUnavailable(problems[0] ?? `找不到 ${[...byUnit.keys()].join('、')} 的微信群或联系人`);
         ledger.markSent(msg.key, 'wechat', delivered.join('|'));
         return { delivered };
       } catch (err) {
@@ -167,8 +174,15 @@ export function createWechatSender({ bot, directory, ledger, intervalMs = 1500, 
       try {
         const contacts = await contactsFor(directory.admins);
         if (!contacts.length) throw wechatUnavailable('通讯录中的管理员没有可用的微信号 (no administrator with a WeChat id)');
-        for (const c of contacts) for (const part of splitText(`${msg.subject}${msg.text}`)) await throttle.run(() => c.say(part));
-        ledger.markSent(msg.key, 'wechat', 'admins');
+        // Admins an earlier, failed attempt already reached are not messaged again.
+        const reached = (ledger.partial(msg.key, 'wechat') ?? '').split('|').filter(Boolean);
+        for (const c of contacts) {
+          if (reached.includes(c.id)) continue;
+          for (const part of splitText(`${msg.subject}${msg.text}`)) await throttle.run(() => c.say(part));
+          reached.push(c.id);
+          ledger.note(msg.key, 'wechat', reached.join('|'));
+        }
+        ledger.markSent(msg.key, 'wechat', reached.join('|'));
       } catch (err) {
         ledger.release(msg.key, 'wechat');
         throw err;

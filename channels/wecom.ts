@@ -46,6 +46,8 @@ export interface WecomReport {
   delivered: string[];
   /** Units it could not reach for good (invalid key): email takes over, administrators are told. */
   failed: { unit: string; reason: string }[];
+  /** Units it could not reach for now (rate limit, network): tried again by the activity's retry, then email. */
+  pending: { unit: string; reason: string }[];
 }
 
 export class WecomError extends Error {
@@ -150,56 +152,88 @@ export function createWecomSender(deps: WecomDeps) {
   const routeOf = (unit: string): { webhook: string; mobiles: string[]; own: boolean } | undefined => {
     const u = deps.directory.units[unit];
     if (!u) return undefined;
-    if (u.wecomWebhook) return { webhook: u.wecomWebhook, mobiles: u.coordinators.flatMap((c) => (c.mobile ? [c.mobile] : [])), own: true };
-    const county = deps.directory.wecomWebhook;
     const mobiles = u.coordinators.flatMap((c) => (c.mobile ? [c.mobile] : []));
+    if (u.wecomWebhook) return { webhook: u.wecomWebhook, mobiles, own: true };
+    const county = deps.directory.wecomWebhook;
     // In the shared county group a unit is reached only when someone of it is @mentioned.
     return county && mobiles.length ? { webhook: county, mobiles, own: false } : undefined;
   };
+
+  /** Posts every part not yet posted (a retry after a failed part does not post the earlier ones again). */
+  const postParts = async (key: string, webhook: string, bodies: unknown[]) => {
+    const claim = deps.ledger.claim(key, 'wecom');
+    if (claim === 'sent') return;
+    if (claim === 'in-progress') throw new WecomError(`上一次企业微信发送仍在进行，稍后重试 (${key})`, -1, false);
+    let done = Number(deps.ledger.partial(key, 'wecom') ?? 0);
+    try {
+      for (const body of bodies.slice(done)) {
+        await window.run(webhook, maxWaitMs, () => post(webhook, body));
+        done += 1;
+        deps.ledger.note(key, 'wecom', String(done));
+      }
+      deps.ledger.markSent(key, 'wecom', String(done));
+    } catch (err) {
+      deps.ledger.release(key, 'wecom');
+      throw err;
+    }
+  };
+
+  // Markdown link syntax in people's own words (a reason, a note) must not become a link in the post.
+  const plain = (text: string) => text.replace(/\[/g, '［').replace(/\]/g, '］');
 
   return {
     routed(unit: string): boolean {
       return routeOf(unit) !== undefined;
     },
 
-    /** Posts the message for each coordinator unit it addresses that has a WeCom route; each unit once. */
+    /** Whether a coordinator hears of a message in WeCom: their unit's own group, or @mentioned in the county's. */
+    reaches(unit: string, person: { mobile?: string }): boolean {
+      const route = routeOf(unit);
+      return !!route && (route.own || (!!person.mobile && route.mobiles.includes(person.mobile)));
+    },
+
+    /**
+     * Posts the message for the coordinator units it addresses that have a WeCom route: a unit's own robot one
+     * post each; the county group one post for all its units together, @mentioning all of them. Never throws:
+     * what failed for good is `failed`, what may work later `pending`.
+     */
     async send(msg: OutgoingMessage, units: string[]): Promise<WecomReport> {
-      const delivered: string[] = [];
-      const failed: WecomReport['failed'] = [];
+      const report: WecomReport = { delivered: [], failed: [], pending: [] };
       const head = msg.items ? '' : `【${KIND_CN[msg.kind] ?? '督办'}】`;
-      for (const unit of units) {
+      const routed = units.flatMap((unit) => {
         const route = routeOf(unit);
-        if (!route) continue;
-        const key = `${msg.key}#${unit}`;
-        const claim = deps.ledger.claim(key, 'wecom');
-        if (claim === 'sent') {
-          delivered.push(unit);
-          continue;
-        }
-        if (claim === 'in-progress') throw new WecomError(`上一次企业微信发送仍在进行，稍后重试 (${key})`, -1, false);
+        return route ? [{ unit, route }] : [];
+      });
+      const posts: { units: string[]; key: string; webhook: string; bodies: unknown[] }[] = [];
+      for (const { unit, route } of routed.filter((r) => r.route.own)) {
+        const links = deps.linksFor?.(msg, unit) ?? [];
+        // One link per line, and parts split between lines: a link is never cut in two.
+        const linkLines = links.length ? `\n\n点击办理（打开后在页面上确认）：\n${links.map((l) => `[${l.label}](${l.url})`).join('\n')}` : '';
+        const parts = splitBytes(`**${head}${plain(msg.subject)}**\n${plain(msg.text)}${linkLines}`, MARKDOWN_MAX_BYTES);
+        posts.push({ units: [unit], key: `${msg.key}#${unit}`, webhook: route.webhook, bodies: parts.map((content) => ({ msgtype: 'markdown', markdown: { content } })) });
+      }
+      const county = routed.filter((r) => !r.route.own);
+      if (county.length) {
+        const mobiles = [...new Set(county.flatMap((r) => r.route.mobiles))];
+        const parts = splitBytes(`${head}${msg.subject}\n${msg.text}\n（群机器人不能接收回复：请在微信群回复，或用邮件中的办理链接）`, TEXT_MAX_BYTES);
+        posts.push({
+          units: county.map((r) => r.unit),
+          key: `${msg.key}#county`,
+          webhook: county[0]!.route.webhook,
+          bodies: parts.map((content, i) => ({ msgtype: 'text', text: { content, ...(i === 0 ? { mentioned_mobile_list: mobiles } : {}) } })),
+        });
+      }
+      for (const p of posts) {
         try {
-          if (route.own) {
-            const links = deps.linksFor?.(msg, unit) ?? [];
-            const linkLines = links.length ? `\n\n${links.map((l) => `[${l.label}](${l.url})`).join('　')}` : '';
-            for (const part of splitBytes(`**${head}${msg.subject}**\n${msg.text}${linkLines}`, MARKDOWN_MAX_BYTES)) {
-              await window.run(route.webhook, maxWaitMs, () => post(route.webhook, { msgtype: 'markdown', markdown: { content: part } }));
-            }
-          } else {
-            const parts = splitBytes(`${head}${msg.subject}\n${msg.text}`, TEXT_MAX_BYTES);
-            for (const [i, part] of parts.entries()) {
-              const mention = i === 0 ? { mentioned_mobile_list: route.mobiles } : {};
-              await window.run(route.webhook, maxWaitMs, () => post(route.webhook, { msgtype: 'text', text: { content: part, ...mention } }));
-            }
-          }
-          deps.ledger.markSent(key, 'wecom', unit);
-          delivered.push(unit);
+          await postParts(p.key, p.webhook, p.bodies);
+          report.delivered.push(...p.units);
         } catch (err) {
-          deps.ledger.release(key, 'wecom');
-          if (err instanceof WecomError && err.permanent) failed.push({ unit, reason: err.message });
-          else throw err;
+          const reason = err instanceof Error ? err.message : String(err);
+          const target = err instanceof WecomError && err.permanent ? report.failed : report.pending;
+          for (const unit of p.units) target.push({ unit, reason });
         }
       }
-      return { delivered, failed };
+      return report;
     },
   };
 }

@@ -17,6 +17,8 @@ duban — turns county work notices into Temporal workflows that remind, take re
   calendar load FILE [--campaign ID] [--year Y]
                         载入新一年的法定节假日安排（YAML，同 DUBAN_CALENDAR），正在运行的督办按新日历重排尚未发出的提醒
                         Load next year's official days into a running campaign; its duties re-plan what is still ahead
+  cluster up|down       在本机搭建/停止真实 Temporal 集群（server v1.29.1 + PostgreSQL，四个服务进程），之后用 TEMPORAL_ADDRESS 连接
+                        Set up / stop a real Temporal cluster here (server v1.29.1 on PostgreSQL, four service processes)
   links rotate          更换办理链接的密钥：此前发出的链接全部失效（DUBAN_PUBLIC_URL 设置后邮件带办理链接）
                         Rotate the action-link secret: every link sent before is refused from now on
   reply "TEXT" --from PERSON [--campaign ID] [--year Y]

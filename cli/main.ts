@@ -15,6 +15,7 @@ import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../ch
 import { SendLedger } from '../channels/ledger';
 import { dataDir, linkSecretFile, publicLinks } from '../links/config';
 import { rotateLinkSecret } from '../links/secret';
+import { clusterDown, clusterUp, HISTORY_SHARDS } from '../servers/cluster';
 import { LinkUses } from '../links/uses';
 import { unitLinks } from '../links/actions';
 import { createWecomSender, wecomConfigured } from '../channels/wecom';
@@ -129,7 +130,16 @@ async function startCampaign(address: string, target: TemporalTarget, outbox: st
       calendar: loaded.input.calendar,
       outboxFile: outbox,
       ...(process.env.DUBAN_DASHBOARD_TOKEN ? { token: process.env.DUBAN_DASHBOARD_TOKEN } : {}),
-      ...(publicLinks() ? { actions: { directory: loadDirectory(process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY), secret: publicLinks()!.secret, uses: new LinkUses(join(dataDir(), 'link-uses.sqlite')) } } : {}),
+      ...(publicLinks()
+        ? {
+            actions: {
+              directory: loadDirectory(process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY),
+              secret: publicLinks()!.secret,
+              uses: new LinkUses(join(dataDir(), 'link-uses.sqlite')),
+              secureCookie: publicLinks()!.publicUrl.startsWith('https://'),
+            },
+          }
+        : {}),
     },
     process.env.DUBAN_DASHBOARD_HOST ?? '127.0.0.1',
     Number(process.env.DUBAN_DASHBOARD_PORT ?? 8080),
@@ -197,6 +207,20 @@ const commands: Record<string, Command> = {
   simulate: simulateCommand,
   reply: replyCommand,
   calendar: calendarCommand,
+  cluster: async (args) => {
+    const dir = dataDir();
+    if (args[0] === 'up') {
+      const c = await clusterUp(dir, (line) => say(line));
+      say(`Temporal 集群已就绪 cluster ready: TEMPORAL_ADDRESS=${c.address}（frontend/history/matching/worker 四个进程，${HISTORY_SHARDS} 个历史分片，PostgreSQL 127.0.0.1:${c.ports.postgres}，指标 metrics http://127.0.0.1:${c.ports.metrics}/metrics）`);
+      return 0;
+    }
+    if (args[0] === 'down') {
+      await clusterDown(dir, (line) => say(line));
+      return 0;
+    }
+    process.stderr.write('用法 usage: duban cluster up|down\n');
+    return 2;
+  },
   links: async (args) => {
     if (args[0] !== 'rotate') {
       process.stderr.write('用法 usage: duban links rotate\n');

@@ -7,7 +7,9 @@
  */
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { shanghaiDate } from '../calendar/working-days';
 import { confirmation, run } from '../bot/replies';
 import type { Command } from '../bot/commands';
 import { escapeHtml as h } from '../channels/render';
@@ -22,9 +24,12 @@ import type { DutyState } from '../workflows/types';
 export interface ActionDeps {
   client: Client;
   directory: Directory;
-  secret: () => string;
+  /** The current secret; `retired`: ids of the secrets rotated out (links/secret.ts). */
+  secret: (() => string) & { retired?: () => string[] };
   uses: LinkUses;
   now: () => number;
+  /** The public address is https: the office cookie is Secure. */
+  secureCookie?: boolean;
 }
 
 export interface Page {
@@ -97,14 +102,17 @@ export async function dashboardDecision(deps: ActionDeps, session: { payload: Li
     act === 'approve' ? { kind: 'decide', approve: true } : act === 'refuse' && reason ? { kind: 'decide', approve: false, reason } : act === 'reject' && reason ? { kind: 'reject', reason } : undefined;
   if (!command) return page(400, '未受理', '<p class="refused">请选择操作并填写理由。</p>');
   const p = session.payload;
+  if (p.r !== 'supervisor') return page(403, '未受理', '<p class="refused">只有督办单位人员可以审批。</p>');
   const handle = deps.client.workflow.getHandle(dutyId);
   try {
     const state = await handle.query(statusQuery);
     await run(handle, { person: `${p.p}（看板）`, unit: p.u, role: p.r }, command, state.deadline);
     return { status: 303, html: '', headers: { location: `/duty?id=${encodeURIComponent(dutyId)}` } };
   } catch (err) {
-    const why = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-    return page(422, '未受理', `<p class="refused">${h(why)}</p><p>未做任何改动。<a href="/duty?id=${h(encodeURIComponent(dutyId))}">返回</a></p>`);
+    const refusal = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.message : undefined;
+    if (refusal === undefined) process.stderr.write(`dashboard decision ${dutyId}: ${String(err)}\n`);
+    const why = refusal ?? '系统暂时无法确认是否已受理，请刷新任务页面核对。';
+    return page(refusal === undefined ? 503 : 422, '未受理', `<p class="refused">${h(why)}</p><p>未做任何改动。<a href="/duty?id=${h(encodeURIComponent(dutyId))}">返回</a></p>`);
   }
 }
 
@@ -193,21 +201,28 @@ export async function readForm(req: IncomingMessage, limit = 16_384): Promise<UR
 export async function actionPage(deps: ActionDeps, token: string, method: string, form?: URLSearchParams): Promise<Page> {
   const secret = deps.secret();
   const now = deps.now();
-  const check = verifyLink(secret, token, now);
-  const refuse = async (status: number, reason: string, payload = check.payload) => {
-    // Recorded once per link on the duty it names (if that duty exists): who, what, why.
-    const id = check.id ?? linkId(token);
-    if (payload && deps.uses.firstRefusal(id, now)) {
-      await deps.client.workflow
-        .getHandle(payload.d)
-        .signal(attemptRefusedSignal, { who: `${payload.p}（${payload.u}，链接）`, text: `链接：${ACTION_CN[payload.a]}`, reason })
-        .catch(() => undefined);
+  const check = verifyLink(secret, token, now, deps.secret.retired?.() ?? []);
+  // A refusal is recorded on the duty the link names. A link that fails its signature proves nothing about who
+  // sent it: it is recorded without its (forgeable) names, once per duty, reason and day, so forged links can
+  // neither write names into a history nor push the real entries out of it.
+  const refuse = async (status: number, reason: string, signedPayload?: LinkPayload) => {
+    const payload = signedPayload ?? check.payload;
+    if (payload && payload.d !== '*') {
+      const signed = signedPayload !== undefined || check.ok;
+      const key = signed ? (check.id ?? linkId(token)) : `${payload.d}|${reason}|${shanghaiDate(now)}`;
+      if (deps.uses.firstRefusal(key, now)) {
+        const who = signed ? `${payload.p}（${payload.u}，链接）` : '来源不明的链接（签名未通过验证）';
+        await deps.client.workflow
+          .getHandle(payload.d)
+          .signal(attemptRefusedSignal, { who, text: `链接：${ACTION_CN[payload.a]}`, reason })
+          .catch(() => undefined);
+      }
     }
     return page(status, '链接无法使用', `<p class="refused">${h(reason)}</p><p>未做任何改动。</p>`);
   };
-  if (!check.ok) return refuse(check.why === 'expired' || check.why === 'rotated' ? 410 : 400, WHY_CN[check.why]);
+  if (!check.ok) return refuse(check.why === 'expired' || check.why === 'rotated' ? 410 : 400, WHY_CN[check.why], check.why === 'expired' ? check.payload : undefined);
   const p = check.payload;
-  if (!stillListed(deps.directory, p)) return refuse(403, `${p.p} 已不在 ${p.u} 的督办通讯录中，链接不能再使用。`);
+  if (!stillListed(deps.directory, p)) return refuse(403, `${p.p} 已不在 ${p.u} 的督办通讯录中，链接不能再使用。`, p);
   if (p.a === 'office') {
     // Opening it shows a button; only the POST starts the session (a scanner's GET starts nothing).
     if (method === 'GET') {
@@ -215,19 +230,34 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
 <form method="post"><input type="hidden" name="form" value="${h(formToken(secret, check.id))}"><p><button type="submit">以 ${h(p.p)} 身份进入</button></p></form>`);
     }
     if (!form || !sameSecret(form.get('form') ?? '', formToken(secret, check.id))) return page(403, '请从链接页面提交', '<p class="refused">请重新打开原消息中的链接。</p>');
-    return { status: 303, html: '', headers: { location: '/', 'set-cookie': `${OFFICE_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.max(0, Math.floor((p.e - now) / 1000))}` } };
+    return {
+      status: 303,
+      html: '',
+      headers: { location: '/', 'set-cookie': `${OFFICE_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.max(0, Math.floor((p.e - now) / 1000))}${deps.secureCookie ? '; Secure' : ''}` },
+    };
   }
   let state: DutyState;
   try {
     state = await deps.client.workflow.getHandle(p.d).query(statusQuery);
   } catch {
-    return refuse(404, '链接所指的任务不存在。');
+    return page(404, '链接无法使用', '<p class="refused">链接所指的任务不存在，或督办系统暂时无法读取。</p><p>未做任何改动。</p>');
   }
-  if (state.ended) return page(410, '任务已结束', `${describe(state, p)}<p>该任务已结束，无需再办理。</p>`);
-  if (p.r !== 'supervisor' && state.unit !== p.u) return refuse(403, `该任务属于 ${state.unit}，不是 ${p.u} 的任务。`);
+  if (state.ended) {
+    await refuse(410, '任务已结束后打开的链接', p);
+    return page(410, '任务已结束', `${describe(state, p)}<p>该任务已结束，无需再办理。</p>`);
+  }
+  if (p.r !== 'supervisor' && state.unit !== p.u) return refuse(403, `该任务属于 ${state.unit}，不是 ${p.u} 的任务。`, p);
+  // A decision link answers the request it came with: a later request needs the later message's link.
+  if ((p.a === 'approve' || p.a === 'refuse') && state.pendingExtension && Math.floor(state.pendingExtension.at / 60_000) * 60_000 > p.i) {
+    // (Messages carry their minute: a request is newer than the link when it came in a later minute.)
+    return refuse(409, `此链接针对的是更早的延期申请；当前申请（延至 ${state.pendingExtension.date}）请使用最新消息中的链接。`, p);
+  }
   const used = ONE_SHOT.has(p.a) ? deps.uses.used(check.id) : undefined;
   const already = used && used.outcome !== 'in-progress' ? used : undefined;
-  if (already) return page(200, '已办理', `${describe(state, p)}<p class="done">此链接已于 ${h(new Date(already.at + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' '))} 使用：${h(already.outcome)}</p>`);
+  if (already) {
+    await refuse(200, '链接再次使用（已办理过）', p);
+    return page(200, '已办理', `${describe(state, p)}<p class="done">此链接已于 ${h(new Date(already.at + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' '))} 使用：${h(already.outcome)}</p>`);
+  }
   if (p.a === 'ack' && state.status !== 'open') return page(200, '已办理', `${describe(state, p)}<p class="done">该任务已确认（${h(STATUS_CN[state.status] ?? state.status)}），无需再次确认。</p>`);
   const title = ACTION_CN[p.a];
 
@@ -254,12 +284,20 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
     if (oneShot) deps.uses.settle(check.id, answer);
     return page(200, '已受理', `${describe(after, p)}<p class="done">${h(answer)}</p>`);
   } catch (err) {
+    // A validator's refusal: nothing happened, the reason is the rules' own words, and the link may be used
+    // again (e.g. with a corrected date). Anything else (the server unreachable, a timeout) may or may not have
+    // acted: the link stays used, and the page says to check rather than showing internals.
+    const refusal = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.message : undefined;
+    if (refusal === undefined) {
+      process.stderr.write(`action link ${check.id}: ${String(err)}\n`);
+      if (oneShot) deps.uses.settle(check.id, '结果未知（系统繁忙），请在看板或微信中核对');
+      return page(503, '暂时无法确认', `${describe(state, p)}<p class="refused">系统暂时无法确认是否已受理，请稍后在消息中的链接或微信群「我的任务」核对，勿重复提交。</p>`);
+    }
     if (oneShot) deps.uses.release(check.id);
-    const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
     await deps.client.workflow
       .getHandle(p.d)
-      .signal(attemptRefusedSignal, { who: `${p.p}（${p.u}，链接）`, text: `链接：${title}`, reason })
+      .signal(attemptRefusedSignal, { who: `${p.p}（${p.u}，链接）`, text: `链接：${title}`, reason: refusal })
       .catch(() => undefined);
-    return page(422, '未受理', `${describe(state, p)}<p class="refused">${h(reason)}</p><p>未做任何改动。</p>`);
+    return page(422, '未受理', `${describe(state, p)}<p class="refused">${h(refusal)}</p><p>未做任何改动。</p>`);
   }
 }

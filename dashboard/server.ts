@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { sameSecret } from '../links/compare';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { isIP } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { WorkCalendar } from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
@@ -32,8 +33,9 @@ export interface DashboardDeps {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
+/** A loopback address or localhost itself (not a name that merely starts with "127."). */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  return LOOPBACK.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 function readOutbox(file: string | undefined, limit = 200): OutgoingMessage[] {
@@ -86,6 +88,10 @@ export function createDashboard(deps: DashboardDeps): Server {
     if (action && deps.actions) {
       const actionDeps = { ...deps.actions, client: deps.client, now };
       const method = req.method === 'POST' ? 'POST' : 'GET';
+      // Forms post from our own page: a browser says when a POST comes from another site (a forged sign-in).
+      if (method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') {
+        return send(403, 'text/html', layout('请从链接页面提交', '<h1>403</h1><p>请求来自其他网站，未做任何改动。</p>'));
+      }
       (method === 'POST' ? readForm(req) : Promise.resolve(undefined))
         .then((form) => actionPage(actionDeps, action[1] ?? '', method, form))
         .then((p) => {
@@ -142,6 +148,9 @@ export function createDashboard(deps: DashboardDeps): Server {
         const calendarYears = known ? { official: years.filter((y) => known.includes(y)), guessed: years.filter((y) => !known.includes(y)) } : undefined;
         return send(200, 'text/html', overviewPage({ plan: deps.plan, ledger, digest: buildDigest(ledger, deps.calendar, now()), units, ...(unit ? { unitFilter: unit } : {}), ...feed, ...(calendarYears ? { calendarYears } : {}) }));
       }
+      if (url.pathname === '/duty/act' && req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') {
+        return send(403, 'text/html', layout('请从看板页面提交', '<h1>403</h1><p>请求来自其他网站，未做任何改动。</p>'));
+      }
       if (url.pathname === '/duty/act' && req.method === 'POST') {
         if (!session || !deps.actions) return send(403, 'text/html', layout('未授权', '<h1>403</h1><p>请通过摘要邮件中的「进入督办看板」链接进入后再审批。</p>'));
         const form = await readForm(req);
@@ -173,6 +182,11 @@ export function createDashboard(deps: DashboardDeps): Server {
 }
 
 export async function startDashboard(deps: DashboardDeps, host = '127.0.0.1', port = 8080): Promise<{ url: string; close: () => Promise<void> }> {
+  // Action links make the dashboard reachable from a public address (through a proxy whose requests may well
+  // say Host: 127.0.0.1): everything but the action pages must then need the token.
+  if (deps.actions && !deps.token) {
+    throw new Error('设置了 DUBAN_PUBLIC_URL（办理链接）时必须同时设置 DUBAN_DASHBOARD_TOKEN：看板经公开地址可达，其余页面须凭令牌访问 (action links need a dashboard token)');
+  }
   if (!isLoopback(host) && !deps.token) {
     throw new Error(`看板绑定到 ${host} 需要访问令牌：请设置 DUBAN_DASHBOARD_TOKEN (binding beyond loopback requires a token)`);
   }

@@ -20,8 +20,11 @@ export interface ActionLink {
 export interface LinkSigner {
   /** DUBAN_PUBLIC_URL, without a trailing slash. */
   publicUrl: string;
-  secret: () => string;
+  secret: (() => string) & { retired?: () => string[] };
 }
+
+/** Actions a post in a group may carry: the unit's own work only, never a decision or an office's sign-in. */
+const GROUP_ACTIONS = new Set<LinkAction>(['ack', 'done', 'extend']);
 
 export const ACTION_CN: Record<LinkAction, string> = {
   ack: '确认收到',
@@ -70,6 +73,9 @@ export function linksFor(signer: LinkSigner, dir: Directory, msg: OutgoingMessag
 
 /** The links a unit's own group robot carries: its first coordinator's (the group is the unit's own). */
 export function unitLinks(signer: LinkSigner, dir: Directory, msg: OutgoingMessage, unit: string): ActionLink[] {
+  // Everyone in the group can open them: an office's group never gets links (its people decide for others and
+  // sign in to the dashboard; those links stay in each person's own email).
+  if (dir.supervisors.includes(unit) || dir.disciplineOffice === unit) return [];
   const first = dir.units[unit]?.coordinators[0];
-  return first ? linksFor(signer, dir, msg, { ...first, unit, role: 'coordinators' }) : [];
+  return first ? linksFor(signer, dir, msg, { ...first, unit, role: 'coordinators' }).filter((l) => GROUP_ACTIONS.has(l.action)) : [];
 }

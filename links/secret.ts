@@ -3,7 +3,8 @@
  * replaced by `duban links rotate` — every link signed with the old one is then refused with a page that says so.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { secretId } from './token';
 import { dirname } from 'node:path';
 
 export function loadLinkSecret(file: string): string {
@@ -15,9 +16,10 @@ export function loadLinkSecret(file: string): string {
   return rotateLinkSecret(file);
 }
 
-/** Writes a new secret (atomically: a half-written file never becomes the secret). */
+/** Writes a new secret (atomically: a half-written file never becomes the secret); the old one's id is retired. */
 export function rotateLinkSecret(file: string): string {
   mkdirSync(dirname(file), { recursive: true });
+  if (existsSync(file)) appendFileSync(`${file}.retired`, `${secretId(readFileSync(file, 'utf8').trim())}\n`);
   const secret = randomBytes(32).toString('base64url');
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, `${secret}\n`, { mode: 0o600 });
@@ -26,13 +28,22 @@ export function rotateLinkSecret(file: string): string {
   return secret;
 }
 
-/** The current secret, re-read when the file changes: a rotation takes effect in running processes at once. */
-export function linkSecretSource(file: string): () => string {
-  let cached: { mtimeMs: number; secret: string } | undefined;
+/** The ids of secrets rotated out (links signed with them are refused as such, not as forgeries). */
+export function retiredSecretIds(file: string): string[] {
+  return existsSync(`${file}.retired`) ? readFileSync(`${file}.retired`, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+/**
+ * The current secret, re-read when the file changes: a rotation takes effect in running processes at once.
+ * `retired` lists the ids of the secrets it replaced.
+ */
+export function linkSecretSource(file: string): (() => string) & { retired: () => string[] } {
+  let cached: { mtimeMs: number; secret: string; retired: string[] } | undefined;
   loadLinkSecret(file);
-  return () => {
+  const current = () => {
     const mtimeMs = statSync(file).mtimeMs;
-    if (!cached || cached.mtimeMs !== mtimeMs) cached = { mtimeMs, secret: loadLinkSecret(file) };
-    return cached.secret;
+    if (!cached || cached.mtimeMs !== mtimeMs) cached = { mtimeMs, secret: loadLinkSecret(file), retired: retiredSecretIds(file) };
+    return cached;
   };
+  return Object.assign(() => current().secret, { retired: () => current().retired });
 }

@@ -59,10 +59,11 @@ export function linkId(token: string): string {
 }
 
 /**
- * Checks a link. A payload that parses is returned even when the link is refused, so the refusal can be
- * recorded on the duty it names; it is never acted on.
+ * Checks a link. `retired`: the ids of secrets rotated out (their links get the "secret changed" page; any
+ * other unknown id is a forgery). A payload that parses is returned even when the link is refused, but only a
+ * signed one may be trusted: the caller records a refusal of an unsigned link without its fields.
  */
-export function verifyLink(secret: string, token: string, now: number): LinkCheck {
+export function verifyLink(secret: string, token: string, now: number, retired: readonly string[] = []): LinkCheck {
   const [body, sig, extra] = token.split('.');
   if (!body || !sig || extra !== undefined) return { ok: false, why: 'malformed' };
   let payload: LinkPayload | undefined;
@@ -77,8 +78,7 @@ export function verifyLink(secret: string, token: string, now: number): LinkChec
   const given = Buffer.from(sig);
   const signed = given.length === expected.length && timingSafeEqual(given, expected);
   if (!signed) {
-    // Signed by a secret that has since been rotated, or altered: only the first has an id not ours.
-    if (payload && payload.k !== secretId(secret)) return { ok: false, why: 'rotated', payload, id };
+    if (payload && retired.includes(payload.k)) return { ok: false, why: 'rotated', payload, id };
     return { ok: false, why: payload ? 'tampered' : 'malformed', ...(payload ? { payload } : {}), id };
   }
   if (!payload) return { ok: false, why: 'malformed', id };

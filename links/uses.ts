@@ -27,7 +27,9 @@ export class LinkUses {
 
   /** Claims the link for one use; false when it was used (or is being used) already: two POSTs racing, the second loses. */
   claim(id: string, at: number): boolean {
-    return this.db.prepare("INSERT OR IGNORE INTO link_uses (id, at, outcome) VALUES (?, ?, 'in-progress')").run(id, at).changes === 1;
+    if (this.db.prepare("INSERT OR IGNORE INTO link_uses (id, at, outcome) VALUES (?, ?, 'in-progress')").run(id, at).changes === 1) return true;
+    // A claim whose process died mid-action (never settled) is taken over after 5 minutes.
+    return this.db.prepare("UPDATE link_uses SET at = ? WHERE id = ? AND outcome = 'in-progress' AND at < ?").run(at, id, at - 5 * 60_000).changes === 1;
   }
 
   settle(id: string, outcome: string): void {

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCampaign } from '../cli/campaign-input';
-import { createDashboard, icsKey } from '../dashboard/server';
+import { createDashboard, icsKey, isLoopback, startDashboard } from '../dashboard/server';
 import type { LedgerEntry } from '../workflows/types';
 import { calendar2022 } from './duty-fixtures';
 
@@ -129,5 +129,15 @@ describe('a dashboard without a token (loopback only)', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('a dashboard reachable through action links', () => {
+  it('will not start without a token, and a host name that merely starts with 127. is not loopback', async () => {
+    const actions = { directory: {} as never, secret: () => 'x'.repeat(40), uses: {} as never };
+    await expect(startDashboard({ actions } as never, '127.0.0.1', 0)).rejects.toThrow(/DUBAN_DASHBOARD_TOKEN/);
+    expect(isLoopback('127.attacker.example')).toBe(false);
+    expect(isLoopback('127.0.0.1')).toBe(true);
+    expect(isLoopback('localhost')).toBe(true);
   });
 });

@@ -93,7 +93,7 @@ describe('a WeChat send that fails for one unit', () => {
     const bot = {
       isLoggedIn: true,
       Contact: { findAll: async () => [] },
-      Room: { find: async ({ topic }: { topic: string }) => room(topic) },
+      Room: { findAll: async ({ topic }: { topic: string }) => [room(topic)] },
     } as unknown as Wechaty;
     const ledger = new SendLedger();
     const sender = createWechatSender({ bot, directory, ledger, intervalMs: 0 });

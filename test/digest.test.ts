@@ -38,6 +38,9 @@ describe('progress reported against a bar only the unit stated', () => {
     const text = digestText(d, 'weekly');
     expect(text).toContain('待核实的进度（通知未设数值基准，比较基准为单位自报；不属实请回复「驳回 编号 理由」）（1）');
     expect(text).toContain('任务19（2022-05）［编号 19f］ 县乡村振兴局：进度 1%，单位自报比较基准 0%');
+    // Reported, not done: not counted as completed, in the totals or the unit's rate.
+    expect(text).toContain('已办结 0（另有 1 项进度待核实）');
+    expect(d.units[0]?.completed).toBe(0);
     // Nothing to verify, no section.
     expect(digestText(buildDigest([], calendar2022, shanghaiInstant('2022-06-06', 9 * 60 + 30)), 'weekly')).not.toContain('待核实');
   });

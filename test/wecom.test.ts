@@ -9,11 +9,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities';
 import { RecordingChannel } from '../activities/outbox';
 import { createEmailSender, createSmtpTransport, type EmailSender } from '../channels/email';
-import { PERMANENT_DELIVERY } from '../channels/errors';
 import { SendLedger } from '../channels/ledger';
 import { createWecomSender, MARKDOWN_MAX_BYTES, splitBytes } from '../channels/wecom';
 import { loadCampaign } from '../cli/campaign-input';
@@ -147,7 +147,7 @@ describe('the WeCom group robot', () => {
     expect(content).toContain('[申请延期（编号 1）]');
   });
 
-  it('on 45009 fails the send retryably, and the retry posts it once: nothing lost, nothing twice', async () => {
+  it('on 45009 sends the email first, fails retryably, and the retry posts once: nothing lost, nothing twice; after 3 attempts the unit goes by email', async () => {
     sink = await startSmtpSink();
     server = await startWecomServer([COUNTY_KEY, UNIT_KEY]);
     const directory = wecomDirectory();
@@ -157,18 +157,31 @@ describe('the WeCom group robot', () => {
     const { notify } = createActivities({ email: mailer(sink, ledger), directory, wecom });
     const msg = reminder('县教科局');
     server.rateLimitNext(UNIT_KEY, 1);
-    const first = await notify(msg).catch((err: unknown) => err);
-    expect(first).toBeInstanceOf(Error);
-    expect((first as ApplicationFailure).type ?? (first as Error).name).not.toBe(PERMANENT_DELIVERY);
+    await expect(notify(msg)).rejects.toThrow(/企业微信暂未送达 县教科局/);
     expect(server.answers.map((a) => a.errcode)).toEqual([45009]);
-    // Within the minute after a 45009 the robot is not tried again: the send fails retryably without a post.
+    // The leaders' email did not wait for the robot.
+    await sink.settled();
+    const leader = seed.units['县教科局']!.leaders[0]!.email!;
+    expect(sink.received.filter((m) => to(m).includes(leader))).toHaveLength(1);
+    // Within the minute after a 45009 the robot is not tried again.
     await expect(notify(msg)).rejects.toThrow(/每分钟最多 20 条/);
     expect(server.answers).toHaveLength(1);
-    // The activity's retry a minute later posts it.
+    // The activity's retry a minute later posts it, once; the leader's email is not sent again.
     clock += 61_000;
     await notify(msg);
     await notify(msg);
     expect(server.posts.filter((p) => p.key === UNIT_KEY)).toHaveLength(1);
+    await sink.settled();
+    expect(sink.received.filter((m) => to(m).includes(leader))).toHaveLength(1);
+    // A robot that stays limited: on the activity's third attempt its unit's coordinators get the email.
+    const coordinator = seed.units['县教科局']!.coordinators[0]!.email!;
+    const late = reminder('县教科局');
+    server.rateLimitNext(UNIT_KEY, 10);
+    clock += 61_000;
+    await new MockActivityEnvironment({ attempt: 3 }).run(notify, late);
+    await sink.settled();
+    const fallback = sink.received.find((m) => to(m).includes(coordinator) && m.text?.includes('企业微信未能送达，改由邮件发送'));
+    expect(fallback?.subject).toContain('[任务1]');
   });
 
   it('sends a unit whose robot key is wrong (93000) by email, and alerts the administrators', async () => {

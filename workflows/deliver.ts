@@ -37,8 +37,9 @@ export function makeDeliverer(
   timings: DeliveryTimings = {},
 ): Deliverer {
   const { notify } = proxyActivities<Activities>({
-    // One SMTP send (30 s socket timeout); a worker that died mid-send is noticed this soon and the send retried.
-    startToCloseTimeout: '45 seconds',
+    // SMTP sends (30 s socket timeout each; one per person when messages carry links) and WeCom posts (each may
+    // wait up to 30 s for its robot's minute); a worker that died mid-send is noticed this soon and retried.
+    startToCloseTimeout: '2 minutes',
     retry: {
       initialInterval: `${timings.emailRetrySeconds ?? 10} seconds`,
       backoffCoefficient: 2,

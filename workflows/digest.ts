@@ -46,6 +46,9 @@ export interface Digest {
 
 export const UPCOMING_WORKING_DAYS = 10;
 
+/** Completed, and not merely reported against the unit's own bar. */
+const done = (e: LedgerEntry) => e.status === 'completed' && !e.unverified;
+
 export function buildDigest(ledger: LedgerEntry[], cal: WorkCalendar, now: number): Digest {
   const today = shanghaiDate(now);
   const line = (e: LedgerEntry, workingDays: number): DigestLine => ({
@@ -81,7 +84,8 @@ export function buildDigest(ledger: LedgerEntry[], cal: WorkCalendar, now: numbe
   for (const e of ledger) byUnit.set(e.unit, [...(byUnit.get(e.unit) ?? []), e]);
   const units: UnitRate[] = [...byUnit].map(([unit, entries]) => {
     const acknowledged = entries.filter((e) => e.acknowledgedAt !== undefined || e.status === 'completed').length;
-    const completed = entries.filter((e) => e.status === 'completed').length;
+    // A month reported against a bar only the unit stated is not done until verified: not counted as completed.
+    const completed = entries.filter(done).length;
     return {
       unit,
       duties: entries.length,
@@ -101,7 +105,7 @@ export function buildDigest(ledger: LedgerEntry[], cal: WorkCalendar, now: numbe
     unacknowledged,
     unverified,
     units,
-    totals: { duties: ledger.length, completed: ledger.filter((e) => e.status === 'completed').length, overdue: overdue.length, unacknowledged: unacknowledged.length },
+    totals: { duties: ledger.length, completed: ledger.filter(done).length, overdue: overdue.length, unacknowledged: unacknowledged.length },
   };
 }
 
@@ -111,7 +115,7 @@ export function digestText(d: Digest, reason: 'weekly' | 'red'): string {
   const head = reason === 'weekly' ? `督办周报（${d.date}）` : `督办快报：出现新的红色逾期事项（${d.date}）`;
   const lines = [
     head,
-    `共 ${d.totals.duties} 项，已办结 ${d.totals.completed}，逾期 ${d.totals.overdue}，未确认 ${d.totals.unacknowledged}。`,
+    `共 ${d.totals.duties} 项，已办结 ${d.totals.completed}${d.unverified?.length ? `（另有 ${d.unverified.length} 项进度待核实）` : ''}，逾期 ${d.totals.overdue}，未确认 ${d.totals.unacknowledged}。`,
     '',
     `一、逾期事项（${d.overdue.length}）`,
     ...(d.overdue.length ? d.overdue.map((l) => `  任务${l.taskNumber}${l.period ? `（${l.period}）` : ''}${l.code ? `［编号 ${l.code}］` : ''} ${l.unit} 截止 ${l.deadline}，逾期 ${l.workingDays} 个工作日【${LEVEL_WORD[l.level]}】`) : ['  无']),

@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The slow drills run with `npm run drills`.
-    exclude: ['test/drills/slow/**', 'node_modules/**'],
+    exclude: ['test/drills/slow/**', 'test/drills/cluster/**', 'node_modules/**'],
     // One dev server and one time-skipping server per run, shared by every test file.
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',

@@ -26,6 +26,7 @@ import { WechatyBuilder } from 'wechaty';
 import { mock, PuppetMock } from 'wechaty-puppet-mock';
 import { registerHandlers } from '../bot/bot';
 import { simulateYear } from '../cli/simulate';
+import { clusterUp, HISTORY_SHARDS, TEMPORAL_SERVER_VERSION } from '../servers/cluster';
 import { startDevServer } from '../servers/processes';
 import { WORKFLOWS_PATH } from '../worker';
 import type { campaignWorkflow } from '../workflows/campaign';
@@ -47,8 +48,11 @@ const { values: args } = parseArgs({
     storm: { type: 'string' },
     'cpu-prof': { type: 'string' },
     render: { type: 'string' },
+    engine: { type: 'string', default: 'dev' },
   },
 });
+/** `--engine cluster`: the same phases on the real cluster `duban cluster up` sets up (data/cluster). */
+const CLUSTER = args.engine === 'cluster';
 const QUICK = args.quick;
 const ONLY = new Set((args.only ?? 'campaign,storm,replies,year').split(','));
 
@@ -415,10 +419,11 @@ async function repliesPhase(ctx: Ctx) {
     const ledger = await handle.query(ledgerQuery);
     dutyIds = ledger.map((e) => e.dutyId);
     // Who replies: for every (unit, task) of the campaign, the unit's first coordinator, in the unit's group.
-    const speakers = [...new Map(ledger.map((e) => [`${e.unit}/${e.taskNumber}`, e])).values()].flatMap((e) => {
+    // Each names its duty by its reply code (a bare task number is a question when the unit holds several).
+    const speakers = [...new Map(ledger.map((e) => [`${e.unit}/${e.code ?? e.taskNumber}`, e])).values()].flatMap((e) => {
       const unit = directory.units[e.unit];
       const person = unit?.coordinators.find((c) => c.wechat);
-      return unit?.wechatGroup && person?.wechat ? [{ task: e.taskNumber, group: unit.wechatGroup, wechat: person.wechat, name: person.name }] : [];
+      return unit?.wechatGroup && person?.wechat ? [{ code: e.code ?? String(e.taskNumber), group: unit.wechatGroup, wechat: person.wechat, name: person.name }] : [];
     });
     const contacts = new Map<string, mock.ContactMock>();
     const rooms = new Map<string, mock.RoomMock>();
@@ -440,12 +445,12 @@ async function repliesPhase(ctx: Ctx) {
       const s = speakers[i % speakers.length]!;
       const answered = new Promise<string>((resolve) => (waiting = { group: s.group, resolve }));
       const t0 = performance.now();
-      contacts.get(s.wechat)!.say(`收到 ${s.task}`).to(rooms.get(s.group)!);
+      contacts.get(s.wechat)!.say(`收到 ${s.code}`).to(rooms.get(s.group)!);
       const text = await Promise.race([answered, sleepMs(10_000).then(() => undefined)]);
       const rtt = performance.now() - t0;
       waiting = undefined;
       if (text === undefined) missing++;
-      else if (!text.includes(`已确认 任务${s.task}`)) refused++;
+      else if (!text.includes(`已确认 ${s.code}（`)) refused++;
       else if (i >= warmUp) rtts.push(rtt);
     }
   } finally {
@@ -503,11 +508,13 @@ async function main() {
   const tmp = mkdtempSync(join(tmpdir(), 'duban-bench-'));
   log(`${QUICK ? 'quick' : 'full'} run; phases: ${[...ONLY].join(', ')}`);
   const [dev, dutyBundle, trivialBundle] = await Promise.all([
-    startDevServer(),
+    CLUSTER
+      ? clusterUp(join(process.cwd(), 'data'), (line) => log(line)).then((c) => ({ address: c.address, startMs: 0, stop: async () => undefined }))
+      : startDevServer(),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
     bundleWorkflowCode({ workflowsPath: join(__dirname, 'trivial-workflows.ts'), logger: quietLogger }),
   ]);
-  log(`dev server ${dev.address} (in memory) ready in ${dev.startMs} ms`);
+  log(CLUSTER ? `cluster ${dev.address} (PostgreSQL, ${HISTORY_SHARDS} history shards)` : `dev server ${dev.address} (in memory) ready in ${dev.startMs} ms`);
   // Interrupted: stop the dev server (worker and sink processes exit when their IPC channel closes).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -528,7 +535,9 @@ async function main() {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
       kernel: release(),
-      temporalServer: 'Temporal CLI v1.5.1 dev server (Server 1.29.1), in-memory SQLite',
+      temporalServer: CLUSTER
+        ? `Temporal server ${TEMPORAL_SERVER_VERSION} cluster: frontend, history, matching, worker as 4 processes, ${HISTORY_SHARDS} history shards, PostgreSQL 15 (same machine)`
+        : 'Temporal CLI v1.5.1 dev server (Server 1.29.1), in-memory SQLite',
     },
     date: new Date().toISOString(),
     mode: QUICK ? 'quick' : 'full',
@@ -566,11 +575,11 @@ async function main() {
   results.wallSeconds = round((Date.now() - wall) / 1000);
   const outDir = args.out ?? join(__dirname, 'results');
   mkdirSync(outDir, { recursive: true });
-  const name = QUICK ? 'quick' : 'latest';
+  const name = `${CLUSTER ? 'cluster-' : ''}${QUICK ? 'quick' : 'latest'}`;
   results.summary = summaryRows(results);
   writeFileSync(join(outDir, `${name}.json`), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(join(outDir, `${name}.md`), summaryMarkdown(results));
-  writeFileSync(join(outDir, QUICK ? 'quick-chart.svg' : 'chart.svg'), renderChart(results));
+  writeFileSync(join(outDir, `${CLUSTER ? 'cluster-' : ''}${QUICK ? 'quick-chart.svg' : 'chart.svg'}`), renderChart(results));
   rmSync(tmp, { recursive: true, force: true });
   process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   process.stderr.write(`\n${summaryMarkdown(results)}\n`);

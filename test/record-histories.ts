@@ -58,7 +58,7 @@ export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).
 const WECHAT_QUEUE = 'record-wechat';
 
 async function main() {
-  const version = (JSON.parse(readFileSync(join(ROOT, '../package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(join(ROOT, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
   const dir = join(ROOT, version);
   const manifest = readManifest();
   if (existsSync(dir) || Object.values(manifest.files).some((f) => f.release === version)) {

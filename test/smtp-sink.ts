@@ -66,6 +66,11 @@ export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<Smtp
       });
     },
   });
+  // A client that dies mid-session (a worker SIGKILLed in a drill) resets its connection: the server reports it
+  // as an error event, which is what a real SMTP server shrugs off too — not a test failure.
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') process.stderr.write(`[smtp sink] ${String(err)}\n`);
+  });
   await new Promise<void>((resolve) => server.listen(behaviour.port ?? 0, '127.0.0.1', () => resolve()));
   const address = server.server.address();
   sink.port = typeof address === 'object' && address ? address.port : 0;

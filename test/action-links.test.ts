@@ -5,28 +5,14 @@
  * a rotated secret are refused, change nothing and are recorded on the duty; an extension asked by link is
  * approved by the supervising office's link and the deadline moves.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingChannel } from '../activities/outbox';
-import { createEmailSender, createSmtpTransport, type EmailSender } from '../channels/email';
-import { SendLedger } from '../channels/ledger';
-import { loadCampaign } from '../cli/campaign-input';
-import { startDashboard } from '../dashboard/server';
-import { linkSecretSource, rotateLinkSecret } from '../links/secret';
-import { signLink, LINK_MAX_AGE_MS } from '../links/token';
-import { LinkUses } from '../links/uses';
-import { loadDirectory } from '../plan/files';
-import { createWorker } from '../worker';
-import { ledgerQuery, statusQuery } from '../workflows/messages';
-import type { DutyState } from '../workflows/types';
-import { devServerEnv, uniqueQueue, workflowBundle } from './env';
-import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { rotateLinkSecret } from '../links/secret';
+import { LINK_MAX_AGE_MS, signLink } from '../links/token';
+import { recipientsOf, seedDirectory, startLinkedCampaign, type LinkedCampaign } from './linked-campaign';
+import type { SmtpSink } from './smtp-sink';
 import { until } from './until';
 
-const directory = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
+const directory = seedDirectory;
 // Task 1's lead, 县乡村振兴局; the supervising office for its duties is 县委农办.
 const LEAD = '县乡村振兴局';
 const SUPERVISOR = '县委农办';
@@ -35,78 +21,18 @@ const LINK_RE = /https?:\/\/[^\s"<>]+\/a\/[A-Za-z0-9_.-]+/g;
 const hasLink = (text: string) => /\/a\/[A-Za-z0-9_.-]+/.test(text);
 
 describe('signed action links', () => {
+  let ctx: LinkedCampaign;
   let sink: SmtpSink;
-  let email: EmailSender;
-  let ctx: {
-    base: string;
-    secretFile: string;
-    dutyId: string;
-    clockOffsetMs: number;
-    status: () => Promise<DutyState>;
-  };
-  let cleanup: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
-    sink = await startSmtpSink();
-    const env = await devServerEnv();
-    const secretFile = join(mkdtempSync(join(tmpdir(), 'duban-links-')), 'link-secret');
-    const secret = linkSecretSource(secretFile);
-    const loaded = loadCampaign({ year: 2022, options: { closeAt: '2023-03-31' } });
-    const plan = { ...loaded.input.plan, tasks: loaded.input.plan.tasks.filter((t) => t.number === 1) };
-    const campaignId = `links-test-${randomUUID()}`;
-    const campaignWorkflowId = `duban/${campaignId}`;
-    // Thursday 5 May 2022, 10:00 Shanghai: the announcement goes at once.
-    const clockOffsetMs = Date.parse('2022-05-05T10:00:00+08:00') - Date.now();
-    const dashboard = await startDashboard(
-      {
-        client: env.client,
-        campaignWorkflowId,
-        plan,
-        calendar: loaded.input.calendar,
-        token: 'admin-token-not-needed-for-links',
-        now: () => Date.now() + clockOffsetMs,
-        actions: { directory, secret, uses: new LinkUses() },
-      },
-      '127.0.0.1',
-      0,
-    );
-    const base = dashboard.url.replace(/\/$/, '');
-    email = createEmailSender({
-      transport: createSmtpTransport({ transport: { host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true }, from: 'duban@example.org' }),
-      from: 'duban@example.org',
-      ledger: new SendLedger(),
-    });
-    const taskQueue = uniqueQueue('links');
-    const worker = await createWorker({
-      connection: env.nativeConnection,
-      taskQueue,
-      channel: new RecordingChannel(),
-      deps: { email, directory, links: { publicUrl: base, secret } },
-      workflowBundle: workflowBundle(),
-    });
-    const running = worker.run();
-    await env.client.workflow.start('campaignWorkflow', {
-      taskQueue,
-      workflowId: campaignWorkflowId,
-      args: [{ ...loaded.input, campaignId, plan, clockOffsetMs, options: { closeAt: '2023-03-31', morningSettleSeconds: 1 } }],
-    });
-    const dutyId = await until('the duty', async () => (await env.client.workflow.getHandle(campaignWorkflowId).query(ledgerQuery))[0]?.dutyId);
-    expect((await env.client.workflow.getHandle(dutyId).query(statusQuery)).unit).toBe(LEAD);
-    ctx = { base, secretFile, dutyId, clockOffsetMs, status: () => env.client.workflow.getHandle(dutyId).query(statusQuery) };
-    cleanup = async () => {
-      for (const id of [campaignWorkflowId, dutyId]) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
-      worker.shutdown();
-      await running;
-      await dashboard.close();
-      email.close();
-      await sink.close();
-      await env.teardown();
-    };
+    ctx = await startLinkedCampaign('links');
+    sink = ctx.sink;
+    expect((await ctx.status()).unit).toBe(LEAD);
   }, 60_000);
 
-  afterAll(async () => cleanup());
+  afterAll(async () => ctx?.stop());
 
-  const to = (m: SmtpSink['received'][number]) => [m.to].flat().flatMap((t) => (t && 'value' in t ? t.value.map((v) => v.address) : []));
+  const to = recipientsOf;
   const mailTo = (address: string, match: (text: string) => boolean) => sink.received.find((m) => to(m).includes(address) && match(m.text ?? ''));
   const linksIn = (text: string) => [...new Set(text.match(LINK_RE) ?? [])];
   const linkFor = (text: string, label: string) => {
@@ -181,8 +107,8 @@ describe('signed action links', () => {
     expect(tampered.status).toBe(400);
     expect(tampered.html).toContain('签名不符');
     // A link issued 31 days ago (signed with the deployment's own secret, so only its age is wrong).
-    const secret = linkSecretSource(ctx.secretFile)();
-    const now = Date.now() + ctx.clockOffsetMs;
+    const secret = ctx.secret();
+    const now = ctx.now();
     const person = coordinatorOf(LEAD);
     const old = signLink(secret, { a: 'done', d: ctx.dutyId, p: person.name, u: LEAD, r: 'coordinator', i: now - LINK_MAX_AGE_MS - 86_400_000, e: now - 86_400_000, m: 'old' });
     const expired = await get(`${ctx.base}/a/${old}`);
@@ -209,8 +135,8 @@ describe('signed action links', () => {
 
   it('lets a unit ask for an extension by link and the supervising office approve it by the link in its email; the deadline moves', async () => {
     // A link signed with the new secret (as the next message's will be) works.
-    const secret = linkSecretSource(ctx.secretFile)();
-    const now = Date.now() + ctx.clockOffsetMs;
+    const secret = ctx.secret();
+    const now = ctx.now();
     const person = coordinatorOf(LEAD);
     const extend = signLink(secret, { a: 'extend', d: ctx.dutyId, p: person.name, u: LEAD, r: 'coordinator', i: now, e: now + LINK_MAX_AGE_MS, m: 'test-extend' });
     const asked = await post(`${ctx.base}/a/${extend}`, { date: '2022-06-15', reason: '等待县统计局数据' });

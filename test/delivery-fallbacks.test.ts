@@ -6,37 +6,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WechatSender } from '../activities';
-import { createEmailSender, createSmtpTransport, type EmailSender } from '../channels/email';
-import { SendLedger } from '../channels/ledger';
 import { loadDirectory } from '../plan/files';
 import { EMAIL_ATTEMPTS } from '../workflows/deliver';
 import type { OutgoingMessage } from '../workflows/types';
 import { dutyInput } from './duty-fixtures';
 import { runDuty } from './harness';
-import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { sinkPerTest } from './linked-campaign';
 
 const directory = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
 // A short duty: due Tuesday 31 May 2022, started the Friday before, the campaign closing mid-June.
 const duty = (name: string, wechatTaskQueue?: string) =>
   dutyInput(`test/fallback-${name}/${randomUUID()}`, '2022-05-31', { closeAt: '2022-06-15', ...(wechatTaskQueue ? { wechatTaskQueue } : {}) });
 
-let sink: SmtpSink | undefined;
-let sender: EmailSender | undefined;
-afterEach(async () => {
-  sender?.close();
-  await sink?.close();
-});
-
-function emailTo(s: SmtpSink): EmailSender {
-  sender = createEmailSender({
-    transport: createSmtpTransport({ transport: { host: '127.0.0.1', port: s.port, secure: false, ignoreTLS: true }, from: 'duban@example.org' }),
-    from: 'duban@example.org',
-    ledger: new SendLedger(),
-  });
-  return sender;
-}
+const mail = sinkPerTest();
 
 const messageIdOf = (raw: string) => /^Message-ID:\s*(\S+)/im.exec(raw)?.[1] ?? '';
 
@@ -44,7 +28,7 @@ describe('channel fallbacks', () => {
   it('give an email up after 8 attempts when the SMTP server stays down; the duty goes on and the administrators hear by WeChat', async () => {
     const attempts = new Map<string, number>();
     // 451 for everything, for ever: a server that is down as far as duban can tell (and retryable).
-    sink = await startSmtpSink({
+    await mail.start({
       onData: (raw) => {
         const id = messageIdOf(raw);
         attempts.set(id, (attempts.get(id) ?? 0) + 1);
@@ -59,7 +43,7 @@ describe('channel fallbacks', () => {
         adminWechat.push(msg);
       },
     };
-    const run = await runDuty(duty('smtp-down', `wechat-${randomUUID()}`), '2022-05-27T10:00', undefined, { email: emailTo(sink), directory, wechat });
+    const run = await runDuty(duty('smtp-down', `wechat-${randomUUID()}`), '2022-05-27T10:00', undefined, { email: mail.email(), directory, wechat });
     // The duty ran to its end (the campaign's close), its escalation included, instead of waiting on the mail.
     expect(run.final.status).toBe('closed');
     expect(run.messages.some((m) => m.kind === 'escalation')).toBe(true);
@@ -76,11 +60,11 @@ describe('channel fallbacks', () => {
   }, 120_000);
 
   it('send by email with a note and an alert when the bot’s worker does not pick a WeChat send up in time', async () => {
-    sink = await startSmtpSink();
+    const sink = await mail.start();
     // A WeChat queue nobody polls: the bot's process is down. The server does not skip time while an activity
     // waits for a worker, so the 20 minutes (WECHAT_PICKUP_SECONDS) are shortened to 3 seconds here.
     const input = { ...duty('no-bot', `wechat-${randomUUID()}`), closeAt: '2022-05-31', delivery: { wechatPickupSeconds: 3 } };
-    const run = await runDuty(input, '2022-05-30T10:00', undefined, { email: emailTo(sink), directory });
+    const run = await runDuty(input, '2022-05-30T10:00', undefined, { email: mail.email(), directory });
     await sink.settled();
     const toUnit = sink.received.filter((m) => m.subject?.startsWith('【督办】') && m.text?.includes('微信未能送达，改由邮件发送'));
     expect(toUnit.length).toBeGreaterThan(0);
@@ -93,7 +77,7 @@ describe('channel fallbacks', () => {
   }, 120_000);
 
   it('send by email with a note and an alert after WeChat fails 4 times', async () => {
-    sink = await startSmtpSink();
+    const sink = await mail.start();
     let tries = 0;
     const wechat: WechatSender = {
       send: async () => {
@@ -103,7 +87,7 @@ describe('channel fallbacks', () => {
       sendToAdmins: async () => undefined,
     };
     const input = duty('wechat-fails', `wechat-${randomUUID()}`);
-    const run = await runDuty({ ...input, closeAt: '2022-05-31' }, '2022-05-30T10:00', undefined, { email: emailTo(sink), directory, wechat });
+    const run = await runDuty({ ...input, closeAt: '2022-05-31' }, '2022-05-30T10:00', undefined, { email: mail.email(), directory, wechat });
     await sink.settled();
     const sent = run.messages.filter((m) => m.kind !== 'alert');
     expect(tries).toBe(4 * sent.length);

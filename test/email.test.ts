@@ -4,38 +4,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActivities } from '../activities';
-import { createEmailSender, createSmtpTransport, type EmailSender } from '../channels/email';
-import { SendLedger } from '../channels/ledger';
 import { renderMail } from '../channels/render';
 import { loadDirectory } from '../plan/files';
 import { completeUpdate } from '../workflows/messages';
 import type { OutgoingMessage } from '../workflows/types';
 import { dutyInput } from './duty-fixtures';
 import { runDuty } from './harness';
-import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { sinkPerTest } from './linked-campaign';
 
 const directory = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
 const coordinatorOf = (unit: string) => directory.units[unit]?.coordinators[0]?.email ?? '';
 const admin = directory.admins[0]?.email ?? '';
 const closeAt = '2023-03-31';
 
-let sink: SmtpSink | undefined;
-let sender: EmailSender | undefined;
-afterEach(async () => {
-  sender?.close();
-  await sink?.close();
-});
-
-function emailTo(s: SmtpSink): EmailSender {
-  sender = createEmailSender({
-    transport: createSmtpTransport({ transport: { host: '127.0.0.1', port: s.port, secure: false, ignoreTLS: true }, from: '督办系统 <duban@example.org>' }),
-    from: '督办系统 <duban@example.org>',
-    ledger: new SendLedger(),
-  });
-  return sender;
-}
+const mail = sinkPerTest('督办系统 <duban@example.org>');
 
 const task1 = (name: string) => dutyInput(`test/email-${name}/${randomUUID()}`, '2022-05-31', { closeAt });
 const completeOnDueDay = async (msg: OutgoingMessage, handle: Parameters<Parameters<typeof runDuty>[2] & object>[1]) => {
@@ -46,8 +30,8 @@ const completeOnDueDay = async (msg: OutgoingMessage, handle: Parameters<Paramet
 
 describe('email reminders', () => {
   it('arrive with the tagged subject, the Chinese body, the right recipients and a calendar entry', async () => {
-    sink = await startSmtpSink();
-    await runDuty(task1('ok'), '2022-05-27T10:00', completeOnDueDay, { email: emailTo(sink), directory });
+    const sink = await mail.start();
+    await runDuty(task1('ok'), '2022-05-27T10:00', completeOnDueDay, { email: mail.email(), directory });
     await sink.settled();
     const subjects = sink.received.map((m) => m.subject);
     expect(subjects).toEqual([
@@ -72,8 +56,8 @@ describe('email reminders', () => {
   });
 
   it('are delivered exactly once when the server first answers 451, then 250', async () => {
-    sink = await startSmtpSink({ onData: (_raw, attempt) => (attempt === 1 ? { code: 451, message: 'try again later' } : undefined) });
-    await runDuty(task1('451'), '2022-05-27T10:00', completeOnDueDay, { email: emailTo(sink), directory });
+    const sink = await mail.start({ onData: (_raw, attempt) => (attempt === 1 ? { code: 451, message: 'try again later' } : undefined) });
+    await runDuty(task1('451'), '2022-05-27T10:00', completeOnDueDay, { email: mail.email(), directory });
     await sink.settled();
     expect(sink.attempts).toBe(4);
     expect(sink.received).toHaveLength(3);
@@ -81,8 +65,8 @@ describe('email reminders', () => {
   });
 
   it('alert the administrators when the server refuses for good (550), and do not retry', async () => {
-    sink = await startSmtpSink({ onData: (raw) => (raw.includes('duban-admin') ? undefined : { code: 550, message: 'policy rejection' }) });
-    const run = await runDuty(task1('550'), '2022-05-30T10:00', completeOnDueDay, { email: emailTo(sink), directory });
+    const sink = await mail.start({ onData: (raw) => (raw.includes('duban-admin') ? undefined : { code: 550, message: 'policy rejection' }) });
+    const run = await runDuty(task1('550'), '2022-05-30T10:00', completeOnDueDay, { email: mail.email(), directory });
     await sink.settled();
     const alerts = sink.received.filter((m) => m.subject === '【督办系统告警】');
     expect(alerts.length).toBeGreaterThan(0);
@@ -97,8 +81,8 @@ describe('email reminders', () => {
   });
 
   it('report a partly rejected recipient list to the administrators', async () => {
-    sink = await startSmtpSink({ refuseRecipients: [coordinatorOf('县教科局')] });
-    await runDuty(task1('partial'), '2022-05-30T10:00', completeOnDueDay, { email: emailTo(sink), directory });
+    const sink = await mail.start({ refuseRecipients: [coordinatorOf('县教科局')] });
+    await runDuty(task1('partial'), '2022-05-30T10:00', completeOnDueDay, { email: mail.email(), directory });
     await sink.settled();
     const alert = sink.received.find((m) => m.subject === '【督办系统告警】');
     expect(alert?.text).toContain(coordinatorOf('县教科局'));
@@ -110,8 +94,8 @@ describe('email reminders', () => {
   });
 
   it('never deliver the same key twice, even when the activity runs again', async () => {
-    sink = await startSmtpSink();
-    const { notify } = createActivities({ email: emailTo(sink), directory });
+    const sink = await mail.start();
+    const { notify } = createActivities({ email: mail.email(), directory });
     const msg: OutgoingMessage = {
       key: `ledger-test/${randomUUID()}`,
       kind: 'reminder',

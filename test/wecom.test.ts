@@ -12,7 +12,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities';
 import { RecordingChannel } from '../activities/outbox';
-import { createEmailSender, createSmtpTransport, type EmailSender } from '../channels/email';
+import type { EmailSender } from '../channels/email';
 import { SendLedger } from '../channels/ledger';
 import { createWecomSender, MARKDOWN_MAX_BYTES, splitBytes } from '../channels/wecom';
 import { loadCampaign } from '../cli/campaign-input';
@@ -26,6 +26,7 @@ import type { OutgoingMessage } from '../workflows/types';
 import { devServerEnv, uniqueQueue, workflowBundle } from './env';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { until } from './until';
+import { loopbackEmail, recipientsOf } from './linked-campaign';
 import { startWecomServer, type WecomServer } from './wecom-server';
 
 const seed = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
@@ -57,14 +58,10 @@ afterEach(async () => {
   await server?.close();
 });
 
-const to = (m: SmtpSink['received'][number]) => [m.to].flat().flatMap((t) => (t && 'value' in t ? t.value.map((v) => v.address) : []));
+const to = recipientsOf;
 
 function mailer(s: SmtpSink, ledger: SendLedger): EmailSender {
-  email = createEmailSender({
-    transport: createSmtpTransport({ transport: { host: '127.0.0.1', port: s.port, secure: false, ignoreTLS: true }, from: 'duban@example.org' }),
-    from: 'duban@example.org',
-    ledger,
-  });
+  email = loopbackEmail(s, ledger);
   return email;
 }
 

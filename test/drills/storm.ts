@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { expect } from 'vitest';
+import type { SmtpSink } from '../smtp-sink';
 import { dutyInput } from '../duty-fixtures';
 
 export function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
@@ -45,5 +47,22 @@ export async function startStorm(client: Client, taskQueue: string, n: number, l
 export async function terminateAll(client: Client, ids: string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 50) {
     await Promise.all(ids.slice(i, i + 50).map((id) => client.workflow.getHandle(id).terminate('drill over').catch(() => undefined)));
+  }
+}
+
+/**
+ * Every one of `n` reminders arrived, and no more than `maxRepeats` twice — each repeat the same message as
+ * its first copy (the same Message-ID: a send in flight when its worker was killed).
+ */
+export function expectDeliveredOnce(sink: SmtpSink, n: number, maxRepeats: number): void {
+  const keys = sink.received.map((m) => String(m.headers.get('x-duban-key')));
+  expect(new Set(keys).size).toBe(n);
+  expect(sink.received.length - n).toBeLessThanOrEqual(maxRepeats);
+  const firstId = new Map<string, string>();
+  for (const m of sink.received) {
+    const key = String(m.headers.get('x-duban-key'));
+    const seen = firstId.get(key);
+    if (seen) expect(m.messageId).toBe(seen);
+    firstId.set(key, m.messageId ?? '');
   }
 }

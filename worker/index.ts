@@ -24,12 +24,12 @@ export interface DubanWorkerOptions {
 
 /**
  * What a worker's memory goes to: about 220 MiB for the process, the SDK and the workflow bundle's context, and
- * about 0.42 MiB per cached workflow run (the benchmark's RSS with 10,000 open duties and the SDK's default
- * cache of 2,310 runs: 1,182 MiB, against 204 MiB idle). The cache, not the number of duties, sets the RSS:
- * an evicted duty is replayed from its history when it wakes.
+ * about 0.7 MiB per cached workflow run (measured: with 10,000 open duties and a cache of 695 runs the worker
+ * held 691.5 MiB against 201 MiB idle — `npm run bench -- --only storm`, 2026-11-30). The cache, not the number
+ * of duties, sets the RSS: an evicted duty is replayed from its history when it wakes.
  */
 export const WORKER_BASE_MIB = 220;
-export const CACHED_RUN_MIB = 0.42;
+export const CACHED_RUN_MIB = 0.7;
 export const DEFAULT_MEMORY_BUDGET_MIB = 512;
 
 /** The workflow cache that keeps a worker within `budgetMiB` (at least 50 runs). */

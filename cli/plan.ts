@@ -15,7 +15,10 @@ export function planTable(plan: ValidPlan): string {
     out.push(`  牵头 lead: ${t.lead}`);
     if (t.coUnits.length) out.push(`  配合 co-units: ${t.coUnits.join('、')}`);
     for (const d of t.deadlines) out.push(`  截止 deadline: ${d.date}${d.pastAtNotice ? '（发文时已过 past at notice）' : ''} — ${d.clause ?? d.text}`);
-    for (const r of t.recurring) out.push(`  周期 cadence: ${CADENCE_CN[r.cadence]} ${r.cadence} — ${r.clause ?? r.text}`);
+    for (const r of t.recurring) {
+      const due = r.dueDay !== undefined ? `（${r.forPreviousPeriod ? '次期' : '当期'}${r.dueDay}日前${r.forPreviousPeriod ? '，报上期' : ''}）` : r.forPreviousPeriod ? '（次期，报上期）' : '';
+      out.push(`  周期 cadence: ${CADENCE_CN[r.cadence]}${due} ${r.cadence} — ${r.clause ?? r.text}`);
+    }
     for (const q of t.quotas) out.push(`  次数 quota: ≥${q.min} — ${q.clause ?? q.text}`);
     for (const g of t.targets) out.push(`  目标 target: ${g.phrase ?? g.text}`);
     out.push('');

@@ -4,7 +4,8 @@
  * (牵头单位:A;配合单位:B、C) — with full- or half-width punctuation and 〔〕/()/（）/【】 brackets, and the
  * time phrases, cadences, quotas and targets inside each task, each kept with its exact source sentence.
  */
-import { dayNumber } from '../calendar/working-days';
+import { officialCalendar } from '../calendar/official';
+import { dayNumber, shiftWorkingDays } from '../calendar/working-days';
 import type { Plan, PlanTask } from '../plan/schema';
 import { findDeadlines, findQuotas, findRecurring, findTargets, normalizeWidth, PhraseError } from './phrases';
 
@@ -189,6 +190,9 @@ export function parseNotice(text: string, options: ParseOptions = {}): Plan {
     throw new NoticeError('NO_YEAR', file, undefined, '无法判断计划年度，请用 --year 指定 (cannot tell the plan year; pass --year)');
   }
 
+  // 「收到通知后15个工作日内」 counts working days on the official calendar from the notice's date.
+  const calendar = officialCalendar([year, year + 1]).calendar;
+  const context = { ...(noticeDate ? { noticeDate } : {}), workingDaysAfter: (date: string, n: number) => shiftWorkingDays(calendar, date, n) };
   const tasks: PlanTask[] = drafts.map((draft) => {
     const resp = findResponsibility(draft.text);
     const body = resp ? draft.text.slice(0, resp.start) + draft.text.slice(resp.end) : draft.text;
@@ -201,7 +205,7 @@ export function parseNotice(text: string, options: ParseOptions = {}): Plan {
     for (const sentence of sentences(body)) {
       let found;
       try {
-        found = findDeadlines(sentence, year);
+        found = findDeadlines(sentence, year, context);
       } catch (err) {
         if (err instanceof PhraseError) throw new NoticeError('NO_SUCH_DATE', file, draft.line, `任务${draft.number}：${err.message}`);
         throw err;
@@ -214,10 +218,21 @@ export function parseNotice(text: string, options: ParseOptions = {}): Plan {
           ...(noticeDate && dayNumber(d.date) < dayNumber(noticeDate) ? { pastAtNotice: true } : {}),
         });
       }
-      for (const r of findRecurring(sentence)) recurring.push({ cadence: r.cadence, text: sentence, clause: clauseOf(sentence, r.index, r.phrase) });
+      for (const r of findRecurring(sentence)) {
+        recurring.push({
+          cadence: r.cadence,
+          text: sentence,
+          clause: clauseOf(sentence, r.index, r.phrase),
+          ...(r.dueDay !== undefined ? { dueDay: r.dueDay, phrase: r.phrase } : {}),
+          ...(r.forPreviousPeriod ? { forPreviousPeriod: true } : {}),
+        });
+      }
       for (const q of findQuotas(sentence)) quotas.push({ min: q.min, text: sentence, clause: clauseOf(sentence, q.index, q.phrase) });
       for (const t of findTargets(sentence)) targets.push({ text: sentence, phrase: t.phrase });
     }
+    // 「建立月报制度。每月10日前报送上月…」 is one monthly report: the mention without a day goes to the one with it.
+    const dated = new Set(recurring.filter((r) => r.dueDay !== undefined).map((r) => r.cadence));
+    const reports = recurring.filter((r) => r.dueDay !== undefined || !dated.has(r.cadence));
     return {
       number: draft.number,
       title: taskTitle,
@@ -226,7 +241,7 @@ export function parseNotice(text: string, options: ParseOptions = {}): Plan {
       coUnits: resp?.coUnits ?? [],
       accountable: 'lead',
       deadlines,
-      recurring,
+      recurring: reports,
       quotas,
       targets,
       line: draft.line,

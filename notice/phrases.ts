@@ -3,7 +3,7 @@
  * Matching runs on a width-normalized copy of the text (same length), so every hit maps back to the
  * original characters and the exact sentence can be kept.
  */
-import { endOfMonth, isValidDate } from '../calendar/working-days';
+import { addDays, endOfMonth, isValidDate } from '../calendar/working-days';
 
 export type Cadence = 'monthly' | 'quarterly' | 'half-yearly' | 'yearly';
 
@@ -17,6 +17,17 @@ export interface DeadlineHit extends Hit {
 }
 export interface RecurringHit extends Hit {
   cadence: Cadence;
+  /** Day of the month an instance is due (「每月10日前」); omitted = the period's end. */
+  dueDay?: number;
+  /** Each instance reports on the period before (「报送上月」, 「次月10日前」, 「每季度首月15日前」). */
+  forPreviousPeriod?: boolean;
+}
+
+/** What relative deadlines count from: the notice's date, and the official calendar for 工作日. */
+export interface DeadlineContext {
+  noticeDate?: string;
+  /** The n-th working day after a date (the official calendar); needed for 「N个工作日内」. */
+  workingDaysAfter?: (date: string, n: number) => string;
 }
 export interface QuotaHit extends Hit {
   min: number;
@@ -57,7 +68,10 @@ export function parseCount(token: string): number | undefined {
 
 const NUM = '(\\d{1,2}|[一二两三四五六七八九十]{1,3})';
 
-export function findDeadlines(sentence: string, year: number): DeadlineHit[] {
+/** 次年 / 明年 / 翌年 just before a date: the date is in the year after the plan's. */
+const NEXT_YEAR_RE = /(次年|明年|翌年|下一年度?)\s*$/;
+
+export function findDeadlines(sentence: string, year: number, context: DeadlineContext = {}): DeadlineHit[] {
   const s = normalizeWidth(sentence);
   const hits: { at: number; hit: DeadlineHit }[] = [];
   const taken: [number, number][] = [];
@@ -69,11 +83,27 @@ export function findDeadlines(sentence: string, year: number): DeadlineHit[] {
   };
   const phraseAt = (m: RegExpExecArray) => sentence.slice(m.index, m.index + m[0].length);
 
-  // X月Y日前 / X月Y日之前 / 于X月Y日前
+  const yearAt = (index: number) => (NEXT_YEAR_RE.test(s.slice(Math.max(0, index - 4), index)) ? year + 1 : year);
+  // 收到通知后N个工作日内 / 印发之日起N日内: counted from the notice's date (working days on the official calendar).
+  for (const m of s.matchAll(new RegExp(`(?:收到|接到)(?:本)?通知(?:后|之日起)${NUM}个?(工作日|天|日)内|(?:印发|下发|发布)之日起${NUM}个?(工作日|天|日)内`, 'g'))) {
+    const n = parseCount(m[1] ?? m[3] ?? '');
+    const unit = m[2] ?? m[4];
+    const phrase = phraseAt(m as RegExpExecArray);
+    if (!n) continue;
+    if (!context.noticeDate) throw new PhraseError(phrase, `「${phrase}」从通知日期起算，但没有找到通知日期：请在计划中填写 noticeDate (a deadline counted from the notice needs its date)`);
+    const date =
+      unit === '工作日'
+        ? (context.workingDaysAfter ?? ((d: string, k: number) => addDays(d, k)))(context.noticeDate, n)
+        : addDays(context.noticeDate, n);
+    add(m.index ?? 0, m[0].length, { date, phrase, index: m.index ?? 0 });
+  }
+  // X月Y日前 / X月Y日之前 / 于X月Y日前 (次年X月Y日前: the next year)
   for (const m of s.matchAll(new RegExp(`${NUM}月${NUM}日(之前|前|以前)`, 'g'))) {
     const month = parseCount(m[1] ?? '');
     const day = parseCount(m[2] ?? '');
-    const date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    // 每月N日前 / 次月N日前 / 每季度首月N日前 are cadences (findRecurring), not one date.
+    if (/(每|次|首)$/.test(s.slice(Math.max(0, (m.index ?? 0) - 1), m.index ?? 0))) continue;
+    const date = `${yearAt(m.index ?? 0)}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
     if (!month || !day || month > 12 || !isValidDate(date)) {
       throw new PhraseError(phraseAt(m as RegExpExecArray), `「${phraseAt(m as RegExpExecArray)}」不是存在的日期 (no such date in ${year})`);
     }
@@ -85,7 +115,7 @@ export function findDeadlines(sentence: string, year: number): DeadlineHit[] {
     if (!month || month > 12) {
       throw new PhraseError(phraseAt(m as RegExpExecArray), `「${phraseAt(m as RegExpExecArray)}」中的月份不存在 (no such month)`);
     }
-    add(m.index ?? 0, m[0].length, { date: endOfMonth(year, month), phrase: phraseAt(m as RegExpExecArray), index: m.index ?? 0 });
+    add(m.index ?? 0, m[0].length, { date: endOfMonth(yearAt(m.index ?? 0), month), phrase: phraseAt(m as RegExpExecArray), index: m.index ?? 0 });
   }
   // 年底前 / 年末前 / 年内
   for (const m of s.matchAll(/(年底|年末)(之前|前)|年内完成/g)) {
@@ -110,12 +140,36 @@ const CADENCES: [RegExp, Cadence][] = [
   [/年终考核|年度考核|每年度|年终总结/g, 'yearly'],
 ];
 
+/** Cadences with the day their instances fall due. */
+const DUE_RULES: [RegExp, Cadence, boolean][] = [
+  // 每季度首月15日前: in the first month of the next quarter, on the quarter before.
+  [new RegExp(`每季度?首月${NUM}日(?:之前|前|以前)?`, 'g'), 'quarterly', true],
+  // 次月10日前: next month, on the month before.
+  [new RegExp(`次月${NUM}日(?:之前|前|以前)?`, 'g'), 'monthly', true],
+  // 每月5日前 (with 上月 in the sentence: on the month before).
+  [new RegExp(`每月${NUM}日(?:之前|前|以前)?`, 'g'), 'monthly', false],
+];
+
 export function findRecurring(sentence: string): RecurringHit[] {
   const s = normalizeWidth(sentence);
-  const hits: { at: number; hit: RecurringHit }[] = [];
+  const hits: { at: number; end: number; hit: RecurringHit }[] = [];
+  const reportsOnPrevious = /上月|上一月|上个月|上季度|上一季度/.test(s);
+  for (const [re, cadence, previous] of DUE_RULES) {
+    for (const m of s.matchAll(re)) {
+      const at = m.index ?? 0;
+      if (hits.some((h) => at < h.end && h.at < at + m[0].length)) continue;
+      const dueDay = parseCount(m[1] ?? '');
+      if (!dueDay || dueDay > 31) continue;
+      const forPreviousPeriod = previous || reportsOnPrevious;
+      hits.push({ at, end: at + m[0].length, hit: { cadence, dueDay, ...(forPreviousPeriod ? { forPreviousPeriod } : {}), phrase: sentence.slice(at, at + m[0].length), index: at } });
+    }
+  }
   for (const [re, cadence] of CADENCES) {
     for (const m of s.matchAll(re)) {
-      hits.push({ at: m.index ?? 0, hit: { cadence, phrase: sentence.slice(m.index, (m.index ?? 0) + m[0].length), index: m.index ?? 0 } });
+      const at = m.index ?? 0;
+      // 每月 inside 每月10日前 is that rule's, not a second cadence.
+      if (hits.some((h) => at < h.end && h.at < at + m[0].length)) continue;
+      hits.push({ at, end: at + m[0].length, hit: { cadence, phrase: sentence.slice(at, at + m[0].length), index: at } });
     }
   }
   return hits.sort((a, b) => a.at - b.at).map((h) => h.hit);

@@ -26,6 +26,12 @@ export const recurringSchema = z.object({
   cadence: z.enum(['monthly', 'quarterly', 'half-yearly', 'yearly']),
   text: sourceText,
   clause: z.string().optional(),
+  /** Day of the month each instance is due (for quarterly and longer, of the month it falls in); omitted = the period's end. */
+  dueDay: z.number().int().min(1, '日期须在 1–31 之间 (dueDay is 1–31)').max(31, '日期须在 1–31 之间 (dueDay is 1–31)').optional(),
+  /** Each instance reports on the period before it (「每月10日前报送上月」: May's report is due 10 June). */
+  forPreviousPeriod: z.boolean().optional(),
+  /** The phrase the rule came from (「每月10日前」). */
+  phrase: z.string().optional(),
 });
 
 export const quotaSchema = z.object({

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeNotice } from '../notice/decode';
 import { NoticeError, parseNotice } from '../notice/parse';
 import { planSchema, type ValidPlan } from '../plan/schema';
+import { expandCampaign, periodsOf } from '../workflows/expand';
+import { calendar2022 } from './duty-fixtures';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', 'notices', name);
 const seedText = readFileSync(join(__dirname, '..', 'seeds', 'dazhu-2022-28.txt'), 'utf8');
@@ -132,6 +134,55 @@ describe('notices of other shapes', () => {
 
   it('uses the --year given over the year in the title', () => {
     expect(parseFile(fixture('county-b-2023.txt'), 2024).tasks[0]?.deadlines[0]?.date).toBe('2024-06-15');
+  });
+});
+
+describe('relative deadlines (issue #15)', () => {
+  const text = readFileSync(join(__dirname, 'fixtures', 'notices', 'relative-2024.txt'), 'utf8');
+  const plan: ValidPlan = planSchema.parse(parseNotice(text, { file: 'relative-2024.txt' }));
+  const task = (n: number) => plan.tasks.find((t) => t.number === n)!;
+
+  it('counts 「收到通知后15个工作日内」 in working days and 「印发之日起30日内」 in days from the notice’s date', () => {
+    expect(plan.noticeDate).toBe('2024-03-08');
+    expect(task(1).deadlines.map((d) => [d.date, d.clause])).toEqual([['2024-03-29', '各责任单位收到通知后15个工作日内制定本单位实施方案并报县农业农村局']]);
+    expect(task(6).deadlines.map((d) => d.date)).toEqual(['2024-04-07']);
+    expect(task(7).deadlines.map((d) => d.date)).toEqual(['2024-06-30']);
+  });
+
+  it('puts 「次年1月15日前」 in the next year, not before the notice', () => {
+    expect(task(4).deadlines.map((d) => d.date)).toEqual(['2025-01-15']);
+    expect(task(4).deadlines[0]?.pastAtNotice).toBeUndefined();
+  });
+
+  it('keeps the day of 「每月10日前报送上月」, 「每季度首月15日前」 and 「每月5日前」, and expands them to their days', () => {
+    expect(task(2).recurring).toMatchObject([{ cadence: 'monthly', dueDay: 10, forPreviousPeriod: true, phrase: '每月10日前' }]);
+    expect(task(3).recurring).toMatchObject([{ cadence: 'quarterly', dueDay: 15, forPreviousPeriod: true }]);
+    expect(task(5).recurring).toMatchObject([{ cadence: 'monthly', dueDay: 5 }]);
+    expect(task(5).recurring[0]?.forPreviousPeriod).toBeUndefined();
+    const dueOf = (n: number, id: string) => {
+      const r = task(n).recurring[0]!;
+      return periodsOf(r.cadence, 2024, '2024-03-08', { ...(r.dueDay ? { dueDay: r.dueDay } : {}), ...(r.forPreviousPeriod ? { forPreviousPeriod: true } : {}) }).find((p) => p.id === id)?.due;
+    };
+    // May's report is due 10 June; December's 10 January; Q1's 15 April, Q4's 15 January; May's 5-day report 5 May.
+    expect(dueOf(2, '2024-05')).toBe('2024-06-10');
+    expect(dueOf(2, '2024-12')).toBe('2025-01-10');
+    expect(dueOf(3, '2024-Q1')).toBe('2024-04-15');
+    expect(dueOf(3, '2024-Q4')).toBe('2025-01-15');
+    expect(dueOf(5, '2024-05')).toBe('2024-05-05');
+    // The campaign's duties follow them.
+    const duties = expandCampaign(
+      { campaignId: 'rel', plan, groups: {}, supervisors: ['县乡村振兴局', '县委农办'], ruralWorkOffice: '县委农办', disciplineOffice: '县纪委监委', calendar: calendar2022 },
+      '2024-03-08',
+    );
+    expect(duties.find((d) => d.duty.taskNumber === 2 && d.duty.period === '2024-05')?.deadline).toBe('2024-06-10');
+    expect(duties.find((d) => d.duty.taskNumber === 1)?.deadline).toBe('2024-03-29');
+    // Without a rule, as before: the period's end.
+    expect(periodsOf('monthly', 2024, '2024-01-01').find((p) => p.id === '2024-02')?.due).toBe('2024-02-29');
+  });
+
+  it('refuses a deadline counted from the notice when the notice has no date, saying what to fill in', () => {
+    const undated = text.replace('2024年3月8日', '');
+    expect(() => parseNotice(undated, { file: 'undated.txt' })).toThrow(/undated\.txt:\d+: 任务1：「收到通知后15个工作日内」从通知日期起算.*noticeDate/);
   });
 });
 

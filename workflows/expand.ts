@@ -97,19 +97,45 @@ interface Period {
   due: string;
 }
 
-/** Periods of a cadence in the plan year whose due date is on or after `from`. */
-export function periodsOf(cadence: 'monthly' | 'quarterly' | 'half-yearly' | 'yearly', year: number, from: string): Period[] {
-  const all: Period[] =
+/** Where in its period an instance falls due (the plan's `dueDay` and `forPreviousPeriod`). */
+export interface DueRule {
+  /** Day of the month the instance is due (for quarterly and longer: of the month it falls in); omitted = the period's end. */
+  dueDay?: number;
+  /** Each instance reports on the period before it: due in the month after the period ends (「每月10日前报送上月」). */
+  forPreviousPeriod?: boolean;
+}
+
+/** Day `day` of a month, or its last day when the month is shorter (31 → 30 April, 28/29 February). */
+function dayOfMonth(year: number, month: number, day: number): string {
+  const y = year + Math.floor((month - 1) / 12);
+  const m = ((month - 1) % 12) + 1;
+  const last = endOfMonth(y, m);
+  return day >= Number(last.slice(8)) ? last : `${y}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/**
+ * Periods of a cadence in the plan year whose due date is on or after `from`. Without a rule each is due at its
+ * end (unchanged since 0.1.0: running campaigns expand the same); with one, on its day — of the period's last
+ * month, or of the month after it when each instance reports on the period before.
+ */
+export function periodsOf(cadence: 'monthly' | 'quarterly' | 'half-yearly' | 'yearly', year: number, from: string, rule: DueRule = {}): Period[] {
+  // Each period as its id and its last month (1-12).
+  const spans: { id: string; lastMonth: number }[] =
     cadence === 'monthly'
-      ? Array.from({ length: 12 }, (_, i) => ({ id: `${year}-${String(i + 1).padStart(2, '0')}`, due: endOfMonth(year, i + 1) }))
+      ? Array.from({ length: 12 }, (_, i) => ({ id: `${year}-${String(i + 1).padStart(2, '0')}`, lastMonth: i + 1 }))
       : cadence === 'quarterly'
-        ? [1, 2, 3, 4].map((q) => ({ id: `${year}-Q${q}`, due: endOfMonth(year, q * 3) }))
+        ? [1, 2, 3, 4].map((q) => ({ id: `${year}-Q${q}`, lastMonth: q * 3 }))
         : cadence === 'half-yearly'
           ? [
-              { id: `${year}-H1`, due: `${year}-06-30` },
-              { id: `${year}-H2`, due: `${year}-12-31` },
+              { id: `${year}-H1`, lastMonth: 6 },
+              { id: `${year}-H2`, lastMonth: 12 },
             ]
-          : [{ id: `${year}`, due: `${year}-12-31` }];
+          : [{ id: `${year}`, lastMonth: 12 }];
+  const all = spans.map(({ id, lastMonth }) => {
+    if (rule.dueDay === undefined && !rule.forPreviousPeriod) return { id, due: endOfMonth(year, lastMonth) };
+    const month = rule.forPreviousPeriod ? lastMonth + 1 : lastMonth;
+    return { id, due: rule.dueDay === undefined ? endOfMonth(year + Math.floor((month - 1) / 12), ((month - 1) % 12) + 1) : dayOfMonth(year, month, rule.dueDay) };
+  });
   return all.filter((p) => dayNumber(p.due) >= dayNumber(from));
 }
 
@@ -159,7 +185,7 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
       });
       task.recurring.forEach((r, i) => {
         const progress = PROGRESS_RE.test(r.clause ?? r.text);
-        for (const p of periodsOf(r.cadence, year, startDate)) {
+        for (const p of periodsOf(r.cadence, year, startDate, { ...(r.dueDay !== undefined ? { dueDay: r.dueDay } : {}), ...(r.forPreviousPeriod ? { forPreviousPeriod: true } : {}) })) {
           duties.push({
             ...base,
             duty: ref(unit, progress ? 'progress' : 'recurring', `r${i + 1}/${p.id}`, r.clause ?? r.text, r.text, p.id),

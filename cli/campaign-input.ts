@@ -61,7 +61,12 @@ export function loadCampaign(source: CampaignSource): LoadedCampaign {
   if (source.plan) {
     plan = loadPlan(source.plan, directory);
   } else {
-    plan = planSchema.parse(parseNotice(decodeNotice(readFileSync(file)).text, { file }));
+    const bytes = readFileSync(file);
+    // A .docx or PDF is read by `duban plan` (asynchronously, and worth a look before it runs): not here.
+    if ((bytes[0] === 0x50 && bytes[1] === 0x4b) || (bytes[0] === 0x25 && bytes[1] === 0x50)) {
+      throw new Error(`${file}: .docx/PDF 通知请先用 \`npx duban plan ${file} --out plan.yaml\` 生成计划并核对，再用 DUBAN_PLAN=plan.yaml 启动 (make a plan from it first)`);
+    }
+    plan = planSchema.parse(parseNotice(decodeNotice(bytes).text, { file }));
     checkPlanUnits(plan, directory, file);
   }
   let yearNote: string | undefined;

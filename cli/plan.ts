@@ -1,7 +1,7 @@
 /** `duban plan NOTICE --year YYYY [--json] [--out plan.yaml] [--directory units.yaml]` */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { decodeNotice } from '../notice/decode';
+import { readNoticeFile } from '../notice/read';
 import { parseNotice } from '../notice/parse';
 import { checkPlanUnits, loadDirectory, writePlan } from '../plan/files';
 import { planSchema, type ValidPlan } from '../plan/schema';
@@ -50,7 +50,7 @@ export async function planCommand(args: string[]): Promise<number> {
     if (!/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份，如 2022 (a four-digit year)`);
     year = Number(values.year);
   }
-  const { text } = decodeNotice(readFileSync(file));
+  const { text } = await readNoticeFile(file);
   const proposed = parseNotice(text, { file, ...(year ? { year } : {}) });
   const parsed = planSchema.safeParse(proposed);
   // A proposal may lack a lead (no responsibility clause): still show it, but refuse to write it.

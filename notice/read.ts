@@ -1,0 +1,108 @@
+/**
+ * A notice file as it arrives from the OA system, to text the parser reads: plain text (UTF-8 or GB18030),
+ * or .docx through mammoth — Word's automatic list numbering (which is not in the text) written out as 「1.」,
+ * runs split mid-sentence joined, table rows as lines. A PDF or an image gets a clear error saying what to do.
+ */
+import { readFileSync } from 'node:fs';
+import { decodeNotice } from './decode';
+
+export type NoticeFormat = 'text' | 'docx';
+
+export class NoticeFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'NoticeFileError';
+  }
+}
+
+const IDEOGRAPHIC_SPACE = '\u3000';
+
+const starts = (bytes: Uint8Array, ...magic: number[]) => magic.every((b, i) => bytes[i] === b);
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ' };
+const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_, e: string) => ENTITIES[e] ?? '');
+
+/**
+ * mammoth's HTML as the lines a notice has: each paragraph a line; each item of a numbered list 「N.」 and its
+ * text (nested lists numbered on their own); each table row its cells joined by an ideographic space.
+ */
+export function htmlToNoticeText(html: string): string {
+  const lines: string[] = [];
+  const counters: number[] = [];
+  const re = /<(\/?)(p|h[1-6]|ol|ul|li|tr|td|th)(?:\s[^>]*)?>/g;
+  let depthItem = '';
+  let cells: string[] | undefined;
+  let last = 0;
+  let buffer = '';
+  for (const m of html.matchAll(re)) {
+    buffer += html.slice(last, m.index);
+    last = (m.index ?? 0) + m[0].length;
+    const [, close, tag] = m;
+    if (tag === 'ol' || tag === 'ul') {
+      if (close) counters.pop();
+      else counters.push(tag === 'ol' ? 0 : -1);
+      continue;
+    }
+    if (tag === 'li' && !close) {
+      const top = counters.length - 1;
+      if (top >= 0 && counters[top]! >= 0) {
+        counters[top]! += 1;
+        depthItem = `${counters[top]}.`;
+      } else depthItem = '';
+      buffer = '';
+      continue;
+    }
+    if (tag === 'tr') {
+      if (close && cells) lines.push(cells.join(IDEOGRAPHIC_SPACE));
+      cells = close ? undefined : [];
+      continue;
+    }
+    if ((tag === 'td' || tag === 'th') && close) {
+      cells?.push(text(buffer).trim());
+      buffer = '';
+      continue;
+    }
+    if (close && (tag === 'p' || tag?.startsWith('h') || tag === 'li')) {
+      const line = text(buffer).trim();
+      if (cells) {
+        // A paragraph inside a cell: the cell collects it.
+        buffer = `${line} `;
+        continue;
+      }
+      if (line || depthItem) lines.push(`${depthItem}${line}`);
+      depthItem = '';
+      buffer = '';
+    } else if (!close && (tag === 'p' || tag?.startsWith('h')) && !cells) buffer = '';
+  }
+  return lines.join('\n');
+}
+
+/** Reads a notice file of any format duban knows. */
+export async function readNoticeFile(file: string): Promise<{ text: string; format: NoticeFormat }> {
+  const bytes = readFileSync(file);
+  if (starts(bytes, 0x25, 0x50, 0x44, 0x46)) {
+    throw new NoticeFileError(file, 'PDF 通知暂不能直接读取：请从 OA 系统下载 Word（.docx）或文本版本，或复制正文存为 .txt (PDF notices are not read yet: use the .docx or a text copy)');
+  }
+  if (starts(bytes, 0x89, 0x50, 0x4e, 0x47) || starts(bytes, 0xff, 0xd8, 0xff) || starts(bytes, 0x47, 0x49, 0x46)) {
+    throw new NoticeFileError(file, '这是一张图片，没有文字可读：请使用通知的文字版本（.docx 或 .txt）(an image has no text)');
+  }
+  if (starts(bytes, 0xd0, 0xcf, 0x11, 0xe0)) {
+    throw new NoticeFileError(file, '这是旧版 Word（.doc）文件：请另存为 .docx 后再导入 (a .doc file: save it as .docx)');
+  }
+  if (starts(bytes, 0x50, 0x4b, 0x03, 0x04)) {
+    const mammoth = await import('mammoth');
+    let html: string;
+    try {
+      html = (await mammoth.convertToHtml({ buffer: bytes })).value;
+    } catch (err) {
+      throw new NoticeFileError(file, `不是可读取的 .docx 文件（${err instanceof Error ? err.message : String(err)}）(not a readable .docx)`);
+    }
+    const text = htmlToNoticeText(html);
+    if (!text.trim()) throw new NoticeFileError(file, '.docx 中没有文字（可能是扫描件）：请使用文字版本 (the .docx has no text: a scan?)');
+    return { text, format: 'docx' };
+  }
+  return { text: decodeNotice(bytes).text, format: 'text' };
+}

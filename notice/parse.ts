@@ -231,8 +231,16 @@ export function parseNotice(text: string, options: ParseOptions = {}): Plan {
       for (const t of findTargets(sentence)) targets.push({ text: sentence, phrase: t.phrase });
     }
     // 「建立月报制度。每月10日前报送上月…」 is one monthly report: the mention without a day goes to the one with it.
+    // Likewise 「开展季度调度……完成时限：每季度末」: one report per cadence in a task, the first mention kept.
     const dated = new Set(recurring.filter((r) => r.dueDay !== undefined).map((r) => r.cadence));
-    const reports = recurring.filter((r) => r.dueDay !== undefined || !dated.has(r.cadence));
+    const seen = new Set<string>();
+    const reports = recurring.filter((r) => {
+      if (r.dueDay === undefined && dated.has(r.cadence)) return false;
+      const key = `${r.cadence}/${r.dueDay ?? ''}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     return {
       number: draft.number,
       title: taskTitle,

@@ -32,8 +32,9 @@ const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&(amp|lt|gt
 export function htmlToNoticeText(html: string): string {
   const lines: string[] = [];
   const counters: number[] = [];
-  const re = /<(\/?)(p|h[1-6]|ol|ul|li|tr|td|th)(?:\s[^>]*)?>/g;
+  const re = /<(\/?)(p|h[1-6]|ol|ul|li|table|tr|td|th)(?:\s[^>]*)?>/g;
   let depthItem = '';
+  let rows: string[][] = [];
   let cells: string[] | undefined;
   let last = 0;
   let buffer = '';
@@ -41,6 +42,11 @@ export function htmlToNoticeText(html: string): string {
     buffer += html.slice(last, m.index);
     last = (m.index ?? 0) + m[0].length;
     const [, close, tag] = m;
+    if (tag === 'table') {
+      if (close) lines.push(...tableLines(rows));
+      rows = [];
+      continue;
+    }
     if (tag === 'ol' || tag === 'ul') {
       if (close) counters.pop();
       else counters.push(tag === 'ol' ? 0 : -1);
@@ -56,7 +62,7 @@ export function htmlToNoticeText(html: string): string {
       continue;
     }
     if (tag === 'tr') {
-      if (close && cells) lines.push(cells.join(IDEOGRAPHIC_SPACE));
+      if (close && cells) rows.push(cells);
       cells = close ? undefined : [];
       continue;
     }
@@ -78,6 +84,43 @@ export function htmlToNoticeText(html: string): string {
     } else if (!close && (tag === 'p' || tag?.startsWith('h')) && !cells) buffer = '';
   }
   return lines.join('\n');
+}
+
+/** The columns of a task table (任务分解表 / 任务清单), by their headers and common variants. */
+const COLUMNS = {
+  number: /^(序号|编号)$/,
+  task: /^(重点任务|主要任务|工作任务|任务名称|任务|工作事项|事项)$/,
+  detail: /^(具体内容|工作内容|主要内容|具体措施|主要措施|工作措施|任务内容)$/,
+  lead: /^(牵头单位|责任单位|牵头部门|责任部门)$/,
+  co: /^(配合单位|协助单位|配合部门)$/,
+  due: /^(完成时限|时间节点|完成时间|时限要求|时限)$/,
+};
+
+/**
+ * A table's rows as lines. A task table (a header row naming the task and the lead unit) becomes numbered
+ * tasks in the form the notice parser reads — 「N.任务。具体内容。完成时限：…。（牵头单位：A；配合单位：B）」 — so
+ * its deadlines and cadences (「6月底前」, 「每季度末」, 「每月」) are found as in a paragraph; any other table is
+ * its rows, cells side by side.
+ */
+export function tableLines(rows: string[][]): string[] {
+  const header = rows[0]?.map((c) => c.replace(/\s+/g, '')) ?? [];
+  const col = (re: RegExp) => header.findIndex((h) => re.test(h));
+  const at = { number: col(COLUMNS.number), task: col(COLUMNS.task), detail: col(COLUMNS.detail), lead: col(COLUMNS.lead), co: col(COLUMNS.co), due: col(COLUMNS.due) };
+  if ((at.task < 0 && at.detail < 0) || at.lead < 0) return rows.map((r) => r.join(IDEOGRAPHIC_SPACE));
+  const cell = (row: string[], i: number) => (i >= 0 ? (row[i] ?? '').trim() : '');
+  const sentence = (t: string) => (t && !/[。；;]$/.test(t) ? `${t}。` : t);
+  return rows.slice(1).flatMap((row, i) => {
+    const task = cell(row, at.task) || cell(row, at.detail);
+    if (!task) return [];
+    const number = /^\d{1,3}$/.test(cell(row, at.number)) ? cell(row, at.number) : String(i + 1);
+    const detail = at.task >= 0 ? cell(row, at.detail) : '';
+    const due = cell(row, at.due);
+    const lead = cell(row, at.lead);
+    const co = cell(row, at.co);
+    // A 责任单位 cell lists the lead first (the parser's 责任单位 form); 牵头单位 with 配合单位 keeps both.
+    const who = at.co >= 0 ? `（牵头单位：${lead}${co ? `；配合单位：${co}` : ''}）` : `（责任单位：${lead}）`;
+    return [`${number}.${sentence(task)}${sentence(detail)}${due ? sentence(`完成时限：${due}`) : ''}${who}`];
+  });
 }
 
 /** Reads a notice file of any format duban knows. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
-import { htmlToNoticeText, readNoticeFile } from '../notice/read';
+import { htmlToNoticeText, readNoticeFile, tableLines } from '../notice/read';
 import { parseNotice } from '../notice/parse';
 
 const source = readFileSync(join(__dirname, 'fixtures', 'notices', 'relative-2024.txt'), 'utf8');
@@ -22,7 +22,13 @@ function paragraph(text: string, numbered: boolean): string {
   return `<w:p>${numPr}${runs.map((r) => `<w:r><w:t xml:space="preserve">${esc(r)}</w:t></w:r>`).join('')}</w:p>`;
 }
 
-async function docxOf(text: string): Promise<Buffer> {
+/** A Word table: the first row its header. */
+function table(rows: string[][]): string {
+  const cell = (t: string) => `<w:tc><w:p><w:r><w:t xml:space="preserve">${esc(t)}</w:t></w:r></w:p></w:tc>`;
+  return `<w:tbl>${rows.map((r) => `<w:tr>${r.map(cell).join('')}</w:tr>`).join('')}</w:tbl>`;
+}
+
+async function docxOf(text: string, tail = ''): Promise<Buffer> {
   // Task lines lose their 「1．」: Word numbers them itself.
   const body = text
     .split('\n')
@@ -30,7 +36,7 @@ async function docxOf(text: string): Promise<Buffer> {
       const task = /^(\d+)．(.*)$/.exec(line);
       return task ? paragraph(task[2] ?? '', true) : paragraph(line, false);
     })
-    .join('');
+    .join('') + tail;
   const zip = new JSZip();
   zip.file(
     '[Content_Types].xml',
@@ -67,6 +73,27 @@ describe('notice files', () => {
     const fromText = parseNotice(source, { file: 'relative-2024.txt' });
     expect(fromDocx.tasks).toHaveLength(7);
     expect(withoutSource(fromDocx)).toEqual(withoutSource(fromText));
+  });
+
+  it('reads a task table (任务分解表) row by row: leads, co-units, and the 完成时限 column as a deadline or a cadence', async () => {
+    const rows = [
+      ['序号', '重点任务', '具体内容', '牵头单位', '配合单位', '完成时限'],
+      ['1', '推进厕所改造', '完成年度改厕任务', '县卫生健康局', '县农业农村局、县财政局', '6月底前'],
+      ['2', '开展季度调度', '调度整治工作进展', '县农业农村局', '', '每季度末'],
+      ['3', '报送工作月报', '报送整治工作进展', '县住建局', '', '每月'],
+    ];
+    const file = write('table-2024.docx', await docxOf('某某县2024年农村人居环境整治任务分解表\n\n任务分解表', table(rows)));
+    const plan = parseNotice((await readNoticeFile(file)).text, { file });
+    expect(plan.tasks.map((t) => [t.number, t.title, t.lead, t.coUnits])).toEqual([
+      [1, '推进厕所改造', '县卫生健康局', ['县农业农村局', '县财政局']],
+      [2, '开展季度调度', '县农业农村局', []],
+      [3, '报送工作月报', '县住建局', []],
+    ]);
+    expect(plan.tasks[0]?.deadlines?.map((d) => d.date)).toEqual(['2024-06-30']);
+    expect(plan.tasks[1]?.recurring?.map((r) => r.cadence)).toEqual(['quarterly']);
+    expect(plan.tasks[2]?.recurring?.map((r) => r.cadence)).toEqual(['monthly']);
+    // A 责任单位 column lists the lead first.
+    expect(tableLines([['任务', '责任单位', '时间节点'], ['完成排查', '县民政局、县教科局', '5月底前']])).toEqual(['1.完成排查。完成时限：5月底前。（责任单位：县民政局、县教科局）']);
   });
 
   it('writes table rows as lines, cells side by side', () => {

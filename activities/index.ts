@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { PERMANENT_DELIVERY, permanentDelivery } from '../channels/errors';
 import { Context } from '@temporalio/activity';
 import { resolveRecipients, type ResolvedPerson } from '../channels/recipients';
-import { coordinatorUnits, type WecomSender } from '../channels/wecom';
+import { coordinatorUnits, type WecomReport, type WecomSender } from '../channels/wecom';
 import { linksFor, type LinkSigner } from '../links/actions';
 import type { EmailSender } from '../channels/email';
 import type { Directory } from '../plan/directory';
@@ -115,27 +115,29 @@ export function createActivities({ channel, email, directory, wechat, links, wec
     async notify(message: OutgoingMessage, options: NotifyOptions = { includeCoordinators: true }): Promise<DeliveryReport> {
       await channel?.deliver(message);
       const wantCoordinators = (unit: string) => options.includeCoordinators || !!options.coordinatorUnits?.includes(unit);
-      const report: { delivered: string[]; failed: { unit: string; reason: string }[]; pending: { unit: string; reason: string }[] } = { delivered: [], failed: [], pending: [] };
-      if (wecom && directory) {
-        Object.assign(report, await wecom.send(message, coordinatorUnits(directory, message).filter(wantCoordinators)));
-        if (report.pending.length && attempt() >= WECOM_ATTEMPTS) {
-          report.failed.push(...report.pending);
-          report.pending = [];
-        }
+      const report: WecomReport = wecom && directory ? await wecom.send(message, coordinatorUnits(directory, message).filter(wantCoordinators)) : { delivered: [], failed: [], pending: [] };
+      if (report.pending.length && attempt() >= WECOM_ATTEMPTS) {
+        report.failed.push(...report.pending);
+        report.pending = [];
       }
       const routedUnits = new Set([...report.delivered, ...report.failed.map((f) => f.unit), ...report.pending.map((f) => f.unit)]);
-      // A coordinator WeCom reaches hears there; in the county group (no personal links) those with action
-      // links still get their email, the copy they can act from.
-      const reachedByWecom = (p: ResolvedPerson) => report.delivered.includes(p.unit) && wecom!.reaches(p.unit, p) && (!links || !!directory?.units[p.unit]?.wecomWebhook);
+      // Who reads this message by email: leaders and offices; coordinators of units WeCom does not serve; and in
+      // units it reached, those it did not reach personally — in the county group (no personal links) those with
+      // action links still get their email, the copy they can act from. Units it failed or has pending go below.
+      const byEmail = (p: ResolvedPerson) => {
+        if (p.role !== 'coordinators') return true;
+        if (!wantCoordinators(p.unit)) return false;
+        if (!routedUnits.has(p.unit)) return true;
+        const reached = wecom?.reaches(p.unit, p) === true && (!links || !!directory?.units[p.unit]?.wecomWebhook);
+        return report.delivered.includes(p.unit) && !reached;
+      };
       let result: DeliveryReport = { channel: 'outbox', accepted: [], rejected: [] };
       if (email && directory) {
-        const people = resolveRecipients(directory, message.recipients).filter(
-          (p) => p.role !== 'coordinators' || (wantCoordinators(p.unit) && !(routedUnits.has(p.unit) && (reachedByWecom(p) || !report.delivered.includes(p.unit)))),
-        );
-        result = await sendEmail(message, people, options.note);
+        const everyone = resolveRecipients(directory, message.recipients);
+        result = await sendEmail(message, everyone.filter(byEmail), options.note);
         // Units WeCom could not reach: their coordinators by email, a copy of its own (the main one may have gone
         // in an earlier attempt), and the administrators told.
-        const fallback = resolveRecipients(directory, message.recipients).filter((p) => p.role === 'coordinators' && report.failed.some((f) => f.unit === p.unit));
+        const fallback = everyone.filter((p) => p.role === 'coordinators' && report.failed.some((f) => f.unit === p.unit));
         if (fallback.length) {
           const extra = await sendEmail({ ...message, key: `${message.key}#wecom-fallback` }, fallback, '（企业微信未能送达，改由邮件发送）');
           result = { channel: 'email', accepted: [...result.accepted, ...extra.accepted], rejected: [...result.rejected, ...extra.rejected] };

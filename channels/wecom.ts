@@ -8,7 +8,6 @@
  * errcode 45009 (rate limit) → wait and retry; 93000 (invalid webhook url: a wrong or deleted key) → that
  * unit by email, and the administrators alerted.
  */
-import { PERMANENT_DELIVERY } from './errors';
 import type { SendLedger } from './ledger';
 import { resolveRecipients } from './recipients';
 import { KIND_CN } from './render';
@@ -19,9 +18,8 @@ export const WECOM_API = 'https://qyapi.weixin.qq.com';
 export const MARKDOWN_MAX_BYTES = 4096;
 export const TEXT_MAX_BYTES = 2048;
 export const PER_MINUTE = 20;
-/** errcodes of the webhook contract that decide what happens next. */
+/** The webhook's rate-limit errcode: wait and retry. Any other errcode (93000, a wrong key) is not retried. */
 export const WECOM_RATE_LIMITED = 45009;
-export const WECOM_INVALID_KEY = 93000;
 
 export interface WecomLink {
   label: string;
@@ -57,12 +55,8 @@ export class WecomError extends Error {
     readonly permanent: boolean,
   ) {
     super(message);
-    this.name = errcodeName(errcode, permanent);
+    this.name = 'WecomError';
   }
-}
-
-function errcodeName(errcode: number, permanent: boolean): string {
-  return permanent ? PERMANENT_DELIVERY : errcode === WECOM_RATE_LIMITED ? 'WecomRateLimited' : 'WecomError';
 }
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
@@ -182,10 +176,6 @@ export function createWecomSender(deps: WecomDeps) {
   const plain = (text: string) => text.replace(/\[/g, '［').replace(/\]/g, '］');
 
   return {
-    routed(unit: string): boolean {
-      return routeOf(unit) !== undefined;
-    },
-
     /** Whether a coordinator hears of a message in WeCom: their unit's own group, or @mentioned in the county's. */
     reaches(unit: string, person: { mobile?: string }): boolean {
       const route = routeOf(unit);

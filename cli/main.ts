@@ -28,7 +28,6 @@ import { simulateCommand } from './simulate';
 
 type Command = (args: string[]) => Promise<number>;
 
-export { dataDir, linkSecretFile, publicLinks } from '../links/config';
 
 function say(line: string) {
   process.stdout.write(`${line}\n`);

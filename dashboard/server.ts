@@ -82,16 +82,17 @@ export function createDashboard(deps: DashboardDeps): Server {
     } catch {
       return send(400, 'text/html', layout('请求无效', '<h1>400 请求无效</h1>'));
     }
+    // Every form posts from our own pages: a browser says when a POST comes from another site (a forged sign-in
+    // or decision), and nothing on the dashboard takes one.
+    if (req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') {
+      return send(403, 'text/html', layout('请从本系统页面提交', '<h1>403</h1><p>请求来自其他网站，未做任何改动。</p>'));
+    }
     // Action pages: the signed link is the authorization (no token), from whatever host name the public URL
     // uses; a page elsewhere cannot forge a link, and the POST needs the form our GET served.
     const action = /^\/a\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
     if (action && deps.actions) {
       const actionDeps = { ...deps.actions, client: deps.client, now };
       const method = req.method === 'POST' ? 'POST' : 'GET';
-      // Forms post from our own page: a browser says when a POST comes from another site (a forged sign-in).
-      if (method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') {
-        return send(403, 'text/html', layout('请从链接页面提交', '<h1>403</h1><p>请求来自其他网站，未做任何改动。</p>'));
-      }
       (method === 'POST' ? readForm(req) : Promise.resolve(undefined))
         .then((form) => actionPage(actionDeps, action[1] ?? '', method, form))
         .then((p) => {
@@ -147,9 +148,6 @@ export function createDashboard(deps: DashboardDeps): Server {
         const known = Array.isArray(calendar?.knownYears) ? calendar.knownYears : undefined;
         const calendarYears = known ? { official: years.filter((y) => known.includes(y)), guessed: years.filter((y) => !known.includes(y)) } : undefined;
         return send(200, 'text/html', overviewPage({ plan: deps.plan, ledger, digest: buildDigest(ledger, deps.calendar, now()), units, ...(unit ? { unitFilter: unit } : {}), ...feed, ...(calendarYears ? { calendarYears } : {}) }));
-      }
-      if (url.pathname === '/duty/act' && req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') {
-        return send(403, 'text/html', layout('请从看板页面提交', '<h1>403</h1><p>请求来自其他网站，未做任何改动。</p>'));
       }
       if (url.pathname === '/duty/act' && req.method === 'POST') {
         if (!session || !deps.actions) return send(403, 'text/html', layout('未授权', '<h1>403</h1><p>请通过摘要邮件中的「进入督办看板」链接进入后再审批。</p>'));

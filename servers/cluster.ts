@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import Long from 'long';
 import { cacheRoot } from './tools';
+import { ensureSearchAttributes } from './search-attributes';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 export const HISTORY_SHARDS = 8;
@@ -294,7 +295,7 @@ export async function clusterUp(dataDir: string, log: Log = stderrLog): Promise<
   return { address, ports, paths };
 }
 
-/** Waits for the frontend and registers the `default` namespace (1 day's retention) when missing. */
+/** Waits for the frontend and registers the `default` namespace (1 day's retention) and duban's search attributes when missing. */
 async function ensureNamespace(address: string, log: Log): Promise<void> {
   const { Connection } = await import('@temporalio/client');
   const deadline = Date.now() + 120_000;
@@ -307,6 +308,11 @@ async function ensureNamespace(address: string, log: Log): Promise<void> {
           await connection.workflowService.registerNamespace({ namespace: 'default', workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86_400) } });
         });
         await connection.workflowService.describeNamespace({ namespace: 'default' });
+        // duban's search attributes, so duties are found by unit and level (a fresh namespace may refuse
+        // them for a moment: retried with the rest).
+        const indexed = await ensureSearchAttributes(connection, 'default');
+        if (!indexed.ok) throw new Error(indexed.reason);
+        if (indexed.added.length) log(`registered search attributes ${indexed.added.join(', ')}`);
         return;
       } finally {
         await connection.close();

@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { ensureTemporalCli, ensureTestServer } from './tools';
+import { DEV_SERVER_TYPE_NAMES } from './search-attributes';
+import { DUBAN_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export interface RunningServer {
   address: string;
@@ -131,6 +133,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error'];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
+  // duban's search attributes, registered at every start (the dev server keeps them in its file; naming one it
+  // already has with the same type is no error).
+  for (const key of DUBAN_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${DEV_SERVER_TYPE_NAMES[key.type]}`);
   const started = Date.now();
   const child = spawnTied(cli, args);
   const output = captureOutput(child);

@@ -11,8 +11,10 @@ import {
   getExternalWorkflowHandle,
   patched,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { DUBAN_CAMPAIGN, DUBAN_DEADLINE, DUBAN_LEVEL, DUBAN_TASK, DUBAN_UNIT, deadlineInstant } from './search-attributes';
 import { isOfficeHours, mergeCalendars, nextOfficeInstant, shanghaiDate, workingDaysBetween } from '../calendar/working-days';
 import {
   acknowledgeUpdate,
@@ -67,6 +69,9 @@ export const GRACE_WHOLE_PATCH = 'grace-whole';
 
 /** A visit report that catches up with the quota's pace clears the "behind" flag. */
 export const QUOTA_BEHIND_CLEARS_PATCH = 'quota-behind-clears';
+
+/** Duties set search attributes (campaign, unit, task, level, deadline) when their input asks for them. */
+export const SEARCH_ATTRIBUTES_PATCH = 'search-attributes';
 
 /** Keeps a year's history well under Temporal's limits; the state carries over. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;
@@ -395,10 +400,31 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     await getExternalWorkflowHandle(input.campaignWorkflowId).signal(dutyChangedSignal, { ...entry, updatedAt: now() });
   };
 
+  // Level and deadline as search attributes, upserted when they change (after each turn, like the ledger line);
+  // the first upsert of each run sets all five, since a continued run starts from its input's attributes.
+  const indexed = input.searchAttributes !== undefined && patched(SEARCH_ATTRIBUTES_PATCH);
+  let published = '';
+  const publish = () => {
+    if (!indexed) return;
+    const shown = `${state.level}|${state.deadline}`;
+    if (shown === published) return;
+    const changing = [
+      { key: DUBAN_LEVEL, value: state.level },
+      { key: DUBAN_DEADLINE, value: deadlineInstant(state.deadline) },
+    ];
+    upsertSearchAttributes(
+      published === ''
+        ? [{ key: DUBAN_CAMPAIGN, value: input.searchAttributes!.campaign }, { key: DUBAN_UNIT, value: duty.unit }, { key: DUBAN_TASK, value: duty.taskNumber }, ...changing]
+        : changing,
+    );
+    published = shown;
+  };
+
   const waker = makeWaker(now);
   changed();
   while (!state.ended) {
     await report();
+    publish();
     if (workflowInfo().historyLength > (input.continueAsNewAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE) || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof dutyWorkflow>({ ...input, carried: state });
@@ -439,6 +465,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     changed();
   }
   await report();
+  publish();
   await condition(allHandlersFinished);
   return state;
 }

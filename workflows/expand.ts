@@ -40,6 +40,11 @@ export interface CampaignOptions {
   /** Seconds the campaign waits after an instant before sending its morning messages (default 120). */
   morningSettleSeconds?: number;
   /**
+   * Duties carry search attributes (workflows/search-attributes.ts). Set only by a starter that has made sure the
+   * server knows them: a server that does not refuses every workflow task that sets them.
+   */
+  searchAttributes?: boolean;
+  /**
    * History events before the campaign (default 8,000) and each duty (default 4,000) continue as new. Lowered
    * only to record replay histories that cover continue-as-new (`npm run record`).
    */
@@ -155,6 +160,7 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
     closeAt: o.closeAt ?? `${year + 1}-03-31`,
     ...(o.wechatTaskQueue ? { wechatTaskQueue: o.wechatTaskQueue } : {}),
     ...(o.delivery ? { delivery: o.delivery } : {}),
+    ...(o.searchAttributes ? { searchAttributes: { campaign: input.campaignId } } : {}),
     ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}),
     ...(o.dutyContinueAsNewAfterEvents ? { continueAsNewAfterEvents: o.dutyContinueAsNewAfterEvents } : {}),
   };

@@ -134,6 +134,8 @@ export interface DutyInput {
   /** Task queue of the WeChat bot's worker; omitted = no WeChat, everything by email (or the outbox). */
   wechatTaskQueue?: string;
   delivery?: DeliveryTimings;
+  /** Set the duty's search attributes (campaign, unit, task, level, deadline); omitted = none (older inputs). */
+  searchAttributes?: { campaign: string };
   /**
    * The campaign that sends this duty's scheduled messages as morning messages (one per unit and instant),
    * with overdue duties reminded weekly on Mondays. Omitted (0.1.0 inputs, a duty run alone): the duty sends

@@ -7,11 +7,12 @@
 import { officialCalendar } from '../calendar/official';
 import { dayNumber, shiftWorkingDays } from '../calendar/working-days';
 import type { Plan, PlanTask } from '../plan/schema';
-import { findDeadlines, findQuotas, findRecurring, findTargets, normalizeWidth, PhraseError } from './phrases';
+import { holidayBreakEnd } from './holidays';
+import { findDeadlines, findQuotas, findRecurring, findTargets, normalizeWidth, PhraseError, type DeadlineContext, type PhraseErrorCode } from './phrases';
 
 export class NoticeError extends Error {
   constructor(
-    readonly code: 'NOT_A_NOTICE' | 'NO_SUCH_DATE' | 'NO_YEAR',
+    readonly code: 'NOT_A_NOTICE' | 'NO_YEAR' | PhraseErrorCode,
     readonly file: string,
     readonly line: number | undefined,
     message: string,
@@ -190,9 +191,15 @@ export function parseNotice(text: string, options: ParseOptions = {}): Plan {
     throw new NoticeError('NO_YEAR', file, undefined, '无法判断计划年度，请用 --year 指定 (cannot tell the plan year; pass --year)');
   }
 
-  // 「收到通知后15个工作日内」 counts working days on the official calendar from the notice's date.
+  // 「收到通知后15个工作日内」 counts working days on the official calendar from the notice's date, and
+  // 「春节后一周内」 from the end of the holiday's break in the plan's year.
   const calendar = officialCalendar([year, year + 1]).calendar;
-  const context = { ...(noticeDate ? { noticeDate } : {}), workingDaysAfter: (date: string, n: number) => shiftWorkingDays(calendar, date, n) };
+  const context: DeadlineContext = {
+    ...(noticeDate ? { noticeDate } : {}),
+    workingDaysAfter: (date, n) => shiftWorkingDays(calendar, date, n),
+    nextWorkingDay: (date) => shiftWorkingDays(calendar, date, 0),
+    holidayBreakEnd: (holiday, y) => holidayBreakEnd(holiday, y, calendar),
+  };
   const tasks: PlanTask[] = drafts.map((draft) => {
     const resp = findResponsibility(draft.text);
     const body = resp ? draft.text.slice(0, resp.start) + draft.text.slice(resp.end) : draft.text;
@@ -207,7 +214,7 @@ export function parseNotice(text: string, options: ParseOptions = {}): Plan {
       try {
         found = findDeadlines(sentence, year, context);
       } catch (err) {
-        if (err instanceof PhraseError) throw new NoticeError('NO_SUCH_DATE', file, draft.line, `任务${draft.number}：${err.message}`);
+        if (err instanceof PhraseError) throw new NoticeError(err.code, file, draft.line, `任务${draft.number}：${err.message}`);
         throw err;
       }
       for (const d of found) {

@@ -23,20 +23,32 @@ export interface RecurringHit extends Hit {
   forPreviousPeriod?: boolean;
 }
 
+/** Official holidays by the names the calendar package gives them. */
+export type HolidayName = '元旦' | '春节' | '清明' | '劳动节' | '端午' | '中秋' | '国庆节';
+
 /** What relative deadlines count from: the notice's date, and the official calendar for 工作日. */
 export interface DeadlineContext {
   noticeDate?: string;
   /** The n-th working day after a date (the official calendar); needed for 「N个工作日内」. */
   workingDaysAfter?: (date: string, n: number) => string;
+  /** The date itself when a working day, else the next one (the official calendar). */
+  nextWorkingDay?: (date: string) => string;
+  /** The last day off of a holiday's official break in a year; undefined when the calendar does not know it. */
+  holidayBreakEnd?: (holiday: HolidayName, year: number) => string | undefined;
 }
 export interface QuotaHit extends Hit {
   min: number;
 }
 export type TargetHit = Hit;
 
+export type PhraseErrorCode = 'NO_SUCH_DATE' | 'UNNAMED_HOLIDAY' | 'NO_HOLIDAY_DATES';
+
 export class PhraseError extends Error {
-  readonly code = 'NO_SUCH_DATE';
-  constructor(readonly phrase: string, message: string) {
+  constructor(
+    readonly phrase: string,
+    message: string,
+    readonly code: PhraseErrorCode = 'NO_SUCH_DATE',
+  ) {
     super(message);
     this.name = 'PhraseError';
   }
@@ -71,6 +83,29 @@ const NUM = '(\\d{1,2}|[一二两三四五六七八九十]{1,3})';
 /** 次年 / 明年 / 翌年 just before a date: the date is in the year after the plan's. */
 const NEXT_YEAR_RE = /(次年|明年|翌年|下一年度?)\s*$/;
 
+/** The words notices use for each official holiday (五一劳动节 before 五一, so the longest wins). */
+const HOLIDAY_NAMES: Record<string, HolidayName> = {
+  元旦: '元旦',
+  春节: '春节',
+  清明节: '清明',
+  清明: '清明',
+  五一劳动节: '劳动节',
+  五一节: '劳动节',
+  五一: '劳动节',
+  劳动节: '劳动节',
+  端午节: '端午',
+  端午: '端午',
+  中秋节: '中秋',
+  中秋: '中秋',
+  国庆节: '国庆节',
+  国庆: '国庆节',
+};
+const HOLIDAY = `(${Object.keys(HOLIDAY_NAMES).join('|')})`;
+/** 「春节后」「国庆假期后」, or unnamed 「节后」「节假日后」「假期结束后」: after a holiday's break. */
+const HOLIDAY_AFTER = `(?:${HOLIDAY}(?:假期|长假|放假)?|节假日|节日|假期|长假|放假|节)(?:结束|收假)?后`;
+/** 一周 / 一个星期 / 7天 / 5个工作日. */
+const SPAN = `(?:(一周|一个?星期)|${NUM}个?(工作日|天|日))`;
+
 export function findDeadlines(sentence: string, year: number, context: DeadlineContext = {}): DeadlineHit[] {
   const s = normalizeWidth(sentence);
   const hits: { at: number; hit: DeadlineHit }[] = [];
@@ -83,7 +118,12 @@ export function findDeadlines(sentence: string, year: number, context: DeadlineC
   };
   const phraseAt = (m: RegExpExecArray) => sentence.slice(m.index, m.index + m[0].length);
 
-  const yearAt = (index: number) => (NEXT_YEAR_RE.test(s.slice(Math.max(0, index - 4), index)) ? year + 1 : year);
+  // 「2025年3月底前」 says its year; 「次年1月15日前」 is the year after the plan's; otherwise the plan's year.
+  const yearAt = (index: number) => {
+    const explicit = /((?:19|20)\d{2})年\s*$/.exec(s.slice(Math.max(0, index - 6), index));
+    if (explicit) return Number(explicit[1]);
+    return NEXT_YEAR_RE.test(s.slice(Math.max(0, index - 4), index)) ? year + 1 : year;
+  };
   // 收到通知后N个工作日内 / 印发之日起N日内: counted from the notice's date (working days on the official calendar).
   for (const m of s.matchAll(new RegExp(`(?:收到|接到)(?:本)?通知(?:后|之日起)${NUM}个?(工作日|天|日)内|(?:印发|下发|发布)之日起${NUM}个?(工作日|天|日)内`, 'g'))) {
     const n = parseCount(m[1] ?? m[3] ?? '');
@@ -97,6 +137,28 @@ export function findDeadlines(sentence: string, year: number, context: DeadlineC
         : addDays(context.noticeDate, n);
     add(m.index ?? 0, m[0].length, { date, phrase, index: m.index ?? 0 });
   }
+  // 春节后一周内 / 国庆节后5个工作日内 / 节后一周内 (the holiday named earlier in the sentence).
+  for (const m of s.matchAll(new RegExp(`${HOLIDAY_AFTER}${SPAN}内`, 'g'))) {
+    const at = m.index ?? 0;
+    if (overlaps(at, at + m[0].length)) continue;
+    const n = m[2] ? 7 : (parseCount(m[3] ?? '') ?? 0);
+    if (!n) continue;
+    const phrase = phraseAt(m as RegExpExecArray);
+    const named = m[1] ?? [...s.slice(0, at).matchAll(new RegExp(HOLIDAY, 'g'))].at(-1)?.[1];
+    if (!named) {
+      throw new PhraseError(phrase, `「${phrase}」没有写明是哪个节日：请写明，如「春节后一周内」「国庆节后一周内」(which holiday? name it)`, 'UNNAMED_HOLIDAY');
+    }
+    const holiday = HOLIDAY_NAMES[named];
+    if (!holiday) continue;
+    const holidayYear = yearAt(at);
+    const end = context.holidayBreakEnd?.(holiday, holidayYear);
+    if (!end) {
+      throw new PhraseError(phrase, `「${phrase}」：日历中没有 ${holidayYear} 年${holiday}的放假安排，无法推算截止日期，请改写为具体日期 (no official ${holidayYear} holiday dates for ${holiday})`, 'NO_HOLIDAY_DATES');
+    }
+    // A deadline that falls on a day off moves to the next working day (民法典第二百零三条).
+    const date = m[4] === '工作日' ? (context.workingDaysAfter ?? ((d: string, k: number) => addDays(d, k)))(end, n) : (context.nextWorkingDay ?? ((d: string) => d))(addDays(end, n));
+    add(at, m[0].length, { date, phrase, index: at });
+  }
   // X月Y日前 / X月Y日之前 / 于X月Y日前 (次年X月Y日前: the next year)
   for (const m of s.matchAll(new RegExp(`${NUM}月${NUM}日(之前|前|以前)`, 'g'))) {
     const month = parseCount(m[1] ?? '');
@@ -105,7 +167,7 @@ export function findDeadlines(sentence: string, year: number, context: DeadlineC
     if (/(每|次|首)$/.test(s.slice(Math.max(0, (m.index ?? 0) - 1), m.index ?? 0))) continue;
     const date = `${yearAt(m.index ?? 0)}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
     if (!month || !day || month > 12 || !isValidDate(date)) {
-      throw new PhraseError(phraseAt(m as RegExpExecArray), `「${phraseAt(m as RegExpExecArray)}」不是存在的日期 (no such date in ${year})`);
+      throw new PhraseError(phraseAt(m as RegExpExecArray), `「${phraseAt(m as RegExpExecArray)}」不是存在的日期 (no such date in ${yearAt(m.index ?? 0)})`);
     }
     add(m.index ?? 0, m[0].length, { date, phrase: phraseAt(m as RegExpExecArray), index: m.index ?? 0 });
   }

@@ -1,12 +1,19 @@
 /**
- * A notice file as it arrives from the OA system, to text the parser reads: plain text (UTF-8 or GB18030),
- * or .docx through mammoth — Word's automatic list numbering (which is not in the text) written out as 「1.」,
- * runs split mid-sentence joined, table rows as lines. A PDF or an image gets a clear error saying what to do.
+ * A notice file as it arrives from the OA system, to text the parser reads: plain text (UTF-8 or GB18030);
+ * .docx through mammoth — Word's automatic list numbering (which is not in the text) written out as 「1.」,
+ * runs split mid-sentence joined, table rows as lines; a PDF's text layer (pdf.ts); a task table sent as an
+ * .xlsx sheet (xlsx.ts). A scan, an image or an old .doc/.xls gets a clear error saying what to do.
  */
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { decodeNotice } from './decode';
+import { pdfNoticeText, PdfReadError } from './pdf';
+import { tableLines } from './task-table';
+import { sheetNoticeText, SheetReadError } from './xlsx';
 
-export type NoticeFormat = 'text' | 'docx';
+export { tableLines } from './task-table';
+
+export type NoticeFormat = 'text' | 'docx' | 'pdf' | 'xlsx';
 
 export class NoticeFileError extends Error {
   constructor(
@@ -17,8 +24,6 @@ export class NoticeFileError extends Error {
     this.name = 'NoticeFileError';
   }
 }
-
-const IDEOGRAPHIC_SPACE = '\u3000';
 
 const starts = (bytes: Uint8Array, ...magic: number[]) => magic.every((b, i) => bytes[i] === b);
 
@@ -86,54 +91,33 @@ export function htmlToNoticeText(html: string): string {
   return lines.join('\n');
 }
 
-/** The columns of a task table (任务分解表 / 任务清单), by their headers and common variants. */
-const COLUMNS = {
-  number: /^(序号|编号)$/,
-  task: /^(重点任务|主要任务|工作任务|任务名称|任务|工作事项|事项)$/,
-  detail: /^(具体内容|工作内容|主要内容|具体措施|主要措施|工作措施|任务内容)$/,
-  lead: /^(牵头单位|责任单位|牵头部门|责任部门)$/,
-  co: /^(配合单位|协助单位|配合部门)$/,
-  due: /^(完成时限|时间节点|完成时间|时限要求|时限)$/,
-};
-
-/**
- * A table's rows as lines. A task table (a header row naming the task and the lead unit) becomes numbered
- * tasks in the form the notice parser reads — 「N.任务。具体内容。完成时限：…。（牵头单位：A；配合单位：B）」 — so
- * its deadlines and cadences (「6月底前」, 「每季度末」, 「每月」) are found as in a paragraph; any other table is
- * its rows, cells side by side.
- */
-export function tableLines(rows: string[][]): string[] {
-  const header = rows[0]?.map((c) => c.replace(/\s+/g, '')) ?? [];
-  const col = (re: RegExp) => header.findIndex((h) => re.test(h));
-  const at = { number: col(COLUMNS.number), task: col(COLUMNS.task), detail: col(COLUMNS.detail), lead: col(COLUMNS.lead), co: col(COLUMNS.co), due: col(COLUMNS.due) };
-  if ((at.task < 0 && at.detail < 0) || at.lead < 0) return rows.map((r) => r.join(IDEOGRAPHIC_SPACE));
-  const cell = (row: string[], i: number) => (i >= 0 ? (row[i] ?? '').trim() : '');
-  const sentence = (t: string) => (t && !/[。；;]$/.test(t) ? `${t}。` : t);
-  return rows.slice(1).flatMap((row, i) => {
-    const task = cell(row, at.task) || cell(row, at.detail);
-    if (!task) return [];
-    const number = /^\d{1,3}$/.test(cell(row, at.number)) ? cell(row, at.number) : String(i + 1);
-    const detail = at.task >= 0 ? cell(row, at.detail) : '';
-    const due = cell(row, at.due);
-    const lead = cell(row, at.lead);
-    const co = cell(row, at.co);
-    // A 责任单位 cell lists the lead first (the parser's 责任单位 form); 牵头单位 with 配合单位 keeps both.
-    const who = at.co >= 0 ? `（牵头单位：${lead}${co ? `；配合单位：${co}` : ''}）` : `（责任单位：${lead}）`;
-    return [`${number}.${sentence(task)}${sentence(detail)}${due ? sentence(`完成时限：${due}`) : ''}${who}`];
-  });
-}
-
 /** Reads a notice file of any format duban knows. */
 export async function readNoticeFile(file: string): Promise<{ text: string; format: NoticeFormat }> {
   const bytes = readFileSync(file);
   if (starts(bytes, 0x25, 0x50, 0x44, 0x46)) {
-    throw new NoticeFileError(file, 'PDF 通知暂不能直接读取：请从 OA 系统下载 Word（.docx）或文本版本，或复制正文存为 .txt (PDF notices are not read yet: use the .docx or a text copy)');
+    try {
+      return { text: await pdfNoticeText(bytes), format: 'pdf' };
+    } catch (err) {
+      if (err instanceof PdfReadError) throw new NoticeFileError(file, err.message);
+      throw err;
+    }
   }
   if (starts(bytes, 0x89, 0x50, 0x4e, 0x47) || starts(bytes, 0xff, 0xd8, 0xff) || starts(bytes, 0x47, 0x49, 0x46)) {
-    throw new NoticeFileError(file, '这是一张图片，没有文字可读：请使用通知的文字版本（.docx 或 .txt）(an image has no text)');
+    throw new NoticeFileError(file, '这是一张图片，没有文字可读：请使用通知的文字版本（.docx 或 .txt），或先做文字识别（OCR）(an image has no text: use the text, or OCR it first)');
   }
   if (starts(bytes, 0xd0, 0xcf, 0x11, 0xe0)) {
+    // Old Word and old Excel share one container; the name tells them apart.
+    if (/^\.(xls|et)$/i.test(extname(file))) throw new NoticeFileError(file, '这是旧版 Excel（.xls）文件：请另存为 .xlsx 后再导入 (an .xls file: save it as .xlsx)');
     throw new NoticeFileError(file, '这是旧版 Word（.doc）文件：请另存为 .docx 后再导入 (a .doc file: save it as .docx)');
+  }
+  // An Excel workbook is a zip too: its parts are named in the zip's directory, which is not compressed.
+  if (starts(bytes, 0x50, 0x4b, 0x03, 0x04) && !bytes.includes('word/document.xml') && bytes.includes('xl/workbook.xml')) {
+    try {
+      return { text: await sheetNoticeText(bytes, file), format: 'xlsx' };
+    } catch (err) {
+      if (err instanceof SheetReadError) throw new NoticeFileError(file, err.message);
+      throw err;
+    }
   }
   if (starts(bytes, 0x50, 0x4b, 0x03, 0x04)) {
     const mammoth = await import('mammoth');

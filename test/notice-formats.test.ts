@@ -1,60 +1,17 @@
 /**
  * Notices as they arrive: a .docx whose tasks are Word's automatic list numbering (not in the text) and whose
- * sentences are split across runs gives the same plan as the text; a PDF, an image and an old .doc get errors
- * that say what to do. The .docx is built here the way Word writes one (document, numbering, relationships).
+ * sentences are split across runs gives the same plan as the text; a broken PDF, an image and an old .doc get
+ * errors that say what to do. The .docx is built the way Word writes one (docx-fixture.ts).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
 import { htmlToNoticeText, readNoticeFile, tableLines } from '../notice/read';
 import { parseNotice } from '../notice/parse';
+import { docxOf, table } from './docx-fixture';
 
 const source = readFileSync(join(__dirname, 'fixtures', 'notices', 'relative-2024.txt'), 'utf8');
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-/** A paragraph whose text is cut into runs mid-sentence (as Word does around edits and spell checks). */
-function paragraph(text: string, numbered: boolean): string {
-  const cut = Math.max(1, Math.floor(text.length / 3));
-  const runs = [text.slice(0, cut), text.slice(cut, 2 * cut), text.slice(2 * cut)].filter(Boolean);
-  const numPr = numbered ? '<w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>' : '';
-  return `<w:p>${numPr}${runs.map((r) => `<w:r><w:t xml:space="preserve">${esc(r)}</w:t></w:r>`).join('')}</w:p>`;
-}
-
-/** A Word table: the first row its header. */
-function table(rows: string[][]): string {
-  const cell = (t: string) => `<w:tc><w:p><w:r><w:t xml:space="preserve">${esc(t)}</w:t></w:r></w:p></w:tc>`;
-  return `<w:tbl>${rows.map((r) => `<w:tr>${r.map(cell).join('')}</w:tr>`).join('')}</w:tbl>`;
-}
-
-async function docxOf(text: string, tail = ''): Promise<Buffer> {
-  // Task lines lose their 「1．」: Word numbers them itself.
-  const body = text
-    .split('\n')
-    .map((line) => {
-      const task = /^(\d+)．(.*)$/.exec(line);
-      return task ? paragraph(task[2] ?? '', true) : paragraph(line, false);
-    })
-    .join('') + tail;
-  const zip = new JSZip();
-  zip.file(
-    '[Content_Types].xml',
-    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/></Types>',
-  );
-  zip.file('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
-  zip.file(
-    'word/_rels/document.xml.rels',
-    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/></Relationships>',
-  );
-  zip.file(
-    'word/numbering.xml',
-    '<?xml version="1.0" encoding="UTF-8"?><w:numbering xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1．"/></w:lvl></w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>',
-  );
-  zip.file('word/document.xml', `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`);
-  return zip.generateAsync({ type: 'nodebuffer' });
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'duban-formats-'));
 const write = (name: string, bytes: Buffer | string) => {
   const file = join(dir, name);
@@ -100,8 +57,8 @@ describe('notice files', () => {
     expect(htmlToNoticeText('<table><tr><td><p>序号</p></td><td><p>牵头单位</p></td></tr><tr><td><p>1</p></td><td><p>县民政局</p></td></tr></table>')).toBe('序号　牵头单位\n1　县民政局');
   });
 
-  it('tells what to do with a PDF, an image, an old .doc and a broken .docx, naming the file', async () => {
-    await expect(readNoticeFile(write('n.pdf', '%PDF-1.7\n…'))).rejects.toThrow(/n\.pdf: PDF 通知暂不能直接读取.*\.docx/);
+  it('tells what to do with a broken PDF, an image, an old .doc and a broken .docx, naming the file', async () => {
+    await expect(readNoticeFile(write('n.pdf', '%PDF-1.7\n…'))).rejects.toThrow(/n\.pdf: 不是可读取的 PDF 文件/);
     await expect(readNoticeFile(write('scan.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a])))).rejects.toThrow(/scan\.png: 这是一张图片，没有文字可读/);
     await expect(readNoticeFile(write('old.doc', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1])))).rejects.toThrow(/old\.doc: 这是旧版 Word/);
     await expect(readNoticeFile(write('broken.docx', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0])))).rejects.toThrow(/broken\.docx: 不是可读取的 \.docx 文件/);

@@ -1,0 +1,65 @@
+/** Task tables (任务分解表 / 任务清单) in a .docx or an .xlsx: their columns, and each row as a task the parser reads. */
+
+const IDEOGRAPHIC_SPACE = '\u3000';
+
+/** The columns of a task table (任务分解表 / 任务清单), by their headers and common variants. */
+const COLUMNS = {
+  number: /^(序号|编号)$/,
+  task: /^(重点任务|主要任务|工作任务|任务名称|任务|工作事项|事项)$/,
+  detail: /^(具体内容|工作内容|主要内容|具体措施|主要措施|工作措施|任务内容)$/,
+  lead: /^(牵头单位|责任单位|牵头部门|责任部门)$/,
+  co: /^(配合单位|协助单位|配合部门)$/,
+  due: /^(完成时限|时间节点|完成时间|时限要求|时限)$/,
+};
+
+export interface TaskTableColumns {
+  number: number;
+  task: number;
+  detail: number;
+  lead: number;
+  co: number;
+  due: number;
+}
+
+/** Where a task table's columns are, from its header row; undefined when the row does not head a task table (no task or no lead column). */
+export function taskTableColumns(header: string[]): TaskTableColumns | undefined {
+  const names = header.map((c) => c.replace(/\s+/g, ''));
+  const col = (re: RegExp) => names.findIndex((h) => re.test(h));
+  const at = { number: col(COLUMNS.number), task: col(COLUMNS.task), detail: col(COLUMNS.detail), lead: col(COLUMNS.lead), co: col(COLUMNS.co), due: col(COLUMNS.due) };
+  return (at.task < 0 && at.detail < 0) || at.lead < 0 ? undefined : at;
+}
+
+/** A 完成时限 cell that is only a date (「6月30日」, 「2024-06-30」, an Excel date) is the date the task is due by. */
+function dueText(due: string): string {
+  const iso = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(due);
+  if (iso) return `${iso[1]}年${Number(iso[2])}月${Number(iso[3])}日前`;
+  return /^(\d{4}年)?\d{1,2}月\d{1,2}日$/.test(due) ? `${due}前` : due;
+}
+
+/**
+ * One row of a task table as a numbered task in the form the notice parser reads —
+ * 「N.任务。具体内容。完成时限：…。（牵头单位：A；配合单位：B）」 — so its deadlines and cadences (「6月底前」,
+ * 「每季度末」, 「每月」) are found as in a paragraph; undefined for a row with no task. `index` numbers a row
+ * whose 序号 cell is not a number.
+ */
+export function taskTableLine(at: TaskTableColumns, row: string[], index: number): string | undefined {
+  const cell = (i: number) => (i >= 0 ? (row[i] ?? '').trim() : '');
+  const sentence = (t: string) => (t && !/[。；;]$/.test(t) ? `${t}。` : t);
+  const task = cell(at.task) || cell(at.detail);
+  if (!task) return undefined;
+  const number = /^\d{1,3}$/.test(cell(at.number)) ? cell(at.number) : String(index + 1);
+  const detail = at.task >= 0 ? cell(at.detail) : '';
+  const due = dueText(cell(at.due));
+  const lead = cell(at.lead);
+  const co = cell(at.co);
+  // A 责任单位 cell lists the lead first (the parser's 责任单位 form); 牵头单位 with 配合单位 keeps both.
+  const who = at.co >= 0 ? `（牵头单位：${lead}${co ? `；配合单位：${co}` : ''}）` : `（责任单位：${lead}）`;
+  return `${number}.${sentence(task)}${sentence(detail)}${due ? sentence(`完成时限：${due}`) : ''}${who}`;
+}
+
+/** A table's rows as lines: a task table's rows as numbered tasks (taskTableLine), any other table's cells side by side. */
+export function tableLines(rows: string[][]): string[] {
+  const at = taskTableColumns(rows[0] ?? []);
+  if (!at) return rows.map((r) => r.join(IDEOGRAPHIC_SPACE));
+  return rows.slice(1).flatMap((row, i) => taskTableLine(at, row, i) ?? []);
+}

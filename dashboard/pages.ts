@@ -4,21 +4,22 @@ import type { ValidPlan } from '../plan/schema';
 import type { Digest } from '../workflows/digest';
 import type { DutyState, LedgerEntry, Level } from '../workflows/types';
 import { formatShanghai } from '../calendar/working-days';
+import { ledgerCharts } from '../charts/ledger-charts';
+import { LEVEL_CN, LEVEL_ORDER, PAGE_FONT } from '../charts/levels';
+import { renderChartSvg } from '../charts/render';
 
-const LEVEL_ORDER: Level[] = ['red', 'yellow', 'blue', 'none', 'green'];
-const LEVEL_CN: Record<Level, string> = { red: '红·逾期', yellow: '黄·滞后/未确认', blue: '蓝·即将到期', none: '正常', green: '绿·已办结' };
 const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '办理中', completed: '已办结', closed: '已关闭（未办结）' };
 
-const STYLE = `body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:16px;color:#0f172a}
+const STYLE = `body{font-family:${PAGE_FONT};margin:16px;color:#0f172a}
 table{border-collapse:collapse}td,th{border:1px solid #cbd5e1;padding:3px 6px;font-size:13px}th{background:#f1f5f9}
 .cell{display:inline-block;min-width:22px;padding:1px 4px;border-radius:3px;color:#fff;text-decoration:none;font-size:12px}
 .red{background:#b91c1c}.yellow{background:#d97706}.blue{background:#1d4ed8}.green{background:#15803d}.none{background:#94a3b8}
-nav a{margin-right:12px}.muted{color:#64748b;font-size:12px}`;
+nav a{margin-right:12px}.muted{color:#64748b;font-size:12px}#charts figure{margin:12px 0}`;
 
 /** Links carry no token: a token-protected dashboard keeps its session in a cookie (dashboard/server.ts). */
 export function layout(title: string, body: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${h(title)}</title><style>${STYLE}</style></head>
-<body><nav><a href="/">督办总览</a><a href="/outbox">发件箱</a><a href="/api/ledger">数据 JSON</a></nav>${body}</body></html>`;
+<body><nav><a href="/">督办总览</a><a href="/outbox">发件箱</a><a href="/ledger.xlsx" download>导出台账（Excel）</a><a href="/api/ledger">数据 JSON</a></nav>${body}</body></html>`;
 }
 
 function worst(entries: LedgerEntry[]): Level {
@@ -73,6 +74,8 @@ export function overviewPage(d: OverviewData): string {
     .join('\n');
   const options = d.units.map((u) => `<option value="${h(u)}"${u === d.unitFilter ? ' selected' : ''}>${h(u)}</option>`).join('');
   const t = d.digest.totals;
+  // Drawn here, on the server, as SVG: the page stays script-free.
+  const charts = ledgerCharts(ledger, units, d.digest.date).map((c) => `<figure>${renderChartSvg(c)}</figure>`).join('\n');
   return layout(
     `督办总览 · ${d.plan.title}`,
     `<h1>督办总览</h1><p>${h(d.plan.title)}</p>
@@ -83,6 +86,7 @@ ${d.calendarYears ? `<p id="calendar-years" class="muted">工作日历：${d.cal
 <p class="muted">图例：${LEVEL_ORDER.map((l) => `<span class="cell ${l}">${h(LEVEL_CN[l])}</span>`).join(' ')}&emsp;格内数字：已办结/任务数</p>
 <h2>任务 × 单位</h2><table id="matrix">${header}${rows}</table>
 <h2>逾期与近期到期（10 个工作日内）</h2><table id="upcoming"><tr><th>截止</th><th>任务</th><th>单位</th><th>状态</th><th></th></tr>${upcoming || '<tr><td colspan="5">无</td></tr>'}</table>
+${charts ? `<h2>图表</h2><section id="charts">${charts}</section>` : ''}
 ${d.unitFilter ? `<p><a href="/ics/${encodeURIComponent(d.unitFilter)}.ics${d.icsKey ? `?key=${encodeURIComponent(d.icsKey)}` : ''}">订阅 ${h(d.unitFilter)} 的截止日期日历（.ics）</a></p>` : '<p class="muted">选择单位后可订阅该单位的截止日期日历。</p>'}`,
   );
 }

@@ -86,6 +86,23 @@ describe('dashboard in headless Chromium', () => {
     await page.close();
   });
 
+  it('draws its charts on the server as SVG, with no script in the page (screenshot kept)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    await page.goto(url);
+    expect(await page.locator('#charts svg').evaluateAll((svgs) => svgs.map((s) => s.id))).toEqual(['chart-levels', 'chart-deadlines', 'chart-trend']);
+    expect(await page.locator('script').count()).toBe(0);
+    // Task 1 completed at 县乡村振兴局, task 4 in its grace period at 县以工代赈中心, task 12's two duties not yet due.
+    const levels = await page.locator('#chart-levels').getAttribute('aria-label');
+    expect(levels).toContain('县乡村振兴局 绿·已办结 1 项');
+    expect(levels).toContain('县以工代赈中心 黄·滞后/未确认 1 项');
+    expect(levels).toContain('县委组织部 正常 2 项');
+    await expect(page.locator('#chart-deadlines').textContent()).resolves.toContain('今天 05-05');
+    expect(await page.locator('#chart-trend').getAttribute('aria-label')).toContain('截至 2022-05-05，累计到期 1 项，累计已办结 1 项');
+    mkdirSync(shots, { recursive: true });
+    await page.locator('#charts').screenshot({ path: join(shots, 'dashboard-charts.png') });
+    await page.close();
+  });
+
   it('filters by unit, links to the unit’s calendar feed and each duty’s timeline', async () => {
     const page = await browser.newPage();
     await page.goto(url);
@@ -115,6 +132,43 @@ describe('dashboard escaping', () => {
     const html = overviewPage({ plan: input.plan, ledger, digest: buildDigest(ledger, input.calendar, Date.parse('2022-06-10T10:00+08:00')), units: [evil] });
     expect(html).not.toContain(evil);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
+
+describe('dashboard charts', () => {
+  const { input } = loadCampaign({ year: 2022 });
+  const entry = (taskNumber: number, unit: string, deadline: string, level: 'red' | 'green' | 'blue') => ({
+    dutyId: `t${taskNumber}/${unit}`,
+    kind: 'deadline' as const,
+    taskNumber,
+    unit,
+    deadline,
+    status: level === 'green' ? ('completed' as const) : ('acknowledged' as const),
+    level,
+    ...(level === 'green' ? { completedAt: Date.parse(`${deadline}T09:00+08:00`) - 86_400_000 } : {}),
+    remindersSent: 1,
+    escalationsSent: level === 'red' ? 1 : 0,
+    ended: false,
+    updatedAt: 0,
+  });
+  const ledger = [entry(1, '县乡村振兴局', '2022-05-31', 'green'), entry(4, '县以工代赈中心', '2022-05-31', 'red'), entry(12, '县委组织部', '2022-06-20', 'blue')];
+  const now = Date.parse('2022-06-10T10:00+08:00');
+  const page = (unitFilter?: string) => overviewPage({ plan: input.plan, ledger, digest: buildDigest(ledger, input.calendar, now), units: ['县乡村振兴局', '县以工代赈中心', '县委组织部'], ...(unitFilter ? { unitFilter } : {}) });
+  const aria = (html: string, id: string) => new RegExp(`<svg id="${id}" role="img" aria-label="([^"]*)"`).exec(html)?.[1];
+
+  it('shows each unit’s duties by level, the deadlines and completed against due, as SVG without script', () => {
+    const html = page();
+    expect(html).not.toMatch(/<script\b/i);
+    expect(aria(html, 'chart-levels')).toBe('各单位时限任务等级：县乡村振兴局 绿·已办结 1 项；县以工代赈中心 红·逾期 1 项；县委组织部 蓝·即将到期 1 项');
+    expect(aria(html, 'chart-deadlines')).toContain('2022-05-01 至 2022-06-30');
+    expect(aria(html, 'chart-trend')).toContain('截至 2022-06-10，累计到期 2 项，累计已办结 1 项');
+  });
+
+  it('draws only the filtered unit', () => {
+    const html = page('县委组织部');
+    expect(aria(html, 'chart-levels')).toBe('各单位时限任务等级：县委组织部 蓝·即将到期 1 项');
+    // Its one duty falls due on 20 June: nothing due yet, nothing completed.
+    expect(aria(html, 'chart-trend')).toContain('截至 2022-06-10，累计到期 0 项，累计已办结 0 项');
   });
 });
 

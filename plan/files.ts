@@ -6,8 +6,10 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseDocument, stringify, type Document } from 'yaml';
 import type { z } from 'zod';
 import { directorySchema, isKnownUnitOrGroup, type Directory } from './directory';
+import { directoryFromSheets } from './directory-xlsx';
 import { fromZod, pathText, PlanFileError } from './errors';
 import { planSchema, type Plan, type ValidPlan } from './schema';
+import { readWorkbookSync } from './workbook-sync';
 
 function lineOf(text: string, offset: number): number {
   let line = 1;
@@ -50,10 +52,23 @@ function validate<S extends z.ZodType>(schema: S, file: string, text: string, do
   throw fromZod(file, parsed.error);
 }
 
+/** The unit directory from YAML, or from an .xlsx (plan/directory-xlsx.ts) — chosen by the extension. */
 export function loadDirectory(file: string): Directory {
+  if (/\.xlsx$/i.test(file)) return loadDirectoryWorkbook(file);
   const text = readText(file);
   const { doc, data } = parseYamlFile(file, text);
   return validate(directorySchema, file, text, doc, data);
+}
+
+function loadDirectoryWorkbook(file: string): Directory {
+  readText(file); // a missing or unreadable file gets the same error as a YAML one
+  let sheets;
+  try {
+    sheets = readWorkbookSync(file);
+  } catch (cause) {
+    throw new PlanFileError('UNREADABLE', file, '', `不是可读取的 Excel (.xlsx) 文件：${(cause as Error).message}。请在 Excel/WPS 中“另存为” .xlsx 格式 (not a readable .xlsx)`, { cause });
+  }
+  return directoryFromSheets(file, sheets);
 }
 
 /** Every unit a plan names must be in the directory (as a unit or a group). */

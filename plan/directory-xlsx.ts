@@ -1,0 +1,264 @@
+/**
+ * The unit directory as an Excel workbook, the way an office keeps its contact list: one row per person on
+ * the sheet 单位通讯录, the county-wide settings on 督办设置. Pure: cells in, the same Directory the YAML gives
+ * out, validated by the same zod schema; every error names the sheet, row and column to fix.
+ */
+import { directorySchema, type Directory, type Person } from './directory';
+import { pathText, PlanFileError } from './errors';
+import type { SheetCells } from './workbook-sync';
+
+export const PEOPLE_SHEET = '单位通讯录';
+export const SETTINGS_SHEET = '督办设置';
+export const HELP_SHEET = '填写说明';
+
+/** Columns of 单位通讯录, in the order the template writes them, with the headings also accepted. */
+export const PEOPLE_COLUMNS = [
+  { key: 'unit', title: '单位', also: ['单位名称'] },
+  { key: 'name', title: '姓名', also: [] },
+  { key: 'role', title: '角色', also: ['身份'] },
+  { key: 'wechat', title: '微信号', also: ['微信'] },
+  { key: 'mobile', title: '手机', also: ['手机号', '手机号码'] },
+  { key: 'email', title: '邮箱', also: ['电子邮箱', '邮件'] },
+  { key: 'wechatGroup', title: '工作群', also: ['微信群', '工作群名称'] },
+  { key: 'wechatGroupId', title: '工作群ID', also: ['群ID'] },
+  { key: 'wecomWebhook', title: '企业微信机器人', also: ['企业微信群机器人'] },
+  { key: 'groups', title: '所属分组', also: ['分组'] },
+] as const;
+type ColumnKey = (typeof PEOPLE_COLUMNS)[number]['key'];
+
+/** Unit-level columns: given on any row of the unit (usually its first); rows that repeat them must agree. */
+const UNIT_COLUMNS = ['wechatGroup', 'wechatGroupId', 'wecomWebhook', 'groups'] as const satisfies readonly ColumnKey[];
+
+export const ROLES = {
+  联络员: 'coordinators',
+  分管领导: 'leaders',
+  领导: 'leaders',
+  管理员: 'admins',
+  系统管理员: 'admins',
+} as const;
+
+/** Rows of 督办设置: label in column A, value in column B. */
+export const SETTINGS = [
+  { key: 'supervisors', title: '督办单位（按升级顺序）', required: true, hint: '如：县乡村振兴局、县委农办（用顿号分隔；先督办的在前）' },
+  { key: 'ruralWorkOffice', title: '县委农办', required: true, hint: '督办第二级的单位名称，如：县委农办' },
+  { key: 'disciplineOffice', title: '纪委监委', required: true, hint: '最终督办的单位名称，如：县纪委监委' },
+  { key: 'wecomWebhook', title: '全县企业微信机器人', required: false, hint: '可不填：全县群机器人 key 或完整地址，没有自己机器人的单位在此群被 @（按手机号）' },
+] as const;
+
+/** Splits a cell listing several names: 、 , ， ; ； or line breaks. */
+export function splitNames(text: string): string[] {
+  return text
+    .split(/[、,，;；\n]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Headings compare without spaces and without a parenthesised note: 「督办单位(按升级顺序)」 is 「督办单位」. */
+function normalize(heading: string): string {
+  return heading.replace(/\s+/g, '').replace(/[（(][^）)]*[）)]/g, '');
+}
+
+interface Where {
+  sheet: string;
+  row?: number;
+  column?: string;
+}
+
+function whereText(w: Where): string {
+  return `工作表“${w.sheet}”${w.row ? `第 ${w.row} 行` : ''}${w.column ? `“${w.column}”列` : ''}`;
+}
+
+function whereEnglish(w: Where): string {
+  return `sheet ${w.sheet}${w.row ? `, row ${w.row}` : ''}${w.column ? `, column ${w.column}` : ''}`;
+}
+
+function fail(file: string, w: Where, detail: string): never {
+  throw new PlanFileError('INVALID', file, `${whereText(w)} (${whereEnglish(w)})`, detail);
+}
+
+function findSheet(sheets: SheetCells[], name: string): SheetCells | undefined {
+  return sheets.find((s) => s.name.trim() === name);
+}
+
+/** Maps a workbook's cells onto the directory; throws a PlanFileError naming sheet, row and column. */
+export function directoryFromSheets(file: string, sheets: SheetCells[]): Directory {
+  // The sheet named 单位通讯录, else the first other sheet (a clerk's own list under its own name).
+  const people = findSheet(sheets, PEOPLE_SHEET) ?? sheets.find((s) => ![SETTINGS_SHEET, HELP_SHEET].includes(s.name.trim()));
+  if (!people) {
+    throw new PlanFileError('INVALID', file, '', `找不到工作表“${PEOPLE_SHEET}”（现有：${sheets.map((s) => s.name).join('、') || '无'}）；可用 npx duban directory template 生成模板 (no sheet named ${PEOPLE_SHEET})`);
+  }
+  const sources = new Map<string, Where>();
+  const at = (path: (string | number)[], w: Where) => {
+    if (!sources.has(JSON.stringify(path))) sources.set(JSON.stringify(path), w);
+  };
+
+  // The header row is the first row naming both 单位 and 姓名 (a title row above it is fine).
+  const header = people.rows.find((r) => {
+    const titles = Object.values(r.cells).map(normalize);
+    return titles.includes('单位') && titles.includes('姓名');
+  });
+  if (!header) fail(file, { sheet: people.name }, `找不到表头行：须有“单位”“姓名”“角色”列，可用 npx duban directory template 生成模板 (no header row)`);
+  const columns = new Map<ColumnKey, { col: number; title: string }>();
+  for (const [col, text] of Object.entries(header.cells)) {
+    const spec = PEOPLE_COLUMNS.find((c) => normalize(text) === c.title || (c.also as readonly string[]).includes(normalize(text)));
+    if (spec && !columns.has(spec.key)) columns.set(spec.key, { col: Number(col), title: text });
+  }
+  if (!columns.has('role')) fail(file, { sheet: people.name, row: header.row }, '缺少“角色”列（联络员 / 分管领导 / 管理员）(no role column)');
+
+  const units: Record<string, { coordinators: Person[]; leaders: Person[]; [field: string]: unknown }> = {};
+  const unitFieldRow = new Map<string, number>();
+  const groups: Record<string, string[]> = {};
+  const admins: Person[] = [];
+  for (const { row, cells } of people.rows.filter((r) => r.row > header.row)) {
+    const cell = (key: ColumnKey) => {
+      const c = columns.get(key);
+      return c ? cells[c.col] : undefined;
+    };
+    const column = (key: ColumnKey) => columns.get(key)?.title ?? PEOPLE_COLUMNS.find((c) => c.key === key)!.title;
+    const roleText = cell('role') ?? '';
+    const role: (typeof ROLES)[keyof typeof ROLES] | undefined = (ROLES as Record<string, (typeof ROLES)[keyof typeof ROLES]>)[roleText.replace(/\s+/g, '')];
+    if (!role) {
+      fail(file, { sheet: people.name, row, column: column('role') }, `角色「${roleText}」无法识别：请填 联络员、分管领导 或 管理员 (role must be 联络员, 分管领导 or 管理员)`);
+    }
+    const person: Person = { name: cell('name') ?? '' };
+    for (const key of ['wechat', 'email', 'mobile'] as const) {
+      const value = cell(key);
+      if (value) person[key] = value;
+    }
+    const place = (path: (string | number)[]) => {
+      at(path, { sheet: people.name, row, column: column('name') });
+      for (const key of ['name', 'wechat', 'email', 'mobile'] as const) at([...path, key], { sheet: people.name, row, column: column(key) });
+    };
+    if (role === 'admins') {
+      place(['admins', admins.length]);
+      admins.push(person);
+      continue;
+    }
+    const unitName = cell('unit');
+    if (!unitName) fail(file, { sheet: people.name, row, column: column('unit') }, '单位不能为空（同一单位的多行可合并单元格）(the unit is required)');
+    const unit = (units[unitName] ??= { coordinators: [], leaders: [] });
+    at(['units', unitName], { sheet: people.name, row, column: column('unit') });
+    at(['units', unitName, 'coordinators'], { sheet: people.name, row, column: column('role') });
+    place(['units', unitName, role, unit[role].length]);
+    unit[role].push(person);
+    for (const key of UNIT_COLUMNS) {
+      const value = cell(key);
+      if (!value) continue;
+      const first = unitFieldRow.get(`${unitName}/${key}`);
+      if (key === 'groups') {
+        for (const g of splitNames(value)) {
+          const members = (groups[g] ??= []);
+          if (members.includes(unitName)) continue;
+          at(['groups', g, members.length], { sheet: people.name, row, column: column(key) });
+          members.push(unitName);
+        }
+      } else if (first !== undefined && unit[key] !== value) {
+        fail(file, { sheet: people.name, row, column: column(key) }, `与第 ${first} 行不一致：「${value}」≠「${String(unit[key])}」。同一单位的${column(key)}只填一次即可 (differs from row ${first})`);
+      } else {
+        unit[key] = value;
+        at(['units', unitName, key], { sheet: people.name, row, column: column(key) });
+      }
+      if (first === undefined) unitFieldRow.set(`${unitName}/${key}`, row);
+    }
+  }
+
+  const settings = readSettings(file, sheets, at);
+  const data = { units, groups, admins, ...settings };
+  const parsed = directorySchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  // The nearest cell the offending value came from; other paths the message mentions become rows too.
+  let where: Where = { sheet: people.name };
+  for (let n = issue.path.length; n >= 0; n--) {
+    const w = sources.get(JSON.stringify(issue.path.slice(0, n)));
+    if (w) {
+      where = w;
+      break;
+    }
+  }
+  let detail = issue.message;
+  for (const [path, w] of sources) detail = detail.replaceAll(pathText(JSON.parse(path) as (string | number)[]), `第 ${w.row} 行`);
+  const more = parsed.error.issues.length > 1 ? `（另有 ${parsed.error.issues.length - 1} 处问题，改正后再检查 / ${parsed.error.issues.length - 1} more）` : '';
+  return fail(file, where, `${detail}${more}`);
+}
+
+function readSettings(file: string, sheets: SheetCells[], at: (path: (string | number)[], w: Where) => void): Record<string, unknown> {
+  const sheet = findSheet(sheets, SETTINGS_SHEET);
+  if (!sheet) {
+    throw new PlanFileError('INVALID', file, '', `缺少工作表“${SETTINGS_SHEET}”：须写明督办单位（按升级顺序）、县委农办、纪委监委；可用 npx duban directory template 生成模板 (no sheet named ${SETTINGS_SHEET})`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const { row, cells } of sheet.rows) {
+    const label = normalize(cells[1] ?? '');
+    if (!label || label === '项目') continue;
+    const spec = SETTINGS.find((s) => normalize(s.title) === label);
+    if (!spec) {
+      fail(file, { sheet: sheet.name, row, column: '项目' }, `无法识别的项目「${cells[1]}」：可填 ${SETTINGS.map((s) => s.title).join('、')} (unknown setting)`);
+    }
+    const value = cells[2];
+    const where = { sheet: sheet.name, row, column: '内容' };
+    if (!value) {
+      if (spec.required) fail(file, where, `“${spec.title}”不能为空：${spec.hint} (required)`);
+      continue;
+    }
+    if (spec.key === 'supervisors') {
+      out.supervisors = splitNames(value);
+      splitNames(value).forEach((_, i) => at(['supervisors', i], where));
+    } else {
+      out[spec.key] = value;
+    }
+    at([spec.key], where);
+  }
+  for (const spec of SETTINGS) {
+    if (spec.required && !(spec.key in out)) fail(file, { sheet: sheet.name }, `缺少“${spec.title}”一行：${spec.hint} (missing setting)`);
+  }
+  return out;
+}
+
+/** The rows of 单位通讯录 for a directory (its units' people, then the administrators), for writing. */
+export function peopleRows(dir: Directory): Record<ColumnKey, string>[] {
+  const unitGroups = (unit: string) => Object.entries(dir.groups).filter(([, members]) => members.includes(unit)).map(([g]) => g).join('、');
+  const row = (unit: string, role: string, p: Person, unitFields: Partial<Record<ColumnKey, string>>): Record<ColumnKey, string> => ({
+    unit,
+    name: p.name,
+    role,
+    wechat: p.wechat ?? '',
+    mobile: p.mobile ?? '',
+    email: p.email ?? '',
+    wechatGroup: '',
+    wechatGroupId: '',
+    wecomWebhook: '',
+    groups: '',
+    ...unitFields,
+  });
+  const rows: Record<ColumnKey, string>[] = [];
+  for (const [name, u] of Object.entries(dir.units)) {
+    // Unit-level fields on the unit's first row only: one place to change them.
+    let unitFields: Partial<Record<ColumnKey, string>> = {
+      wechatGroup: u.wechatGroup ?? '',
+      wechatGroupId: u.wechatGroupId ?? '',
+      wecomWebhook: u.wecomWebhook ?? '',
+      groups: unitGroups(name),
+    };
+    for (const p of u.coordinators) {
+      rows.push(row(name, '联络员', p, unitFields));
+      unitFields = {};
+    }
+    for (const p of u.leaders) {
+      rows.push(row(name, '分管领导', p, unitFields));
+      unitFields = {};
+    }
+  }
+  for (const p of dir.admins) rows.push(row('', '管理员', p, {}));
+  return rows;
+}
+
+/** The values of 督办设置 for a directory (empty for a template). */
+export function settingsValues(dir?: Directory): Record<(typeof SETTINGS)[number]['key'], string> {
+  return {
+    supervisors: dir?.supervisors.join('、') ?? '',
+    ruralWorkOffice: dir?.ruralWorkOffice ?? '',
+    disciplineOffice: dir?.disciplineOffice ?? '',
+    wecomWebhook: dir?.wecomWebhook ?? '',
+  };
+}

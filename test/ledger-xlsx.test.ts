@@ -1,0 +1,174 @@
+/**
+ * The 台账 in Excel: rows built from ledger lines and duty states (pure), and a simulated year's closing 台账
+ * written and read back — one row per duty, completed duties with who and when, extensions and rejections as a
+ * clerk would record them — as `duban simulate --xlsx` and the dashboard's /ledger.xlsx give it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCampaign } from '../cli/campaign-input';
+import { simulateYear, type SimulationResult } from '../cli/simulate';
+import { createDashboard } from '../dashboard/server';
+import { ledgerRows, type LedgerRow } from '../ledger/rows';
+import { LEDGER_COLUMNS, writeLedgerFile } from '../ledger/xlsx';
+import type { DutyState, LedgerEntry } from '../workflows/types';
+import { timeSkippingEnv, uniqueQueue, workflowBundle } from './env';
+
+const hasOpenpyxl = spawnSync('python3', ['-c', 'import openpyxl'], { stdio: 'ignore' }).status === 0;
+const plan = { tasks: [{ number: 15, title: '推进编制调整' }] } as Parameters<typeof ledgerRows>[0];
+const at = (iso: string) => Date.parse(iso);
+
+function entry(over: Partial<LedgerEntry>): LedgerEntry {
+  return { dutyId: 'n/2022/t15/d0/县委编办', code: '15', kind: 'deadline', taskNumber: 15, unit: '县委编办', deadline: '2022-06-30', status: 'open', level: 'none', remindersSent: 0, escalationsSent: 0, ended: false, updatedAt: 0, ...over };
+}
+
+describe('台账 rows (pure)', () => {
+  it('a duty completed after an approved extension: who, when, the note and the extension', () => {
+    const e = entry({ status: 'completed', level: 'green', deadline: '2022-07-15', acknowledgedAt: at('2022-04-29T02:05:00Z'), completedAt: at('2022-07-14T07:30:00Z'), remindersSent: 4, escalationsSent: 0 });
+    const state = {
+      acknowledgedBy: '郝雪梅',
+      completedAt: e.completedAt,
+      completionNote: '批复已下达',
+      deadline: '2022-07-15',
+      originalDeadline: '2022-06-30',
+      history: [
+        { at: at('2022-06-20T02:00:00Z'), event: 'extension-requested', by: '郝雪梅', detail: '2022-07-15：等待编办批复' },
+        { at: at('2022-06-21T02:00:00Z'), event: 'extension-approved', by: '张海燕', detail: '2022-07-15' },
+        { at: e.completedAt!, event: 'completed', by: '孔文斌', detail: '批复已下达' },
+      ],
+    } as unknown as DutyState;
+    const [row] = ledgerRows(plan, [e], new Map([[e.dutyId, state]]));
+    expect(row).toMatchObject<Partial<LedgerRow>>({
+      task: '15 推进编制调整',
+      code: '15',
+      item: '限时办结',
+      deadline: '2022-07-15',
+      status: '已办结',
+      level: '绿（办结）',
+      acknowledgedBy: '郝雪梅',
+      acknowledgedAt: '2022-04-29 10:05',
+      completedBy: '孔文斌',
+      completedAt: '2022-07-14 15:30',
+      completionNote: '批复已下达',
+      extensions: '申请延至 2022-07-15：等待编办批复（郝雪梅） → 已同意（张海燕）\n原截止日期 2022-06-30',
+      remindersSent: 4,
+    });
+  });
+
+  it('closed unresolved, a monthly instance, and a duty whose state was not read', () => {
+    const rows = ledgerRows(plan, [
+      entry({ dutyId: 'b', status: 'closed', level: 'red', escalationsSent: 3 }),
+      entry({ dutyId: 'a', kind: 'recurring', period: '2022-05', deadline: '2022-05-31', status: 'acknowledged', acknowledgedAt: at('2022-05-20T01:00:00Z') }),
+    ]);
+    expect(rows.map((r) => [r.index, r.item, r.status, r.level, r.escalationsSent, r.acknowledgedBy])).toEqual([
+      [1, '定期报送（2022年5月）', '已确认，办理中', '正常', 0, ''],
+      [2, '限时办结', '未办结（已关闭）', '红（逾期）', 3, ''],
+    ]);
+  });
+});
+
+describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
+  let result: SimulationResult;
+  let file: string;
+  let sheet: ExcelJS.Worksheet;
+  /** Header → cell text, per data row. */
+  let rows: Record<string, ExcelJS.Cell>[];
+  const { plan: seedPlan } = loadCampaign({ year: 2022 }).input;
+
+  beforeAll(async () => {
+    const env = await timeSkippingEnv();
+    try {
+      result = await simulateYear({ year: 2022, replies: 'mixed', env, workflowBundle: workflowBundle(), taskQueue: uniqueQueue('ledger'), dutyStates: true });
+    } finally {
+      await env.teardown();
+    }
+    file = join(mkdtempSync(join(tmpdir(), 'duban-ledger-')), '台账.xlsx');
+    await writeLedgerFile(file, ledgerRows(seedPlan, result.ledger, result.dutyStates), { title: '测试台账', generatedAt: '2023-03-31 09:00' });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    sheet = wb.getWorksheet('台账')!;
+    const headers = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
+    rows = [];
+    sheet.eachRow((row, n) => {
+      if (n > 1) rows.push(Object.fromEntries(headers.map((h, i) => [h, row.getCell(i + 1)])));
+    });
+  }, 240_000);
+
+  it('has one row per duty under a frozen header', () => {
+    expect(result.dutyStates?.size).toBe(32);
+    expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual(LEDGER_COLUMNS.map((c) => c.header));
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    expect(rows).toHaveLength(32);
+    expect(new Set(rows.map((r) => `${r['单位']!.text}/${r['回复码']!.text}/${r['截止日期']!.text}`)).size).toBe(32);
+  });
+
+  it('shows completed duties as 已办结 with who and when, and the unresolved as closed', () => {
+    const done = rows.filter((r) => r['状态']!.text.startsWith('已办结'));
+    expect(done).toHaveLength(result.summary.completed);
+    for (const r of done) {
+      expect(r['办结人']!.text).toMatch(/联络员（模拟）$/);
+      expect(r['办结时间']!.value).toBeInstanceOf(Date);
+    }
+    expect(rows.filter((r) => r['状态']!.text === '未办结（已关闭）')).toHaveLength(result.summary.closedUnresolved);
+    // The deadline is a real date a clerk can sort by, shown as the day.
+    expect(rows[0]!['截止日期']!.value).toBeInstanceOf(Date);
+    expect(rows[0]!['截止日期']!.numFmt).toBe('yyyy-mm-dd');
+  });
+
+  it('records the year’s extensions, rejections and escalations', () => {
+    const extended = rows.filter((r) => r['延期']!.text.includes('已同意（督查员（模拟））'));
+    expect(extended.length).toBeGreaterThan(0);
+    expect(extended.every((r) => r['延期']!.text.includes('原截止日期'))).toBe(true);
+    // A completion the supervisor rejected, then completed again with more material.
+    expect(rows.some((r) => r['办结说明']!.text === '已补充材料')).toBe(true);
+    expect(rows.some((r) => Number(r['已发督办（次）']!.value) > 0)).toBe(true);
+  });
+
+  it.runIf(hasOpenpyxl)('opens in openpyxl: sheet 台账, header frozen, deadlines as dates', () => {
+    const script = 'import sys, openpyxl; ws = openpyxl.load_workbook(sys.argv[1])["台账"]; print(ws.max_row, ws.freeze_panes, type(ws["F2"].value).__name__, ws["G1"].value)';
+    const py = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
+    expect(py.stderr).toBe('');
+    expect(py.stdout.trim()).toBe('33 A2 datetime 状态');
+  });
+
+  describe('the dashboard’s /ledger.xlsx', () => {
+    let base: string;
+    const close: (() => void)[] = [];
+    beforeAll(async () => {
+      // The year's final answers, as Temporal would give them to the dashboard's queries.
+      const client = {
+        workflow: {
+          getHandle: (id: string) => ({
+            query: async (q: { name: string }) => (q.name === 'ledger' ? result.ledger : result.dutyStates!.get(id)),
+          }),
+        },
+      } as unknown as Client;
+      const server = createDashboard({ client, campaignWorkflowId: 'c', plan: seedPlan, calendar: result.calendar, token: 'secret-token-123' });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      close.push(() => server.close());
+    });
+    afterAll(() => close.forEach((c) => c()));
+
+    it('needs the token, and gives the same 台账', async () => {
+      expect((await fetch(`${base}/ledger.xlsx`)).status).toBe(401);
+      const res = await fetch(`${base}/ledger.xlsx`, { headers: { authorization: 'Bearer secret-token-123' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      expect(res.headers.get('content-disposition')).toContain('attachment');
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(await res.arrayBuffer());
+      const s = wb.getWorksheet('台账')!;
+      expect(s.rowCount).toBe(33);
+      expect(s.getColumn(7).values.slice(2)).toEqual(rows.map((r) => r['状态']!.value));
+      // The home page links to it.
+      const home = await (await fetch(`${base}/`, { headers: { authorization: 'Bearer secret-token-123' } })).text();
+      expect(home).toContain('href="/ledger.xlsx"');
+    });
+  });
+});

@@ -5,6 +5,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PERMANENT_DELIVERY, permanentDelivery } from '../channels/errors';
 import { Context } from '@temporalio/activity';
+import { noopMetricMeter } from '@temporalio/common';
+import { dubanMetrics, type DubanMetrics, type FailedChannel } from '../ops/metrics';
 import { resolveRecipients, type ResolvedPerson } from '../channels/recipients';
 import { coordinatorUnits, type WecomReport, type WecomSender } from '../channels/wecom';
 import { linksFor, type LinkSigner } from '../links/actions';
@@ -60,6 +62,20 @@ export interface AdminAlert {
 /** Attempts at a WeCom post (the activity's own retries, 10 s, 20 s apart) before its units go by email. */
 export const WECOM_ATTEMPTS = 3;
 
+/**
+ * duban's counters on this activity's metric meter (the worker's Prometheus /metrics); no-op outside an
+ * activity, e.g. a test calling one directly.
+ */
+function metrics(): DubanMetrics {
+  let meter;
+  try {
+    meter = Context.current().metricMeter;
+  } catch {
+    meter = noopMetricMeter;
+  }
+  return dubanMetrics(meter);
+}
+
 /** This activity's attempt number (1 outside an activity, e.g. a test calling it directly). */
 function attempt(): number {
   try {
@@ -74,19 +90,36 @@ export function createActivities({ channel, email, directory, wechat, links, wec
     const message = adminMessage(alert);
     await channel?.deliver(message);
     const admins = (directory?.admins ?? []).flatMap((a) => (a.email ? [a.email] : []));
-    if (email && admins.length) await email.send(message, admins);
+    if (email && admins.length) {
+      const sent = await counted('email', () => email.send(message, admins));
+      if (sent.accepted.length || sent.duplicate) metrics().messageSent('email', message.kind);
+    }
+    if (channel) metrics().messageSent('outbox', message.kind);
   };
-  /** Email to these people: one copy for all, or with action links one copy per person (their own links). */
-  const sendEmail = async (message: OutgoingMessage, people: ResolvedPerson[], note?: string): Promise<DeliveryReport> => {
-    if (!email || !directory) return { channel: 'outbox', accepted: [], rejected: [] };
+  /** A channel's attempt, counted as a delivery failure when it throws. */
+  const counted = async <T>(channel: FailedChannel, send: () => Promise<T>): Promise<T> => {
+    try {
+      return await send();
+    } catch (err) {
+      metrics().deliveryFailed(channel);
+      throw err;
+    }
+  };
+  /**
+   * Email to these people: one copy for all, or with action links one copy per person (their own links).
+   * `went`: some copy was accepted, now or by an earlier attempt (the ledger's duplicate), for the counters.
+   */
+  const sendEmail = async (message: OutgoingMessage, people: ResolvedPerson[], note?: string): Promise<DeliveryReport & { went: boolean }> => {
+    if (!email || !directory) return { channel: 'outbox', accepted: [], rejected: [], went: false };
     if (!links) {
       const to = [...new Set(people.flatMap((p) => (p.email ? [p.email] : [])))];
       const report = await email.send(message, to, note);
-      return { channel: 'email', accepted: report.accepted, rejected: report.rejected };
+      return { channel: 'email', accepted: report.accepted, rejected: report.rejected, went: report.accepted.length > 0 || report.duplicate === true };
     }
     // Each copy is its own ledger key (exactly once per person); a forwarded mail's links still name its first reader.
     const accepted: string[] = [];
     const rejected: string[] = [];
+    let went = false;
     const seen = new Set<string>();
     for (const p of people) {
       if (!p.email || seen.has(p.email)) continue;
@@ -95,6 +128,7 @@ export function createActivities({ channel, email, directory, wechat, links, wec
         const report = await email.send({ ...message, key: `${message.key}#${p.email}` }, [p.email], note, linksFor(links, directory, message, p));
         accepted.push(...report.accepted);
         rejected.push(...report.rejected);
+        went ||= report.accepted.length > 0 || report.duplicate === true;
       } catch (err) {
         // One address refused for good does not stop the others; anything retryable retries the activity
         // (copies already sent are in the ledger and not sent again).
@@ -103,7 +137,7 @@ export function createActivities({ channel, email, directory, wechat, links, wec
       }
     }
     if (accepted.length === 0 && rejected.length > 0) throw permanentDelivery(`邮件服务器拒收全部收件人：${rejected.join('、')}`);
-    return { channel: 'email', accepted, rejected };
+    return { channel: 'email', accepted, rejected, went };
   };
   return {
     /**
@@ -132,14 +166,18 @@ export function createActivities({ channel, email, directory, wechat, links, wec
         return report.delivered.includes(p.unit) && !reached;
       };
       let result: DeliveryReport = { channel: 'outbox', accepted: [], rejected: [] };
+      let emailWent = false;
       if (email && directory) {
         const everyone = resolveRecipients(directory, message.recipients);
-        result = await sendEmail(message, everyone.filter(byEmail), options.note);
+        const { went, ...main } = await counted('email', () => sendEmail(message, everyone.filter(byEmail), options.note));
+        emailWent = went;
+        result = main;
         // Units WeCom could not reach: their coordinators by email, a copy of its own (the main one may have gone
         // in an earlier attempt), and the administrators told.
         const fallback = everyone.filter((p) => p.role === 'coordinators' && report.failed.some((f) => f.unit === p.unit));
         if (fallback.length) {
-          const extra = await sendEmail({ ...message, key: `${message.key}#wecom-fallback` }, fallback, '（企业微信未能送达，改由邮件发送）');
+          const extra = await counted('email', () => sendEmail({ ...message, key: `${message.key}#wecom-fallback` }, fallback, '（企业微信未能送达，改由邮件发送）'));
+          emailWent ||= extra.went;
           result = { channel: 'email', accepted: [...result.accepted, ...extra.accepted], rejected: [...result.rejected, ...extra.rejected] };
         }
       }
@@ -148,8 +186,15 @@ export function createActivities({ channel, email, directory, wechat, links, wec
           () => undefined,
         );
       }
+      const counters = metrics();
+      if (report.failed.length || report.pending.length) counters.deliveryFailed('wecom');
       // Still worth trying: fail this attempt (retryable) so the activity's retry posts what is left.
       if (report.pending.length) throw new Error(`企业微信暂未送达 ${report.pending.map((p) => p.unit).join('、')}：${report.pending[0]!.reason}（稍后重试）`);
+      // Counted once, by the attempt that completes: what earlier attempts sent is in the ledger.
+      if (channel) counters.messageSent('outbox', message.kind);
+      if (emailWent) counters.messageSent('email', message.kind);
+      if (report.delivered.length) counters.messageSent('wecom', message.kind);
+      if (result.rejected.length) counters.deliveryFailed('email');
       return result;
     },
 
@@ -159,13 +204,15 @@ export function createActivities({ channel, email, directory, wechat, links, wec
     /** The administrators by WeChat, when the email alert failed (the bot's process). */
     async alertAdminsWechat(alert: AdminAlert): Promise<void> {
       if (!wechat) throw new Error('this worker has no WeChat bot');
-      await wechat.sendToAdmins({ ...adminMessage(alert), key: `${alert.key}#wechat` });
+      await counted('wechat', () => wechat.sendToAdmins({ ...adminMessage(alert), key: `${alert.key}#wechat` }));
+      metrics().messageSent('wechat', 'alert');
     },
 
     /** Runs only in the WeChat bot's process, which holds the login. */
     async deliverWechat(message: OutgoingMessage): Promise<DeliveryReport> {
       if (!wechat) throw new Error('this worker has no WeChat bot');
-      const { delivered } = await wechat.send(message);
+      const { delivered } = await counted('wechat', () => wechat.send(message));
+      if (delivered.length) metrics().messageSent('wechat', message.kind);
       return { channel: 'wechat', accepted: delivered, rejected: [] };
     },
   };

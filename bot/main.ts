@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { connectOptions, temporalTargetFromEnv } from '../cli/connection';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import cron from 'node-cron';
 import qrcode from 'qrcode-terminal';
 import { WechatyBuilder, type Wechaty } from 'wechaty';
@@ -20,6 +20,8 @@ import type { Directory } from '../plan/directory';
 import { registerHandlers } from './bot';
 import { createWechatSender } from './sender';
 import { publicLinks } from '../links/config';
+import { createLog } from '../ops/log';
+import { dubanMetrics, metricsEndpoint } from '../ops/metrics';
 
 export const WECHAT_TASK_QUEUE = 'duban-wechat';
 
@@ -68,6 +70,7 @@ export function heartbeat({ bot, alert, now = () => new Date() }: HeartbeatDeps)
 }
 
 export async function botCommand(): Promise<number> {
+  const log = createLog();
   const env = botEnvSchema.safeParse(process.env);
   if (!env.success) throw new Error(botConfigProblem(process.env) ?? env.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
   const directory: Directory = loadDirectory(process.env.DUBAN_DIRECTORY ?? join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
@@ -85,13 +88,13 @@ export async function botCommand(): Promise<number> {
   if (!campaignWorkflowId) throw new Error('请设置 DUBAN_CAMPAIGN_ID（例如 duban/dazhu-2022-28/2026），机器人据此查找任务');
   registerHandlers(
     bot,
-    { client, directory, campaignWorkflowId },
+    { client, directory, campaignWorkflowId, metrics: dubanMetrics(Runtime.instance().metricMeter) },
     {
       onScan: (code, status) => {
         process.stdout.write(`请用微信扫码登录 (scan to log in), status ${status}\n`);
         qrcode.generate(code, { small: true });
       },
-      log: (line) => process.stdout.write(`${line}\n`),
+      log: (line) => log.info(line),
     },
   );
   await bot.start();
@@ -113,9 +116,11 @@ export async function botCommand(): Promise<number> {
   });
   const check = heartbeat({ bot, alert: (text, key) => activities.alertAdmins({ key, at: Date.now(), text }) });
   const task = cron.schedule(env.data.DUBAN_HEARTBEAT_CRON, () => {
-    check().catch((err: unknown) => process.stderr.write(`heartbeat failed: ${String(err)}\n`));
+    check().catch((err: unknown) => log.error(`heartbeat failed: ${String(err)}`));
   });
-  process.stdout.write(`微信机器人 worker 就绪，任务队列 ${WECHAT_TASK_QUEUE}\n`);
+  log.info(`微信机器人 worker 就绪，任务队列 ${WECHAT_TASK_QUEUE}`);
+  const metrics = metricsEndpoint('bot');
+  log.info(metrics ? `指标 metrics: http://${metrics.bindAddress}/metrics（${metrics.variable}）` : '指标已关闭 metrics off (DUBAN_BOT_METRICS_PORT=off)');
   await worker.run();
   await task.stop();
   await bot.stop();

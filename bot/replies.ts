@@ -23,6 +23,7 @@ import { MESSAGES_TO_UNIT, type DutyState } from '../workflows/types';
 import { extensionDate, HELP_TEXT, parseCommand, replyForm, type Command } from './commands';
 import { personActor } from './people';
 import { resolveReply, type DutyView } from './resolve';
+import type { DubanMetrics } from '../ops/metrics';
 
 export interface Speaker {
   /** WeChat contact id, alias and display name, as the puppet reports them. */
@@ -60,15 +61,23 @@ export interface ReplyContext {
   campaignWorkflowId: string;
   /** The campaign's clock (a simulated year runs on an offset); default the real one. */
   now?: () => number;
+  /** Counts replies by intent (duban_replies on the bot's /metrics). */
+  metrics?: Pick<DubanMetrics, 'reply'>;
 }
 
 /** What the bot answers; `undefined` means stay silent (group chatter that is not a command). */
 export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGroup: boolean): Promise<string | undefined> {
   const parsed = parseCommand(text);
-  // Nothing that is not a command reaches Temporal.
-  if (!parsed.ok) return inGroup && parsed.ignore ? undefined : parsed.reason;
+  // Nothing that is not a command reaches Temporal (its intent needs no duties: chatter, or an incomplete command).
+  if (!parsed.ok) {
+    ctx.metrics?.reply(resolveReply(parsed, { duties: [], today: '', inGroup }).intent);
+    return inGroup && parsed.ignore ? undefined : parsed.reason;
+  }
   const command = parsed.command;
-  if (command.kind === 'help') return HELP_TEXT;
+  if (command.kind === 'help') {
+    ctx.metrics?.reply('help');
+    return HELP_TEXT;
+  }
   const supervisingCommand = command.kind === 'decide' || command.kind === 'reject';
   const found = who.enteredBy === 'cli' ? personActor(ctx.directory, who.name, supervisingCommand) : identify(ctx.directory, who, supervisingCommand);
   const actor = found && who.enteredBy === 'cli' ? { ...found, person: `${found.person}（管理员代录）` } : found;
@@ -97,6 +106,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
   const lastMessage = actor && command.kind === 'acknowledge' && !command.code ? await lastMessageOf(views.filter((v) => v.unit === actor.unit && !v.ended && v.status !== 'completed'), status) : [];
   const today = shanghaiDate((ctx.now ?? Date.now)());
   const res = resolveReply(parsed, { ...(actor ? { actor } : {}), duties: views, lastMessage, today, inGroup, text });
+  ctx.metrics?.reply(res.intent);
   const onRecord = async (dutyId: string | undefined, reason: string) => {
     if (dutyId) await ctx.client.workflow.getHandle(dutyId).signal(attemptRefusedSignal, { who: `${who.name}（${who.id}）`, text, reason });
   };

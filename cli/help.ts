@@ -9,11 +9,19 @@ duban — turns county work notices into Temporal workflows that remind, take re
                         Run the main job: embedded Temporal dev server (SQLite under data/), worker; prints addresses
   plan NOTICE --year Y  从通知提取时限任务：牵头/配合单位、截止日期、周期、次数要求，均附原句
      [--json] [--out plan.yaml] [--directory units.yaml]
-                        Extract every time-bound duty of a notice (UTF-8 or GBK), each with its source sentence
+                        Extract every time-bound duty of a notice (text in UTF-8 or GBK, .docx, a PDF with a text
+                        layer, or a task table as .xlsx), each with its source sentence
   simulate --year 2022 [--replies none|prompt|mixed] [--json] [--plan plan.yaml] [--directory units.yaml]
                         在时间跳跃测试服务器上模拟全年：打印每条消息和模拟回复
                         Run a plan's whole year on the time-skipping server, printing every message and reply
      [--stall-seconds 60] 无进展超过该秒数即报错并指出卡住的工作流   fail naming the stuck workflow after this long
+     [--xlsx FILE.xlsx]   写出模拟年度结束时的督办台账（Excel）   write the simulated year's closing 台账
+  ledger --xlsx FILE.xlsx [--campaign ID] [--year Y] [--plan plan.yaml]
+                        从运行中的督办批次导出台账（Excel，每项任务一行：状态、确认/办结人和时间、延期、督办次数）
+                        Export the running campaign's 台账 to Excel, one row per duty
+  directory template|check|convert FILE [TO]
+                        单位通讯录 Excel：template 生成空模板（不覆盖已有文件），check 校验 .yaml/.xlsx，convert 在 .yaml 与 .xlsx 间转换
+                        The unit directory in Excel: an empty template, a check naming sheet/row/column, YAML ⇄ .xlsx
   calendar load FILE [--campaign ID] [--year Y]
                         载入新一年的法定节假日安排（YAML，同 DUBAN_CALENDAR），正在运行的督办按新日历重排尚未发出的提醒
                         Load next year's official days into a running campaign; its duties re-plan what is still ahead
@@ -44,4 +52,7 @@ duban — turns county work notices into Temporal workflows that remind, take re
   TEMPORAL_TEST_SERVER_CLASSPATH  现成的 Java 测试服务器 classpath   existing test server classpath
   DUBAN_CACHE_DIR       工具缓存目录，默认 ~/.cache/duban   tool cache (default ~/.cache/duban)
   DUBAN_DATA_DIR        数据目录，默认 ./data   data folder (default ./data)
+  DUBAN_METRICS_PORT    worker 的 Prometheus 指标端口（127.0.0.1），默认 9464，0/off 关闭   worker metrics port
+  DUBAN_BOT_METRICS_PORT  微信机器人的指标端口，默认 9465，0/off 关闭   bot metrics port
+  DUBAN_LOG_FORMAT      日志格式 json|text，默认终端为文本、否则 JSON 行   log format (default: text on a terminal)
 `;

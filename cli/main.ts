@@ -22,15 +22,26 @@ import { createWecomSender, wecomConfigured } from '../channels/wecom';
 import type { OutgoingMessage } from '../workflows/types';
 import { loadDirectory } from '../plan/files';
 import { planCommand } from './plan';
+import { ensureSearchAttributes } from '../servers/search-attributes';
+import { DUBAN_CAMPAIGN } from '../workflows/search-attributes';
 import { calendarCommand } from './calendar';
 import { replyCommand } from './reply';
 import { simulateCommand } from './simulate';
+import { createLog, sdkJsonLog, wantsJson } from '../ops/log';
+import { dubanMetrics, metricsEndpoint } from '../ops/metrics';
+import { watchDuties } from '../ops/watch-duties';
+import { directoryCommand } from './directory';
+import { ledgerCommand } from './ledger';
 
 type Command = (args: string[]) => Promise<number>;
 
+const log = createLog();
+/** The long-running commands (start, worker) log their lines: JSON off a terminal. The others print them. */
+let logging = false;
 
 function say(line: string) {
-  process.stdout.write(`${line}\n`);
+  if (logging) log.info(line);
+  else process.stdout.write(`${line}\n`);
 }
 
 /** Connects to the configured cluster, or starts the embedded dev server with its SQLite file. */
@@ -114,8 +125,22 @@ async function startCampaign(address: string, target: TemporalTarget, outbox: st
   });
   const client = new Client({ connection, namespace: target.namespace });
   const workflowId = campaignWorkflowId(loaded.input.campaignId);
+  // Duties carry search attributes only where the server knows them (a server refuses a workflow that sets
+  // unknown ones): registered here when missing, left off with a note when the server will not have them.
+  const indexed = await ensureSearchAttributes(connection, target.namespace);
+  if (indexed.ok) {
+    loaded.input.options = { ...loaded.input.options, searchAttributes: true };
+    if (indexed.added.length) say(`已在命名空间 ${target.namespace} 注册搜索属性 registered search attributes: ${indexed.added.join(', ')}`);
+  } else {
+    say(`任务不带搜索属性 duties without search attributes（${indexed.reason}）：Temporal Web UI 中不能按单位、等级查找`);
+  }
   try {
-    await client.workflow.start('campaignWorkflow', { taskQueue: target.taskQueue, workflowId, args: [loaded.input] });
+    await client.workflow.start('campaignWorkflow', {
+      taskQueue: target.taskQueue,
+      workflowId,
+      args: [loaded.input],
+      ...(indexed.ok ? { typedSearchAttributes: [{ key: DUBAN_CAMPAIGN, value: loaded.input.campaignId }] } : {}),
+    });
     say(`督办批次已启动 campaign started: ${workflowId}（${loaded.input.plan.tasks.length} 项任务）`);
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -128,6 +153,7 @@ async function startCampaign(address: string, target: TemporalTarget, outbox: st
       plan: loaded.input.plan,
       calendar: loaded.input.calendar,
       outboxFile: outbox,
+      taskQueue: target.taskQueue,
       ...(process.env.DUBAN_DASHBOARD_TOKEN ? { token: process.env.DUBAN_DASHBOARD_TOKEN } : {}),
       ...(publicLinks()
         ? {
@@ -143,14 +169,18 @@ async function startCampaign(address: string, target: TemporalTarget, outbox: st
     process.env.DUBAN_DASHBOARD_HOST ?? '127.0.0.1',
     Number(process.env.DUBAN_DASHBOARD_PORT ?? 8080),
   );
-  say(`督办看板 dashboard: ${dashboard.url}${process.env.DUBAN_DASHBOARD_TOKEN ? '?token=…' : ''}`);
+  say(`督办看板 dashboard: ${dashboard.url}${process.env.DUBAN_DASHBOARD_TOKEN ? '?token=…' : ''}（健康检查 health: ${dashboard.url}healthz）`);
+  // duban_duties: this process knows the campaign, so it reads the levels from the campaign's ledger.
+  const stopDuties = watchDuties({ client, campaignWorkflowId: workflowId, metrics: dubanMetrics(Runtime.instance().metricMeter), onError: (err) => log.debug(`duban_duties: ${String(err)}`) });
   return async () => {
+    stopDuties();
     await dashboard.close();
     await client.connection.close();
   };
 }
 
 async function runWorker(withEmbeddedServer: boolean): Promise<number> {
+  logging = true;
   const target = temporalTargetFromEnv();
   if (!withEmbeddedServer && !target.address) {
     throw new Error('duban worker 需要 TEMPORAL_ADDRESS 指向已运行的集群 (set TEMPORAL_ADDRESS to a running cluster)');
@@ -179,6 +209,8 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   });
   say(`worker 已就绪 ready · 任务队列 task queue: ${target.taskQueue} · 命名空间 namespace: ${target.namespace}`);
   say(`发件箱 outbox: ${outbox}`);
+  const metrics = metricsEndpoint('worker');
+  say(metrics ? `指标 metrics: http://${metrics.bindAddress}/metrics（${metrics.variable}）` : '指标已关闭 metrics off (DUBAN_METRICS_PORT=off)');
   if (!email) say('未配置邮件：设置 DUBAN_SMTP_URL 或 DUBAN_SMTP_HOST/PORT/USER/PASSWORD、DUBAN_MAIL_FROM 后发送邮件 (no SMTP configured)');
   else say('邮件已配置 (SMTP configured)');
   const links = publicLinks();
@@ -206,6 +238,8 @@ const commands: Record<string, Command> = {
   simulate: simulateCommand,
   reply: replyCommand,
   calendar: calendarCommand,
+  directory: directoryCommand,
+  ledger: ledgerCommand,
   cluster: async (args) => {
     const dir = dataDir();
     if (args[0] === 'up') {
@@ -240,29 +274,42 @@ const commands: Record<string, Command> = {
 /** Commands that run Temporal workers; only these start the SDK's native runtime. */
 const TEMPORAL_COMMANDS = new Set(['start', 'worker', 'bot', 'simulate']);
 
-function installRuntime(): void {
+function installRuntime(command: string): void {
   const level = process.env.DUBAN_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
+  // Prometheus on loopback for the worker and the bot (SDK metrics and duban's counters); never for simulate.
+  const metrics = metricsEndpoint(command);
   // The SDK's logger writes to standard error; the native core's own log lines are forwarded to it, since by
   // themselves they go to standard output, among `--json` lines. Forwarding keeps the process alive, so
   // commands that need no worker (plan, setup, help) do not install the runtime at all.
-  Runtime.install({
-    logger: new DefaultLogger(level),
-    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: level, other: level }) } },
-  });
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(level, wantsJson(process.stderr) ? sdkJsonLog() : undefined),
+      telemetryOptions: {
+        logging: { forward: {}, filter: makeTelemetryFilterString({ core: level, other: level }) },
+        ...(metrics ? { metrics: { prometheus: { bindAddress: metrics.bindAddress } } } : {}),
+      },
+    });
+  } catch (err) {
+    if (metrics && /address already in use/i.test(String(err))) {
+      throw new Error(`指标端口 ${metrics.bindAddress} 已被占用 (metrics port in use)：请设置 ${metrics.variable} 为另一个端口（同一台机器上的第二个进程），或 ${metrics.variable}=off 关闭指标`, { cause: err });
+    }
+    throw err;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name = 'help', ...rest] = argv;
-  if (TEMPORAL_COMMANDS.has(name)) installRuntime();
   const command = name === '--help' || name === '-h' ? commands.help : commands[name];
   if (!command) {
     process.stderr.write(`未知命令 unknown command: ${name}\n\n${HELP}`);
     return 2;
   }
   try {
+    if (TEMPORAL_COMMANDS.has(name)) installRuntime(name);
     return await command(rest);
   } catch (err) {
-    process.stderr.write(`duban ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (logging) log.error(`duban ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    else process.stderr.write(`duban ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
 }

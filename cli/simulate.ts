@@ -17,7 +17,10 @@ import type { CampaignSummary, campaignWorkflow } from '../workflows/campaign';
 import { ledgerQuery } from '../workflows/messages';
 import { expandCampaign } from '../workflows/expand';
 import { byDuty, itemsOf } from '../workflows/morning';
-import type { LedgerEntry, OutgoingMessage } from '../workflows/types';
+import type { DutyState, LedgerEntry, OutgoingMessage } from '../workflows/types';
+import { readLedger } from '../ledger/read';
+import { beijingMinute, ledgerRows } from '../ledger/rows';
+import { writeLedgerFile } from '../ledger/xlsx';
 import { campaignWorkflowId, loadCampaign, type CampaignSource } from './campaign-input';
 import { renderReport } from './report';
 import { repliesTo, type RepliesMode, type SimulatedReply } from './simulated-people';
@@ -50,6 +53,8 @@ export interface SimulationResult {
   dutyMessages: OutgoingMessage[];
   summary: CampaignSummary;
   ledger: LedgerEntry[];
+  /** Each duty's final state (its status query), when `dutyStates` was asked for: the 台账's who and when. */
+  dutyStates?: Map<string, DutyState>;
   calendar: WorkCalendar;
   /** Messages sent on a non-working day or outside 08:30–18:00 (should be none). */
   offHours: OutgoingMessage[];
@@ -68,6 +73,8 @@ export interface SimulateOptions extends CampaignSource {
   stallSeconds?: number;
   /** Called with each message sent, after the simulated people answered it (recording runs add to them). */
   onMessage?: (msg: OutgoingMessage, client: TestWorkflowEnvironment['client'], campaignWorkflowId: string) => Promise<void>;
+  /** Read every duty's final state once the year is over (for the 台账). */
+  dutyStates?: boolean;
 }
 
 const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '已确认，办理中', completed: '已办结', closed: '已关闭' };
@@ -89,7 +96,10 @@ export function formatEvent(e: SimulationEvent): string {
 export class InstantOrder {
   private held: SimulationEvent[] = [];
 
-  constructor(private readonly out: (e: SimulationEvent) => void) {}
+  constructor(
+    private readonly out: (e: SimulationEvent) => void,
+    private readonly seqOf?: (e: SimulationEvent) => number | undefined,
+  ) {}
 
   push(e: SimulationEvent): void {
     if (this.held.length && this.held[0] && this.held[0].at < e.at) this.flush(e.at);
@@ -100,15 +110,20 @@ export class InstantOrder {
   flush(until?: string): void {
     const ready = this.held.filter((e) => until === undefined || e.at < until);
     this.held = this.held.filter((e) => !ready.includes(e));
-    for (const e of sortEvents(ready)) this.out(e);
+    for (const e of sortEvents(ready, this.seqOf)) this.out(e);
   }
 }
 
-export function sortEvents(events: SimulationEvent[]): SimulationEvent[] {
+/**
+ * Events in a stable order: by instant, then by duty (morning messages, about no single duty, by the unit they go
+ * to), then in the order they happened — `seqOf` gives that order where arrival alone would race (a reply's
+ * confirmation and the message its update made the duty send).
+ */
+export function sortEvents(events: SimulationEvent[], seqOf?: (e: SimulationEvent) => number | undefined): SimulationEvent[] {
   // Morning messages (no single duty) of one instant go out concurrently: ordered by the unit they go to.
   const group = (e: SimulationEvent) => e.dutyId ?? `~${e.kind}/${e.toUnits.join('、')}`;
   return events
-    .map((e, i) => ({ e, i }))
+    .map((e, i) => ({ e, i: seqOf?.(e) ?? i }))
     .sort((a, b) => (a.e.at < b.e.at ? -1 : a.e.at > b.e.at ? 1 : group(a.e) < group(b.e) ? -1 : group(a.e) > group(b.e) ? 1 : a.i - b.i))
     .map(({ e }) => e);
 }
@@ -118,8 +133,14 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
   const ownServer = options.env ? undefined : await startTestServer();
   const env = options.env ?? (await attachTimeSkipping(ownServer?.address ?? ''));
   const arrived: SimulationEvent[] = [];
-  const order = new InstantOrder((e) => options.onEvent?.(e));
-  const emit = (e: SimulationEvent) => {
+  // Where each event stands in the run: its arrival, except that a reply's confirmation stands right after the
+  // reply. The update's answer and the messages the update makes the duty send arrive in either order (the
+  // client hears the answer while the worker may already be sending), and a year must read the same every run.
+  const seq = new WeakMap<SimulationEvent, number>();
+  const seqOf = (e: SimulationEvent) => seq.get(e);
+  const order = new InstantOrder((e) => options.onEvent?.(e), seqOf);
+  const emit = (e: SimulationEvent, at: number = arrived.length) => {
+    seq.set(e, at);
     arrived.push(e);
     order.push(e);
   };
@@ -127,13 +148,15 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
   const client = env.client;
   const apply = async (reply: SimulatedReply, at: number) => {
     const who = { task: reply.task, unit: reply.unit, dutyId: reply.dutyId };
+    const replyAt = arrived.length;
     emit({ at: formatShanghai(at), kind: 'reply', toUnits: [], ...who, text: reply.says });
+    const answered = replyAt + 0.5;
     try {
       const state = (await client.workflow.getHandle(reply.dutyId).executeUpdate(reply.update, { args: [reply.arg] })) as { status: string; level: string };
-      emit({ at: formatShanghai(at), kind: 'confirmation', toUnits: [reply.unit], ...who, level: state.level, text: `已受理：${STATUS_CN[state.status] ?? state.status}` });
+      emit({ at: formatShanghai(at), kind: 'confirmation', toUnits: [reply.unit], ...who, level: state.level, text: `已受理：${STATUS_CN[state.status] ?? state.status}` }, answered);
     } catch (err) {
       const reason = (err as { cause?: Error }).cause?.message ?? String(err);
-      emit({ at: formatShanghai(at), kind: 'confirmation', toUnits: [reply.unit], ...who, text: `未受理：${reason}` });
+      emit({ at: formatShanghai(at), kind: 'confirmation', toUnits: [reply.unit], ...who, text: `未受理：${reason}` }, answered);
     }
   };
   const messages: OutgoingMessage[] = [];
@@ -189,7 +212,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
         return clockOffsetMs;
       },
     });
-    let outcome: { summary: CampaignSummary; ledger: LedgerEntry[] };
+    let outcome: { summary: CampaignSummary; ledger: LedgerEntry[]; dutyStates?: Map<string, DutyState> };
     try {
       outcome = await worker.runUntil(async () => {
         const startAt = Date.parse(`${loaded.nominalStart}:00+08:00`);
@@ -201,12 +224,17 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
         });
         // A failure in the simulated people ends the run at once.
         const result = await Promise.race([handle.result(), watch.stalled, channel.failed]);
+        // The duties have ended; their states are read while this worker still runs to answer the queries.
+        if (options.dutyStates) {
+          const { entries, states } = await readLedger(client, workflowId);
+          return { summary: result, ledger: entries, dutyStates: states };
+        }
         return { summary: result, ledger: await handle.query(ledgerQuery) };
       });
     } finally {
       watch.stop();
     }
-    const { summary, ledger } = outcome;
+    const { summary, ledger, dutyStates } = outcome;
     // A failure in the simulated people (not a refused reply: those are answered) is a failure of the run.
     channel.throwIfFailed();
     order.flush();
@@ -216,11 +244,12 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
     const dutyMessages = [...new Map(messages.flatMap(itemsOf).map((m) => [m.key, m])).values()];
     return {
       campaignWorkflowId: workflowId,
-      events: sortEvents(arrived),
+      events: sortEvents(arrived, seqOf),
       messages,
       dutyMessages,
       summary,
       ledger,
+      ...(dutyStates ? { dutyStates } : {}),
       calendar: cal,
       offHours: messages.filter((m) => !isOfficeHours(cal, m.at)),
       wallMs: Date.now() - wall,
@@ -245,6 +274,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       notice: { type: 'string' },
       directory: { type: 'string' },
       report: { type: 'string' },
+      xlsx: { type: 'string' },
       'stall-seconds': { type: 'string', default: '60' },
     },
   });
@@ -253,6 +283,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
   const stallSeconds = Number(values['stall-seconds']);
   if (!Number.isFinite(stallSeconds) || stallSeconds < 5) throw new Error(`--stall-seconds ${values['stall-seconds']}: 须为不小于 5 的秒数 (at least 5 seconds)`);
   const json = values.json;
+  if (values.xlsx !== undefined && !/\.xlsx$/i.test(values.xlsx)) throw new Error(`--xlsx ${values.xlsx}: 文件名须以 .xlsx 结尾 (an .xlsx file)`);
   const result = await simulateYear({
     year: Number(values.year),
     replies: values.replies as RepliesMode,
@@ -260,6 +291,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
     ...(values.notice ? { notice: values.notice } : {}),
     ...(values.directory ? { directory: values.directory } : {}),
     stallSeconds,
+    ...(values.xlsx ? { dutyStates: true } : {}),
     onEvent: (e) => process.stdout.write(`${json ? JSON.stringify(e) : formatEvent(e)}\n`),
   });
   for (const w of result.warnings) process.stderr.write(`${w}\n`);
@@ -276,6 +308,13 @@ export async function simulateCommand(args: string[]): Promise<number> {
     const { plan } = loadCampaign({ year: Number(values.year), ...(values.plan ? { plan: values.plan } : {}), ...(values.notice ? { notice: values.notice } : {}), ...(values.directory ? { directory: values.directory } : {}) }).input;
     writeFileSync(values.report, renderReport(result, plan, values.replies));
     process.stderr.write(`报告已写入 report written: ${values.report}\n`);
+  }
+  if (values.xlsx) {
+    const { plan } = loadCampaign({ year: Number(values.year), ...(values.plan ? { plan: values.plan } : {}), ...(values.notice ? { notice: values.notice } : {}), ...(values.directory ? { directory: values.directory } : {}) }).input;
+    // Taken at the year's close: the simulated campaign's last instant, not today's clock.
+    const closedAt = Math.max(0, ...result.ledger.map((e) => e.updatedAt));
+    await writeLedgerFile(values.xlsx, ledgerRows(plan, result.ledger, result.dutyStates), { title: `${plan.title} 督办台账（模拟 ${values.year} 年）`, generatedAt: beijingMinute(closedAt) });
+    process.stderr.write(`台账已写入 ledger written: ${values.xlsx}（${result.ledger.length} 项）\n`);
   }
   return result.offHours.length === 0 ? 0 : 1;
 }

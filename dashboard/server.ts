@@ -16,6 +16,14 @@ import type { OutgoingMessage } from '../workflows/types';
 import { OFFICE_COOKIE } from '../links/actions';
 import { actionPage, csrfToken, dashboardDecision, officeSession, readForm, type ActionDeps } from './actions';
 import { dutyPage, layout, outboxPage, overviewPage, unitCalendar } from './pages';
+import { readLedger } from '../ledger/read';
+import { beijingMinute, ledgerRows } from '../ledger/rows';
+import { ledgerXlsx } from '../ledger/xlsx';
+import { checkHealth, OutboxMornings } from '../ops/health';
+import { createLog } from '../ops/log';
+
+/** The operator's log (JSON lines off a terminal); causes go there, never into a page. */
+const log = createLog();
 
 export interface DashboardDeps {
   client: Client;
@@ -29,6 +37,8 @@ export interface DashboardDeps {
   now?: () => number;
   /** Action links (DUBAN_PUBLIC_URL set): `/a/<link>` pages, open to anyone holding a valid link. */
   actions?: Omit<ActionDeps, 'client' | 'now'>;
+  /** The campaign's task queue, whose pollers /healthz looks for (default `duban`). */
+  taskQueue?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -71,6 +81,7 @@ function safeDecode(text: string): string | undefined {
 
 export function createDashboard(deps: DashboardDeps): Server {
   const now = deps.now ?? (() => Date.now());
+  const mornings = deps.outboxFile ? new OutboxMornings(deps.outboxFile) : undefined;
   return createServer((req, res) => {
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'" });
@@ -87,6 +98,21 @@ export function createDashboard(deps: DashboardDeps): Server {
     if (req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') {
       return send(403, 'text/html', layout('请从本系统页面提交', '<h1>403</h1><p>请求来自其他网站，未做任何改动。</p>'));
     }
+    // For monitors and load balancers, from any host and without a token: it says only booleans and a time.
+    if (url.pathname === '/healthz') {
+      const health = { client: deps.client, taskQueue: deps.taskQueue ?? 'duban', ...(mornings ? { lastMorningRun: () => mornings.lastMorningRun() } : {}) };
+      checkHealth(health)
+        .then(({ ok, ...body }) => {
+          res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+          res.end(JSON.stringify(body));
+        })
+        .catch((err: unknown) => {
+          log.error('dashboard /healthz', { error: err });
+          res.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify({ temporal: false, worker: false, lastMorningRun: null }));
+        });
+      return;
+    }
     // Action pages: the signed link is the authorization (no token), from whatever host name the public URL
     // uses; a page elsewhere cannot forge a link, and the POST needs the form our GET served.
     const action = /^\/a\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
@@ -100,7 +126,7 @@ export function createDashboard(deps: DashboardDeps): Server {
           res.end(p.html);
         })
         .catch((err: unknown) => {
-          process.stderr.write(`action page: ${String(err)}\n`);
+          log.error('action page', { error: err });
           send(502, 'text/html', layout('暂不可用', '<h1>暂时无法办理</h1><p class="muted">请稍后再试，或在微信群中回复指令。</p>'));
         });
       return;
@@ -168,12 +194,24 @@ export function createDashboard(deps: DashboardDeps): Server {
       }
       if (url.pathname === '/outbox') return send(200, 'text/html', outboxPage(readOutbox(deps.outboxFile)));
       if (url.pathname === '/api/ledger') return send(200, 'application/json', JSON.stringify(await campaign.query(ledgerQuery)));
+      if (url.pathname === '/ledger.xlsx') {
+        // The 台账 in Excel: read-only (a GET changes nothing), behind the same token as every page above.
+        const data = await readLedger(deps.client, deps.campaignWorkflowId);
+        const bytes = await ledgerXlsx(ledgerRows(deps.plan, data.entries, data.states), { title: `${deps.plan.title} 督办台账`, generatedAt: beijingMinute(now()) });
+        res.writeHead(200, {
+          'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          'content-disposition': `attachment; filename="ledger.xlsx"; filename*=UTF-8''${encodeURIComponent(`督办台账-${beijingMinute(now()).slice(0, 10)}.xlsx`)}`,
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'no-store',
+        });
+        return res.end(bytes);
+      }
       if (icsUnit !== undefined) return send(200, 'text/calendar', unitCalendar(icsUnit, await campaign.query(ledgerQuery), deps.plan));
       return send(404, 'text/html', layout('未找到', '<h1>404 页面不存在</h1>'));
     };
     handle().catch((err: unknown) => {
       // The cause goes to the operator's log, not into a page anyone with the link can read.
-      process.stderr.write(`dashboard ${url.pathname}: ${String(err)}\n`);
+      log.error(`dashboard ${url.pathname}`, { error: err });
       send(502, 'text/html', layout('暂不可用', `<h1>暂时无法读取督办数据</h1><p class="muted">Temporal 未就绪或督办批次不存在；详情见服务日志。</p>`));
     });
   });

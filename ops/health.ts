@@ -1,0 +1,116 @@
+/**
+ * What the dashboard's /healthz says: Temporal answers, a worker polls the campaign's task queue, and when
+ * the campaign last sent its morning messages. Booleans and a time only: no units, no people, no ids, since
+ * it answers without a token.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+/**
+ * A poller the server saw this recently is a polling worker. A long poll lasts up to about 70 s and the
+ * server notes a poller when its poll begins; it keeps listing pollers of a stopped worker for minutes.
+ */
+export const POLLER_FRESH_MS = 2 * 60_000;
+
+/** A monitor's check must not hang on a Temporal that does not answer (the client would keep retrying). */
+export const HEALTH_TIMEOUT_MS = 5_000;
+
+export interface Health {
+  ok: boolean;
+  temporal: boolean;
+  worker: boolean;
+  /** ISO instant of the last morning message in the outbox; null when none was sent yet. */
+  lastMorningRun: string | null;
+}
+
+export interface HealthDeps {
+  client: Client;
+  taskQueue: string;
+  /** The last morning run (see OutboxMornings); undefined when there is no outbox. */
+  lastMorningRun?: () => number | undefined;
+  now?: () => number;
+}
+
+/** Whether a worker polled the queue for workflow tasks lately; throws when Temporal does not answer. */
+export async function workerPolling(client: Client, taskQueue: string, now = Date.now()): Promise<boolean> {
+  const res = await client.withDeadline(Date.now() + HEALTH_TIMEOUT_MS, () =>
+    client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    }),
+  );
+  return res.pollers.some((p) => {
+    const seconds = Number(p.lastAccessTime?.seconds ?? 0);
+    return now - seconds * 1000 < POLLER_FRESH_MS;
+  });
+}
+
+export async function checkHealth(deps: HealthDeps): Promise<Health> {
+  const now = (deps.now ?? Date.now)();
+  let reachable = true;
+  let polling = false;
+  try {
+    polling = await workerPolling(deps.client, deps.taskQueue, now);
+  } catch {
+    reachable = false;
+  }
+  const morning = deps.lastMorningRun?.();
+  return { ok: reachable && polling, temporal: reachable, worker: polling, lastMorningRun: morning === undefined ? null : new Date(morning).toISOString() };
+}
+
+/** The instant of the newest morning message among outbox lines (JSON lines of OutgoingMessage). */
+export function lastMorningIn(lines: string, after?: number): number | undefined {
+  let last = after;
+  for (const line of lines.split('\n')) {
+    // Most lines are other kinds: skip them without parsing.
+    if (!line.includes('"kind":"morning"')) continue;
+    try {
+      const msg = JSON.parse(line) as { kind?: unknown; at?: unknown };
+      if (msg.kind === 'morning' && typeof msg.at === 'number' && (last === undefined || msg.at > last)) last = msg.at;
+    } catch {
+      // A torn last line: the recording channel moves it aside on its next start.
+    }
+  }
+  return last;
+}
+
+/**
+ * The last morning run, from the outbox every message is recorded in (the campaign's state does not say
+ * when it last sent one). The file only grows, so each call reads only what was appended since the last.
+ */
+export class OutboxMornings {
+  private readBytes = 0;
+  private last: number | undefined;
+
+  constructor(private readonly file: string) {}
+
+  lastMorningRun(): number | undefined {
+    let fd: number;
+    try {
+      fd = openSync(this.file, 'r');
+    } catch {
+      return this.last;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      // Shorter than before: cut back (a torn line moved aside); read it again from the start.
+      if (size < this.readBytes) {
+        this.readBytes = 0;
+        this.last = undefined;
+      }
+      if (size === this.readBytes) return this.last;
+      const buf = Buffer.alloc(size - this.readBytes);
+      const n = readSync(fd, buf, 0, buf.length, this.readBytes);
+      // Whole lines only: a line still being written is read next time.
+      const end = buf.subarray(0, n).lastIndexOf(0x0a);
+      if (end < 0) return this.last;
+      this.last = lastMorningIn(buf.subarray(0, end).toString('utf8'), this.last);
+      this.readBytes += end + 1;
+      return this.last;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

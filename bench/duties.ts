@@ -6,6 +6,7 @@ import { shanghaiInstant } from '../calendar/working-days';
 import { loadCampaign, type LoadedCampaign } from '../cli/campaign-input';
 import { expandCampaign, officesFor } from '../workflows/expand';
 import type { DutyInput } from '../workflows/types';
+import type { Directory } from '../plan/directory';
 
 export const YEAR = 2022;
 
@@ -75,4 +76,28 @@ export function stormDuties(n: number, prefix: string, deadline: string, instant
     });
   }
   return out;
+}
+
+/** The bench's `i`th extra unit (单位0001, …), for storms over more units than the seed directory has. */
+export const benchUnit = (i: number) => `单位${String(i + 1).padStart(4, '0')}`;
+
+/** The seed directory plus `units` extra units, each with one coordinator who reads email. */
+export function benchDirectory(units: number): Directory {
+  const dir = seedCampaign().directory;
+  const extra = Object.fromEntries(
+    Array.from({ length: units }, (_, i) => [benchUnit(i), { coordinators: [{ name: `联络员${i + 1}`, email: `unit${i + 1}@example.org` }], leaders: [] }]),
+  );
+  return { ...dir, units: { ...dir.units, ...extra } };
+}
+
+/**
+ * The typical case: `n` duty reminders over `units` units (n / units each), all due at 09:00 Shanghai of
+ * `deadline` (the real instant `instantMs`), handed to the campaign `morningWorkflowId` for its morning
+ * messages — one message per unit, as the campaign sends them.
+ */
+export function typicalDuties(n: number, units: number, prefix: string, deadline: string, instantMs: number, morningWorkflowId: string): DutyInput[] {
+  return stormDuties(n, prefix, deadline, instantMs).map((d, i) => {
+    const unit = benchUnit(i % units);
+    return { ...d, duty: { ...d.duty, unit, dutyId: `${prefix}/${i}/${unit}` }, offices: officesFor(seedCampaign().input, unit), morningWorkflowId };
+  });
 }

@@ -6,6 +6,8 @@
  *                       N trivial workflows: workflows/s
  *   2. deadline storm   N duties whose one reminder is due at the same real instant, each delivered by email
  *                       to a real SMTP sink, vs N trivial activities due at one instant: deliveries/s, lateness
+ *   2b. typical case   N reminders over U units at one instant, one morning message per unit from a campaign
+ *                       (10,000 over 500; quick 1,000 over 50): when each unit's message reached the SMTP sink
  *   3. reply round trip chat reply → Update → confirmation in chat (wechaty puppet-mock): p50/p99
  *   4. worker memory    RSS of the storm's worker process with 1k, 5k, 10k open duties (before the instant)
  *   5. year simulation  the seed plan's whole year on the time-skipping test server: wall time
@@ -13,7 +15,8 @@
  * Workers run in their own processes (bench/worker-process.ts), as `duban worker` does; so does the SMTP sink.
  * Prints one JSON summary on stdout and writes bench/results/latest.json, latest.md (the README's table)
  * and chart.svg (quick: quick.json, quick.md, quick-chart.svg).
- * Options: --quick, --only campaign,storm,replies,year, --out DIR, --storm N, --cpu-prof DIR (the storm's
+ * Options: --quick, --only campaign,storm,typical,replies,year, --out DIR, --storm N, --typical N --units U
+ * --settle S (a fixed settling time instead of settling by arrivals), --cpu-prof DIR (the storm's
  * worker process writes V8 CPU profiles there), --render FILE.json (table and chart again from a results file).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +38,8 @@ import { ledgerQuery } from '../workflows/messages';
 import type { DutyInput } from '../workflows/types';
 import { renderChart } from './chart';
 import { startSinkProcess, startWorkerProcess, type WorkerProcess } from './children';
-import { countyDuties, offsetFor, seedCampaign, seedDuties, stormDuties } from './duties';
+import { benchUnit, countyDuties, offsetFor, seedCampaign, seedDuties, stormDuties, typicalDuties } from './duties';
+import { shanghaiInstant } from '../calendar/working-days';
 import { childPids, cpuMeter, log, percentile, pool, processMemory, round, sleepMs, terminateAll, until, waitQuiet } from './lib';
 import { summaryMarkdown, summaryRows } from './summary';
 import type { startOnly, trivialWorkflow } from './trivial-workflows';
@@ -46,6 +50,9 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string' },
     storm: { type: 'string' },
+    typical: { type: 'string' },
+    units: { type: 'string' },
+    settle: { type: 'string' },
     'cpu-prof': { type: 'string' },
     render: { type: 'string' },
     engine: { type: 'string', default: 'dev' },
@@ -54,12 +61,14 @@ const { values: args } = parseArgs({
 /** `--engine cluster`: the same phases on the real cluster `duban cluster up` sets up (data/cluster). */
 const CLUSTER = args.engine === 'cluster';
 const QUICK = args.quick;
-const ONLY = new Set((args.only ?? 'campaign,storm,replies,year').split(','));
+const ONLY = new Set((args.only ?? 'campaign,storm,typical,replies,year').split(','));
 
 /** Sizes and time bounds; every loop below is bounded by one of these. */
 const CFG = QUICK
-  ? { provinceCounties: 16, stormN: 300, memoryPoints: [150, 300], stormBudgetMs: 60_000, replies: 200, settleBudgetMs: 5000, calibrationN: 50, countyRounds: 3, year: false }
-  : { provinceCounties: 180, stormN: 10_000, memoryPoints: [1000, 5000, 10_000], stormBudgetMs: 310_000, replies: 300, settleBudgetMs: 20_000, calibrationN: 100, countyRounds: 10, year: true };
+  ? { provinceCounties: 16, typicalN: 1000, typicalUnits: 50, stormN: 300, memoryPoints: [150, 300], stormBudgetMs: 60_000, replies: 200, settleBudgetMs: 5000, calibrationN: 50, countyRounds: 3, year: false }
+  : { provinceCounties: 180, typicalN: 10_000, typicalUnits: 500, stormN: 10_000, memoryPoints: [1000, 5000, 10_000], stormBudgetMs: 310_000, replies: 300, settleBudgetMs: 20_000, calibrationN: 100, countyRounds: 10, year: true };
+if (args.typical) CFG.typicalN = Number(args.typical);
+if (args.units) CFG.typicalUnits = Number(args.units);
 if (args.storm) {
   CFG.stormN = Number(args.storm);
   CFG.memoryPoints = CFG.memoryPoints.filter((p) => p < CFG.stormN).concat(CFG.stormN);
@@ -345,6 +354,97 @@ async function stormDuty(ctx: Ctx, n: number, msPerWorkflow: number) {
   }
 }
 
+// ---------------------------------------------------------------- 2b. the typical case: batched per unit
+
+/**
+ * `--only typical`: N reminders due at one instant over U units (N/U each), handed to a campaign that sends one
+ * morning message per unit, by email to the SMTP sink. The figure is when each unit's message was accepted:
+ * every duty's reminder is in it, so the last unit's message is when the last duty was delivered.
+ */
+async function typicalPhase(ctx: Ctx) {
+  const n = CFG.typicalN;
+  const units = CFG.typicalUnits;
+  const settleSeconds = args.settle === undefined ? undefined : Number(args.settle);
+  const taskQueue = queue('typical');
+  const accepted = new Map<string, number>();
+  const counts = new Map<string, number>();
+  const sink = await startSinkProcess((items) => {
+    for (const { key, at } of items) {
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (!accepted.has(key)) accepted.set(key, at);
+    }
+  });
+  const dataDir = mkdtempSync(join(ctx.tmp, 'typical-'));
+  const worker = await startWorkerProcess({ address: ctx.address, taskQueue, kind: 'duban', bundlePath: ctx.dutyBundlePath, dataDir, smtpPort: sink.port, extraUnits: units });
+  const deadline = '2022-06-15';
+  const cal = await calibrate(ctx);
+  const t0 = Date.now();
+  const instant = t0 + Math.min(MAX_LEAD_MS.duty, leadMs(n, cal.dutyMs, 1.6, 1) + 20_000);
+  const clockOffsetMs = shanghaiInstant(deadline) - instant;
+  // The campaign that batches: the seed plan's first task keeps it running (its own duties announce themselves
+  // at start, long before the instant, and are not counted); no digests.
+  const campaignId = queue('typical-campaign');
+  const seed = seedCampaign().input;
+  const campaignInput = { ...seed, campaignId, plan: { ...seed.plan, tasks: seed.plan.tasks.slice(0, 1) }, clockOffsetMs, options: { digests: false, ...(settleSeconds !== undefined ? { morningSettleSeconds: settleSeconds } : {}) } };
+  const campaignId_ = `duban/${campaignId}`;
+  const duties = typicalDuties(n, units, taskQueue, deadline, instant, campaignId_);
+  const unitKey = (u: string) => `${campaignId}/morning/${deadline}/09:00/${u}`;
+  const wanted = new Set(Array.from({ length: units }, (_, i) => unitKey(benchUnit(i))));
+  const late = () => [...accepted.keys()].filter((k) => k.startsWith(`${campaignId}/morning/${deadline}/`) && !wanted.has(k) && /单位\d{4}$/.test(k));
+  let started = 0;
+  try {
+    await ctx.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { taskQueue, workflowId: campaignId_, args: [campaignInput] });
+    log(`typical case: ${n} reminders over ${units} units at one instant, batched per unit (campaign settles ${settleSeconds === undefined ? 'by arrivals, 20–120 s' : `${settleSeconds} s`}); instant in ${round((instant - t0) / 1000)} s`);
+    const r = await pool(n, START_CONCURRENCY, (i) => startDuty(ctx.client, taskQueue, duties[i]!), Math.max(1000, instant - Date.now()));
+    started = r.done;
+    const quiet = await waitQuiet(worker.inFlight, Math.max(0, instant - Date.now() - 3000));
+    log(`  ${started} duties started; ${quiet < 0 ? 'NOT ready' : `ready ${round((instant - Date.now()) / 1000)} s`} before the instant`);
+    await sleepMs(Math.max(0, instant - Date.now()));
+    const cpu = cpuMeter({ devServer: ctx.devPid, worker: worker.pid, sink: sink.pid, bench: process.pid });
+    const budgetMs = (settleSeconds ?? 120) * 1000 + CFG.stormBudgetMs;
+    let lastReport = Date.now();
+    await until(
+      'the typical case',
+      () => {
+        const got = [...wanted].filter((k) => accepted.has(k)).length;
+        if (Date.now() - lastReport > 15_000) {
+          lastReport = Date.now();
+          log(`  … ${got}/${units} units' messages accepted, ${round((Date.now() - instant) / 1000)} s after the instant`);
+        }
+        return got >= units || Date.now() > instant + budgetMs;
+      },
+      budgetMs + 5000,
+      100,
+    );
+    // Items that came after their unit's message went would make a second message: give them a moment.
+    await sleepMs(5000);
+    const times = [...wanted].filter((k) => accepted.has(k)).map((k) => accepted.get(k)! - instant);
+    const campaign = await ctx.client.workflow.getHandle(campaignId_).describe();
+    const figure = {
+      n,
+      units,
+      started,
+      settle: settleSeconds === undefined ? 'by arrivals (20–120 s)' : `${settleSeconds} s`,
+      unitsMessaged: times.length,
+      lastMs: times.length ? Math.max(...times) : null,
+      firstMs: times.length ? Math.min(...times) : null,
+      p50Ms: round(percentile(times, 50), 0),
+      withinTarget: times.filter((t) => t <= 60_000).length,
+      repeats: [...wanted].reduce((s, k) => s + Math.max(0, (counts.get(k) ?? 0) - 1), 0),
+      lateMessages: late().length,
+      campaignStatus: campaign.status.name,
+      cpuSeconds: cpu.stop(),
+      targetSeconds: 60,
+    };
+    log(`  ${figure.unitsMessaged}/${units} units messaged; first ${round((figure.firstMs ?? NaN) / 1000, 1)} s, last ${round((figure.lastMs ?? NaN) / 1000, 1)} s after the instant; ${figure.lateMessages} late second messages, ${figure.repeats} repeats; campaign ${figure.campaignStatus}`);
+    return { ...figure, met: figure.unitsMessaged === units && (figure.lastMs ?? Infinity) <= 60_000 && figure.lateMessages === 0 };
+  } finally {
+    await worker.stop(5000);
+    await terminateAll(ctx.client, [...duties.slice(0, started).map((d) => d.duty.dutyId), campaignId_], 300_000).catch(() => undefined);
+    await sink.stop();
+  }
+}
+
 async function stormPhase(ctx: Ctx) {
   const n = CFG.stormN;
   const cal = await calibrate(ctx);
@@ -547,7 +647,7 @@ async function main() {
   const dubanQueue = queue('duban');
   const children: WorkerProcess[] = [];
   try {
-    if (ONLY.has('campaign') || ONLY.has('storm') || ONLY.has('replies')) {
+    if (ONLY.has('campaign') || ONLY.has('storm') || ONLY.has('typical') || ONLY.has('replies')) {
       const [trivial, duban] = await Promise.all([
         startWorkerProcess({ address: dev.address, taskQueue: trivialQueue, kind: 'trivial', bundlePath: trivialBundlePath }, (items) => {
           for (const { id, at } of items) if (id >= 0 && !trivialDone.has(id)) trivialDone.set(id, at);
@@ -561,6 +661,7 @@ async function main() {
       const ctx: Ctx = { address: dev.address, devPid, client, dutyBundlePath, trivialBundlePath, tmp, trivial, trivialQueue, trivialDone, trivialIdleRssMiB, duban, dubanQueue };
       if (ONLY.has('campaign')) results.campaignStart = await campaignPhase(ctx);
       if (ONLY.has('storm')) Object.assign(results, await stormPhase(ctx));
+      if (ONLY.has('typical')) results.typical = await typicalPhase(ctx);
       if (ONLY.has('replies')) results.replies = await repliesPhase(ctx);
     }
   } finally {

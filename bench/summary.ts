@@ -68,6 +68,18 @@ export function summaryRows(results: R): Row[] {
       met: k.met as boolean,
     });
   }
+  const ty = obj(results.typical);
+  if (has(ty)) {
+    const sec = (ms: unknown) => (typeof ms === 'number' ? `${n(Math.round(ms / 100) / 10)} s` : '—');
+    rows.push({
+      figure: `Typical case: ${n(ty.n)} reminders over ${n(ty.units)} units at one instant, one morning message per unit`,
+      duban: `${n(ty.unitsMessaged)}/${n(ty.units)} units' messages; first ${sec(ty.firstMs)}, median ${sec(ty.p50Ms)}, last ${sec(ty.lastMs)} after the instant; ${n(ty.lateMessages)} second messages, ${n(ty.repeats)} repeats`,
+      baseline: '',
+      ratio: '',
+      target: 'every reminder ≤ 60 s',
+      met: ty.met as boolean,
+    });
+  }
   const rp = obj(results.replies);
   if (has(rp)) {
     rows.push({

@@ -10,7 +10,7 @@ import { RecordingChannel } from '../activities/outbox';
 import { createEmailSender, createSmtpTransport, type EmailSender } from '../channels/email';
 import { SendLedger } from '../channels/ledger';
 import { createWorker } from '../worker';
-import { seedCampaign } from './duties';
+import { benchDirectory, seedCampaign } from './duties';
 import { createTrivialActivities } from './trivial-activities';
 
 export interface WorkerProcessConfig {
@@ -22,6 +22,8 @@ export interface WorkerProcessConfig {
   dataDir?: string;
   /** duban only: send email to this SMTP port on loopback. */
   smtpPort?: number;
+  /** duban only: this many extra units in the directory (bench/duties.ts benchDirectory). */
+  extraUnits?: number;
 }
 
 export interface WorkerProcessStatus {
@@ -49,7 +51,7 @@ async function main() {
       connection,
       taskQueue: config.taskQueue,
       channel: new RecordingChannel(config.dataDir ? join(config.dataDir, 'outbox.jsonl') : undefined),
-      deps: { directory: seedCampaign().directory, ...(email ? { email } : {}) },
+      deps: { directory: config.extraUnits ? benchDirectory(config.extraUnits) : seedCampaign().directory, ...(email ? { email } : {}) },
       workflowBundle: { codePath: config.bundlePath },
     });
   } else {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { shanghaiDate, shanghaiInstant } from '../calendar/working-days';
-import { groupItems, morningMessage } from '../workflows/morning';
+import { groupItems, morningMessage, settledAt } from '../workflows/morning';
 import { initialDutyState, plannedActions } from '../workflows/policy';
 import type { MessageKind, OutgoingMessage, Recipient } from '../workflows/types';
 import { calendar2022, dutyInput } from './duty-fixtures';
@@ -109,5 +109,20 @@ describe('a late duty after its formal notice', () => {
     const state = initialDutyState(input, shanghaiInstant('2022-04-29', 10 * 60));
     const overdue = plannedActions(input, state, { formalOnce: true }).filter((a) => a.kind === 'overdue-reminder');
     expect(overdue.slice(0, 2).map((a) => shanghaiDate(a.at))).toEqual(['2022-06-15', '2022-06-22']);
+  });
+});
+
+describe('when an instant has settled (campaigns from 0.4.0)', () => {
+  const T = AT;
+  it('goes 20 s after the instant when every item came at once (a responsive worker)', () => {
+    expect(settledAt(T, T) - T).toBe(20_000);
+    expect(settledAt(T, undefined) - T).toBe(20_000);
+  });
+  it('waits for items still arriving, 10 s after the last one', () => {
+    expect(settledAt(T, T + 25_000) - T).toBe(35_000);
+  });
+  it('never waits more than two minutes, however long items keep coming (a busy worker)', () => {
+    expect(settledAt(T, T + 115_000) - T).toBe(120_000);
+    expect(settledAt(T, T + 600_000) - T).toBe(120_000);
   });
 });

@@ -36,7 +36,7 @@ import { buildDigest, digestText } from './digest';
 import { dutyWorkflow } from './duty';
 import { expandCampaign, type CampaignInput } from './expand';
 import { calendarQuery, calendarUpdateSignal, dutyChangedSignal, ledgerQuery, morningItemSignal, reportRequestSignal } from './messages';
-import { SETTLE_MS, groupItems, isDue, morningMessage, nextDue, type MorningGroup } from './morning';
+import { SETTLE_MS, groupItems, isDue, morningMessage, nextDue, settledAt, type MorningGroup } from './morning';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
 /**
@@ -69,6 +69,15 @@ export const DIGEST_SLOTS_PATCH = 'digest-slots';
  * earlier ones leave each duty sending its own.
  */
 export const MORNING_PATCH = 'morning-messages';
+/**
+ * Campaigns started with it send an instant's morning messages in waves of MORNING_WAVE at once when more than
+ * MORNING_WAVE units are due (one after another below that, so a county's simulated year keeps its order), and
+ * do not continue as new while morning items wait (they would be carried, thousands of them in a storm).
+ */
+export const MORNING_WAVES_PATCH = 'morning-waves';
+export const MORNING_WAVE = 50;
+/** Past this many events the campaign continues as new even with morning items waiting (far below the 50K limit). */
+const HISTORY_EVENTS_HARD = 40_000;
 
 const START_BATCH = 50;
 const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
@@ -107,8 +116,11 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   setHandler(calendarQuery, () => input.calendar);
   // Items for the morning messages, held until their instant has settled.
   let pending: OutgoingMessage[] = input.carried?.morningPending ?? [];
+  // When each instant's latest item arrived (settling by arrivals, below).
+  const arrivals = new Map<number, number>();
   setHandler(morningItemSignal, (item) => {
     pending.push(item);
+    arrivals.set(item.at, now());
   });
   // (instant, unit) pairs already sent, so an item arriving after its unit's message went gets a new instant.
   const sentGroups = new Set<string>(input.carried?.morningSent ?? []);
@@ -116,6 +128,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   const self = workflowInfo().workflowId;
   // Decided once, before any duty starts, and carried: every duty of a campaign is batched or none is.
   const morning = input.carried ? input.carried.morning === true : patched(MORNING_PATCH);
+  const waves = morning && patched(MORNING_WAVES_PATCH);
   const duties = expandCampaign(input, shanghaiDate(startedAt), { morning });
   let started = input.carried?.started ?? 0;
   const carry = () => ({
@@ -211,11 +224,23 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     if (e.status === 'completed' || e.status === 'closed') return false;
     return item.kind !== 'ack-request' || e.status === 'open';
   };
+  const fixedSettle = input.options?.morningSettleSeconds !== undefined || !waves;
   const settleMs = input.options?.morningSettleSeconds !== undefined ? input.options.morningSettleSeconds * 1000 : SETTLE_MS;
+  const itemDue = (i: OutgoingMessage, t: number) => (fixedSettle ? isDue(i, t, settleMs) : settledAt(i.at, arrivals.get(i.at)) <= t);
+  const nextItemDue = () => {
+    if (fixedSettle) return nextDue(pending, settleMs);
+    let at: number | undefined;
+    for (const i of pending) {
+      const due = settledAt(i.at, arrivals.get(i.at));
+      if (at === undefined || due < at) at = due;
+    }
+    return at;
+  };
   const sendMorning = async (all = false) => {
     const t = now();
-    const due = pending.filter((i) => all || isDue(i, t, settleMs));
+    const due = pending.filter((i) => all || itemDue(i, t));
     pending = pending.filter((i) => !due.includes(i));
+    for (const at of arrivals.keys()) if (!pending.some((i) => i.at === at)) arrivals.delete(at);
     const minute = Math.floor(t / 60_000) * 60_000;
     // A unit that reads the weekly digest today finds its own overdue duties listed there, with their codes:
     // its Monday overdue reminders are not sent again in a morning message (最多报一次).
@@ -233,11 +258,23 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     for (const k of sentGroups) if (Number(k.split('|')[0]) < t - 7 * 86_400_000) sentGroups.delete(k);
     // One after another, in the groups' order: the order units hear in is the same on every run (and a
     // simulated reply to one unit's message lands before the next unit's message goes).
+    if (waves && groups.length > MORNING_WAVE) {
+      // Hundreds of units at one instant (a storm): a wave at a time, each wave's messages at once.
+      for (let i = 0; i < groups.length; i += MORNING_WAVE) {
+        await Promise.all(groups.slice(i, i + MORNING_WAVE).map((g) => deliver(morningMessage(input.campaignId, g))));
+      }
+      return;
+    }
     for (const g of groups) await deliver(morningMessage(input.campaignId, g));
   };
   const digestsOn = input.options?.digests !== false;
   const digestUnits = new Set(digestRecipients.map((r) => r.unit));
-  const continueNeeded = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+  const continueNeeded = () => {
+    const info = workflowInfo();
+    if (!info.continueAsNewSuggested && info.historyLength <= historyLimit) return false;
+    // Morning items waiting are sent first (within the settling time), unless the history is near its limit.
+    return !(waves && pending.length > 0 && info.historyLength < HISTORY_EVENTS_HARD);
+  };
   const continueWith = async (carried: Partial<NonNullable<CampaignInput['carried']>>) => {
     await condition(allHandlersFinished);
     const next = carry();
@@ -257,7 +294,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       redNoted = redTurns;
       if (digestsOn) redDueAt ??= nextDigestSlot(cal, now());
     }
-    const nextAt = Math.min(weeklyAt, redDueAt ?? Number.MAX_SAFE_INTEGER, nextDue(pending, settleMs) ?? Number.MAX_SAFE_INTEGER);
+    const nextAt = Math.min(weeklyAt, redDueAt ?? Number.MAX_SAFE_INTEGER, nextItemDue() ?? Number.MAX_SAFE_INTEGER);
     const itemsSeen = pending.length;
     // Each signal is an event: continue as new before the history grows past its limits.
     await waker.until(() => allEnded() || redTurns !== redNoted || continueNeeded() || pending.length !== itemsSeen || calendarsToForward > 0, nextAt);
@@ -280,7 +317,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       continue;
     }
     // Morning messages (09:00, sent once the instant has settled) go before the 09:30 digest.
-    if (pending.some((i) => isDue(i, now(), settleMs))) await sendMorning();
+    if (pending.some((i) => itemDue(i, now()))) await sendMorning();
     if (allEnded()) break;
     if (now() >= weeklyAt && isOfficeHours(cal, now())) {
       // The weekly digest covers any red news due by now.

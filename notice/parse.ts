@@ -7,6 +7,7 @@
 import { officialCalendar } from '../calendar/official';
 import { dayNumber, shiftWorkingDays } from '../calendar/working-days';
 import type { Plan, PlanTask } from '../plan/schema';
+import { SECTION_RE, SUBSECTION_RE, TASK_RE } from './headings';
 import { holidayBreakEnd } from './holidays';
 import { findDeadlines, findQuotas, findRecurring, findTargets, normalizeWidth, PhraseError, type DeadlineContext, type PhraseErrorCode } from './phrases';
 
@@ -24,9 +25,6 @@ export class NoticeError extends Error {
 
 const OPEN = '〔(【[';
 const CLOSE = '〕)】]';
-const SECTION_RE = /^\s*([一二三四五六七八九十]+)、\s*(.+?)\s*$/;
-const SUBSECTION_RE = /^\s*\(([一二三四五六七八九十]+)\)\s*(.+?)\s*$/;
-const TASK_RE = /^\s*(\d{1,3})\s*[.、]\s*(\S.*)$/;
 const UNIT_SPLIT_RE = /[、,;]/;
 
 interface Responsibility {

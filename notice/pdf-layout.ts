@@ -5,6 +5,7 @@
  * 「3.32万人」 does not become task 3. Indents come out as leading spaces (two for a paragraph's first-line
  * indent, many for a right-aligned signature), which is how the parser tells a signature from a task's text.
  */
+import { startsItem } from './headings';
 
 export interface PdfTextItem {
   str: string;
@@ -31,6 +32,9 @@ interface Line {
 
 /** 「— 1 —」「-1-」「第 2 页」「第2页 共5页」「3 / 12」 */
 const PAGE_NUMBER_RE = /^[\s\-—–－―~·•]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[\s\-—–－―~·•]*$/;
+
+/** How a sentence or a responsibility clause ends: 。；）」 and their half-width forms. */
+const SENTENCE_END = /[。；;）)」』！!？?]$/;
 
 /** A wrapped line ends within this many characters of the right edge (a line break before an unbreakable number or after kinsoku leaves room). */
 const FULL_LINE_SLACK = 2.5;
@@ -75,9 +79,34 @@ function linesOfPage(items: PdfTextItem[], page: number): Line[] {
   return lines;
 }
 
-/** Drops page numbers and running headers or footers: the first or last line of a page, when it is a page number or repeats on other pages. */
+/** The usual distance between one baseline and the next on a page: the median over all pages. */
+function lineSpacing(pages: Line[][]): number | undefined {
+  const gaps = pages.flatMap((p) => p.slice(1).map((l, i) => (p[i]?.y ?? l.y) - l.y)).filter((g) => g > 0);
+  gaps.sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)];
+}
+
+/** The font size most of the text is set in (counted by characters). */
+function bodySize(lines: Line[]): number {
+  const chars = new Map<number, number>();
+  for (const l of lines) chars.set(l.size, (chars.get(l.size) ?? 0) + l.text.length);
+  return [...chars].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
+}
+
+/**
+ * Drops page numbers and running headers or footers: the first or last line of a page, when it is a page number,
+ * or when it repeats on other pages and also looks like furniture — set apart from the body by more than a line's
+ * spacing, in a smaller font, or centred. Body text that happens to end two pages the same way (a wrapped
+ * 「县应急局）」) sits at the body's spacing in the body's font and stays.
+ */
 function withoutPageFurniture(pages: Line[][]): Line[][] {
   const masked = (l: Line | undefined) => l?.text.replace(/\d+/g, '#').replace(/\s+/g, '');
+  const all = pages.flat();
+  const size = bodySize(all);
+  const body = all.filter((l) => Math.abs(l.size - size) <= 0.5);
+  const left = Math.min(...body.map((l) => l.x));
+  const right = Math.max(...body.map((l) => l.right));
+  const spacing = lineSpacing(pages);
   let result = pages.map((p) => [...p]);
   for (let round = 0; round < 2; round++) {
     const tops = new Map<string, number>();
@@ -88,15 +117,19 @@ function withoutPageFurniture(pages: Line[][]): Line[][] {
       if (top) tops.set(top, (tops.get(top) ?? 0) + 1);
       if (bottom && p.length > 1) bottoms.set(bottom, (bottoms.get(bottom) ?? 0) + 1);
     }
-    const repeated = (counts: Map<string, number>, l: Line | undefined) => {
+    const repeated = (counts: Map<string, number>, l: Line) => {
       const n = counts.get(masked(l) ?? '') ?? 0;
       return result.length > 1 && n >= 2 && n * 2 >= result.length;
     };
-    const furniture = (l: Line | undefined, counts: Map<string, number>) => !!l && (PAGE_NUMBER_RE.test(l.text) || repeated(counts, l));
+    /** `l` next to `neighbour` (the body line below a header or above a footer), as furniture looks. */
+    const apart = (l: Line, neighbour: Line | undefined) =>
+      !neighbour || spacing === undefined || Math.abs(l.y - neighbour.y) > 1.5 * spacing || l.size < size - 0.5 || (Math.abs(l.x - left - (right - l.right)) < l.size && l.x - left > 0.5 * l.size);
+    const furniture = (l: Line | undefined, neighbour: Line | undefined, counts: Map<string, number>) =>
+      !!l && (PAGE_NUMBER_RE.test(l.text) || (repeated(counts, l) && apart(l, neighbour)));
     result = result.map((p) => {
       let lines = p;
-      if (furniture(lines.at(-1), bottoms)) lines = lines.slice(0, -1);
-      if (furniture(lines[0], tops)) lines = lines.slice(1);
+      if (furniture(lines.at(-1), lines.at(-2), bottoms)) lines = lines.slice(0, -1);
+      if (furniture(lines[0], lines[1], tops)) lines = lines.slice(1);
       return lines;
     });
   }
@@ -136,6 +169,9 @@ export function pdfText(pages: PdfPage[]): string {
  * between them — or `before` ended one page and `line` begins the next.
  */
 function isContinuation(before: Line, line: Line, left: number, right: number, pages: Line[][]): boolean {
+  // A sentence that ended at the right edge, then a numbered task or a heading: in a notice without indents
+  // that is the next item, not a wrap (「达到」 + 「3.32万人」 still joins: 达到 ends no sentence).
+  if (SENTENCE_END.test(before.text) && startsItem(line.text)) return false;
   const size = line.size;
   if (Math.abs(before.size - size) > 0.5) return false;
   if (before.right < right - FULL_LINE_SLACK * size) return false;

@@ -101,8 +101,11 @@ const HOLIDAY_NAMES: Record<string, HolidayName> = {
   国庆: '国庆节',
 };
 const HOLIDAY = `(${Object.keys(HOLIDAY_NAMES).join('|')})`;
-/** 「春节后」「国庆假期后」, or unnamed 「节后」「节假日后」「假期结束后」: after a holiday's break. */
-const HOLIDAY_AFTER = `(?:${HOLIDAY}(?:假期|长假|放假)?|节假日|节日|假期|长假|放假|节)(?:结束|收假)?后`;
+/**
+ * 「春节后」「国庆假期后」, or unnamed 「节假日后」「假期结束后」「放假结束后」, or a bare 「节后」「放假后」 that is not the
+ * end of a longer word: 「每个环节后」 and 「学校放假后」 are no holiday.
+ */
+const HOLIDAY_AFTER = `(?:${HOLIDAY}(?:假期|长假|放假)?(?:结束|收假)?|节假日(?:结束|收假)?|(?:假期|放假)结束|(?<![\u4e00-\u9fff])(?:节日|假期|长假|放假|节)(?:结束|收假)?)后`;
 /** 一周 / 一个星期 / 7天 / 5个工作日. */
 const SPAN = `(?:(一周|一个?星期)|${NUM}个?(工作日|天|日))`;
 
@@ -119,11 +122,12 @@ export function findDeadlines(sentence: string, year: number, context: DeadlineC
   const phraseAt = (m: RegExpExecArray) => sentence.slice(m.index, m.index + m[0].length);
 
   // 「2025年3月底前」 says its year; 「次年1月15日前」 is the year after the plan's; otherwise the plan's year.
-  const yearAt = (index: number) => {
+  const writtenYear = (index: number) => {
     const explicit = /((?:19|20)\d{2})年\s*$/.exec(s.slice(Math.max(0, index - 6), index));
     if (explicit) return Number(explicit[1]);
-    return NEXT_YEAR_RE.test(s.slice(Math.max(0, index - 4), index)) ? year + 1 : year;
+    return NEXT_YEAR_RE.test(s.slice(Math.max(0, index - 4), index)) ? year + 1 : undefined;
   };
+  const yearAt = (index: number) => writtenYear(index) ?? year;
   // 收到通知后N个工作日内 / 印发之日起N日内: counted from the notice's date (working days on the official calendar).
   for (const m of s.matchAll(new RegExp(`(?:收到|接到)(?:本)?通知(?:后|之日起)${NUM}个?(工作日|天|日)内|(?:印发|下发|发布)之日起${NUM}个?(工作日|天|日)内`, 'g'))) {
     const n = parseCount(m[1] ?? m[3] ?? '');
@@ -150,11 +154,19 @@ export function findDeadlines(sentence: string, year: number, context: DeadlineC
     }
     const holiday = HOLIDAY_NAMES[named];
     if (!holiday) continue;
-    const holidayYear = yearAt(at);
-    const end = context.holidayBreakEnd?.(holiday, holidayYear);
-    if (!end) {
-      throw new PhraseError(phrase, `「${phrase}」：日历中没有 ${holidayYear} 年${holiday}的放假安排，无法推算截止日期，请改写为具体日期 (no official ${holidayYear} holiday dates for ${holiday})`, 'NO_HOLIDAY_DATES');
-    }
+    const breakEnd = (y: number) => {
+      const last = context.holidayBreakEnd?.(holiday, y);
+      if (last) return last;
+      throw new PhraseError(
+        phrase,
+        `「${phrase}」：日历中没有 ${y} 年${holiday}的放假安排，无法推算截止日期，请改写为具体日期。节假日数据来自 chinese-days 包，它还没有收录 ${y} 年的放假安排（国务院公布后随包更新）；也可以直接在计划文件（plan.yaml）中把该任务的截止日期写成日期 (the chinese-days package has no ${y} holiday dates for ${holiday} yet; write the deadline as a date)`,
+        'NO_HOLIDAY_DATES',
+      );
+    };
+    const written = writtenYear(at);
+    let end = breakEnd(written ?? year);
+    // 「春节后一周内」 in a notice of 20 December means the coming Spring Festival, not the one gone by.
+    if (written === undefined && context.noticeDate && end < context.noticeDate) end = breakEnd(year + 1);
     // A deadline that falls on a day off moves to the next working day (民法典第二百零三条).
     const date = m[4] === '工作日' ? (context.workingDaysAfter ?? ((d: string, k: number) => addDays(d, k)))(end, n) : (context.nextWorkingDay ?? ((d: string) => d))(addDays(end, n));
     add(at, m[0].length, { date, phrase, index: at });

@@ -36,30 +36,53 @@ function dueText(due: string): string {
   return /^(\d{4}年)?\d{1,2}月\d{1,2}日$/.test(due) ? `${due}前` : due;
 }
 
+/** The units in cells such as 「县财政局、县农业农村局」, each once, in order. */
+function unitsOf(cells: string[]): string[] {
+  return [...new Set(cells.flatMap((c) => c.split(/[、,，;；]/)).map((u) => u.trim()).filter(Boolean))];
+}
+
 /**
- * One row of a task table as a numbered task in the form the notice parser reads —
+ * One task of a task table as a numbered task in the form the notice parser reads —
  * 「N.任务。具体内容。完成时限：…。（牵头单位：A；配合单位：B）」 — so its deadlines and cadences (「6月底前」,
- * 「每季度末」, 「每月」) are found as in a paragraph; undefined for a row with no task. `index` numbers a row
- * whose 序号 cell is not a number.
+ * 「每季度末」, 「每月」) are found as in a paragraph; undefined for a row with no task. A task is one row, or
+ * several when its 序号 cell is merged down them (a clerk's sub-rows): each sub-row's 具体内容 then comes with its
+ * own 完成时限, and the units of every sub-row are the task's (the first lead leads, the others join the
+ * co-units). `index` numbers a task whose 序号 cell is not a number.
  */
-export function taskTableLine(at: TaskTableColumns, row: string[], index: number): string | undefined {
-  const cell = (i: number) => (i >= 0 ? (row[i] ?? '').trim() : '');
+export function taskTableLine(at: TaskTableColumns, rows: string[][], index: number): string | undefined {
+  const column = (i: number) => rows.map((row) => (i >= 0 ? (row[i] ?? '').trim() : ''));
   const sentence = (t: string) => (t && !/[。；;]$/.test(t) ? `${t}。` : t);
-  const task = cell(at.task) || cell(at.detail);
+  const details = column(at.detail);
+  const task = [...new Set(column(at.task).filter(Boolean))].join('；') || details.find(Boolean) || '';
   if (!task) return undefined;
-  const number = /^\d{1,3}$/.test(cell(at.number)) ? cell(at.number) : String(index + 1);
-  const detail = at.task >= 0 ? cell(at.detail) : '';
-  const due = dueText(cell(at.due));
-  const lead = cell(at.lead);
-  const co = cell(at.co);
+  const first = column(at.number)[0] ?? '';
+  const number = /^\d{1,3}$/.test(first) ? first : String(index + 1);
+  // With no 重点任务 column the first 具体内容 is the task's name, not also its content.
+  const contents = at.task >= 0 ? details : details.map((d, i) => (i === details.findIndex(Boolean) ? '' : d));
+  const dues = column(at.due).map(dueText);
+  // One deadline for the whole task (or a 完成时限 merged down its sub-rows) closes it; different ones follow their sub-row.
+  const oneDue = new Set(dues.filter(Boolean)).size <= 1;
+  const shown = new Set<string>();
+  let body = '';
+  dues.forEach((due, i) => {
+    const content = contents[i] ?? '';
+    if (content && !shown.has(content)) body += sentence(content);
+    shown.add(content);
+    if (!oneDue && due && due !== dues[i - 1]) body += sentence(`完成时限：${due}`);
+  });
+  const due = dues.find(Boolean);
+  if (oneDue && due) body += sentence(`完成时限：${due}`);
+  const leads = rows.length === 1 ? column(at.lead) : unitsOf(column(at.lead));
+  const lead = leads.join('、');
+  const co = rows.length === 1 ? (column(at.co)[0] ?? '') : unitsOf(column(at.co)).filter((u) => !leads.includes(u)).join('、');
   // A 责任单位 cell lists the lead first (the parser's 责任单位 form); 牵头单位 with 配合单位 keeps both.
   const who = at.co >= 0 ? `（牵头单位：${lead}${co ? `；配合单位：${co}` : ''}）` : `（责任单位：${lead}）`;
-  return `${number}.${sentence(task)}${sentence(detail)}${due ? sentence(`完成时限：${due}`) : ''}${who}`;
+  return `${number}.${sentence(task)}${body}${who}`;
 }
 
 /** A table's rows as lines: a task table's rows as numbered tasks (taskTableLine), any other table's cells side by side. */
 export function tableLines(rows: string[][]): string[] {
   const at = taskTableColumns(rows[0] ?? []);
   if (!at) return rows.map((r) => r.join(IDEOGRAPHIC_SPACE));
-  return rows.slice(1).flatMap((row, i) => taskTableLine(at, row, i) ?? []);
+  return rows.slice(1).flatMap((row, i) => taskTableLine(at, [row], i) ?? []);
 }

@@ -1,7 +1,8 @@
 /**
  * A task table sent as an Excel sheet (任务分解表.xlsx): the first visible sheet with a task table's header row
  * (the columns a .docx task table has) becomes the notice's tasks, one per row, exactly as the .docx table's
- * rows do. The text has one line per sheet row, so a task's `line` — and an error's — is its row in the sheet.
+ * rows do — or one per group of rows when a 序号 cell is merged down them; hidden rows (a cancelled task) are
+ * left out. The text has one line per sheet row, so a task's `line` — and an error's — is its row in the sheet.
  * Rows above the header (the table's title, a date) are kept as the notice's title and date; a sheet with
  * none takes the file's name as its title, which is where such files carry it.
  */
@@ -44,13 +45,25 @@ function shown(cell: Cell): string {
   return cellText(cell.value).replace(/\s*\n\s*/g, ' ');
 }
 
-function rowsOf(sheet: Worksheet): string[][] {
-  const rows: string[][] = [];
+interface SheetRow {
+  cells: string[];
+  hidden: boolean;
+  /** Per column: the row a cell merged down from above starts on (1-based); undefined for any other cell. */
+  mergedFrom: (number | undefined)[];
+}
+
+function rowsOf(sheet: Worksheet): SheetRow[] {
+  const rows: SheetRow[] = [];
   for (let r = 1; r <= sheet.rowCount; r++) {
     const row = sheet.getRow(r);
     const cells: string[] = [];
-    for (let c = 1; c <= sheet.columnCount; c++) cells.push(shown(row.getCell(c)));
-    rows.push(cells);
+    const mergedFrom: (number | undefined)[] = [];
+    for (let c = 1; c <= sheet.columnCount; c++) {
+      const cell = row.getCell(c);
+      cells.push(shown(cell));
+      mergedFrom.push(cell.isMerged && cell.master.row !== cell.row ? Number(cell.master.row) : undefined);
+    }
+    rows.push({ cells, hidden: row.hidden, mergedFrom });
   }
   return rows;
 }
@@ -69,19 +82,29 @@ export async function sheetNoticeText(bytes: Uint8Array, file: string): Promise<
     if (sheet.state !== 'visible') continue;
     seen.push(sheet.name);
     const rows = rowsOf(sheet);
-    const headerIndex = rows.slice(0, HEADER_SEARCH_ROWS).findIndex((r) => taskTableColumns(r) !== undefined);
+    const headerIndex = rows.slice(0, HEADER_SEARCH_ROWS).findIndex((r) => taskTableColumns(r.cells) !== undefined);
     if (headerIndex < 0) continue;
-    const at = taskTableColumns(rows[headerIndex] ?? []);
+    const at = taskTableColumns(rows[headerIndex]?.cells ?? []);
     if (!at) continue;
-    const above = rows.slice(0, headerIndex).map((r) => r.filter(Boolean).join(IDEOGRAPHIC_SPACE));
+    const above = rows.slice(0, headerIndex).map((r) => r.cells.filter(Boolean).join(IDEOGRAPHIC_SPACE));
     // The header's own line carries the title when nothing above it does.
     const lines = [...above, above.some(Boolean) ? '' : basename(file, extname(file))];
+    // A task is a row and the rows its 序号 cell is merged down over; the text keeps one line per sheet row, the
+    // task on its first row, so a task's line is its row in the sheet. Hidden rows (a cancelled task) are left out.
+    const tasks: { line: number; index: number; rows: string[][] }[] = [];
     rows.slice(headerIndex + 1).forEach((row, i) => {
-      const task = taskTableLine(at, row, i);
-      const rest = row.filter(Boolean);
-      // Notes under the table (「注：…」) are not tasks; a date alone is the notice's.
-      lines.push(task ?? (rest.length === 1 && DATE_ROW.test(rest[0] ?? '') ? (rest[0] ?? '') : ''));
+      lines.push('');
+      if (row.hidden) return;
+      const open = tasks.at(-1);
+      // lines[k] is sheet row k + 1.
+      if (open && at.number >= 0 && row.mergedFrom[at.number] === open.line + 1) open.rows.push(row.cells);
+      else tasks.push({ line: lines.length - 1, index: i, rows: [row.cells] });
     });
+    for (const task of tasks) {
+      const rest = task.rows[0]?.filter(Boolean) ?? [];
+      // Notes under the table (「注：…」) are not tasks; a date alone is the notice's.
+      lines[task.line] = taskTableLine(at, task.rows, task.index) ?? (rest.length === 1 && DATE_ROW.test(rest[0] ?? '') ? (rest[0] ?? '') : '');
+    }
     return lines.join('\n');
   }
   const names = seen.length ? seen.map((n) => `「${n}」`).join('') : '（没有可见的工作表）';

@@ -149,4 +149,38 @@ describe('PDF lines', () => {
     ]);
     expect(text).toBe('  1.完善防返贫动态监测帮扶机制。5月底前完成全县年度集中排查。\n  2.抓实乡村振兴重点帮扶村支持。重点支持17个帮扶村全面巩固脱贫攻坚成果。');
   });
+
+  it('starts the next task on its own line in a notice without indents, when the task before it ended at the right edge', () => {
+    const text = pdfText([
+      {
+        items: [
+          full('1.完善防返贫动态监测帮扶机制。5月底前完成全县年度集中排查。', 80, 700),
+          full('（责任单位：县乡村振兴局，各乡镇）', 80, 672),
+          full('2.抓实帮扶村支持。全县脱贫劳动力务工人数超过上年，达到', 80, 644),
+          short('3.32万人以上。（责任单位：县人社局）', 80, 616),
+        ],
+      },
+    ]);
+    const plan = parseNotice(`某县2022年通知\n${text}`);
+    expect(plan.tasks.map((t) => [t.number, t.lead])).toEqual([
+      [1, '县乡村振兴局'],
+      [2, '县人社局'],
+    ]);
+    expect(text).toContain('达到3.32万人以上');
+  });
+
+  it('keeps body text that sits at a page’s edge on several pages, and drops a running header and page numbers', () => {
+    const header = (y: number): PdfTextItem => ({ str: '某某县人民政府办公室文件', x: 236, y, width: 120, size: 10 });
+    const text = pdfText([
+      { items: [header(800), full('1.开展安全生产大检查。6月底前完成全县重点行业排查。（牵头单位：', 112, 700), short('县应急局）', 80, 672), short('-1-', 288, 40, 14)] },
+      { items: [header(800), full('2.做好复工复产检查。五一节后一周内完成检查。（牵头单位：', 112, 760), short('县应急局）', 80, 732), short('-2-', 288, 40, 14)] },
+      { items: [header(800), short('3.做好汛期值守。（牵头单位：县水利局）', 112, 760), short('-3-', 288, 40, 14)] },
+    ]);
+    expect(text).not.toMatch(/人民政府办公室文件|-\d-/);
+    expect(parseNotice(`某县2024年通知\n${text}`).tasks.map((t) => [t.number, t.lead])).toEqual([
+      [1, '县应急局'],
+      [2, '县应急局'],
+      [3, '县水利局'],
+    ]);
+  });
 });

@@ -98,6 +98,40 @@ describe('task tables as an Excel sheet', () => {
     expect(withYear.plan?.tasks).toHaveLength(4);
   });
 
+  it('reads a 序号 merged down several rows as one task, its sub-rows’ contents, deadlines and co-units joined', async () => {
+    const file = await save('分行任务.xlsx', (wb) => {
+      const sheet = wb.addWorksheet('任务分解表');
+      sheet.addRow([TITLE]);
+      sheet.mergeCells('A1:F1');
+      sheet.addRow(HEADER);
+      // Task 1 over rows 3 and 4: 序号, 重点任务 and 牵头单位 merged down; each sub-row its own content and deadline.
+      sheet.addRow([1, '推进厕所改造', '完成年度改厕任务', '县卫生健康局', '县农业农村局', new Date(Date.UTC(2024, 5, 30))]);
+      sheet.addRow([null, null, '开展改厕质量回头看', null, '县财政局、县农业农村局', '9月底前']);
+      sheet.mergeCells('A3:A4');
+      sheet.mergeCells('B3:B4');
+      sheet.mergeCells('D3:D4');
+      sheet.addRow([2, '开展季度调度', '调度整治工作进展', '县农业农村局', null, '每季度末']);
+      sheet.addRow([null, null, null, null, null, '2024年3月8日']);
+    });
+    const read = plan(file);
+    expect(read.stderr).toBe('');
+    const tasks = read.plan?.tasks.map((t) => ({ number: t.number, line: t.line, lead: t.lead, coUnits: t.coUnits, deadlines: (t.deadlines as { date: string }[]).map((d) => d.date) }));
+    expect(tasks).toEqual([
+      { number: 1, line: 3, lead: '县卫生健康局', coUnits: ['县农业农村局', '县财政局'], deadlines: ['2024-06-30', '2024-09-30'] },
+      { number: 2, line: 5, lead: '县农业农村局', coUnits: [], deadlines: [] },
+    ]);
+    expect(read.plan?.tasks[0]?.title).toBe('推进厕所改造');
+  });
+
+  it('skips hidden rows, as a cancelled task is often hidden', async () => {
+    const file = await save('隐藏行.xlsx', (wb) => {
+      const { first } = taskSheet(wb);
+      wb.getWorksheet('任务分解表')!.getRow(first + 1).hidden = true;
+    });
+    const read = plan(file);
+    expect(read.plan?.tasks.map((t) => t.number)).toEqual([1, 3, 4]);
+  });
+
   it('refuses a workbook with no task table, naming the sheets it has', async () => {
     const file = await save('统计表.xlsx', (wb) => {
       wb.addWorksheet('汇总').addRow(['单位', '户数']);

@@ -19,7 +19,8 @@ export interface CampaignSource {
   plan?: string;
   /** A notice to parse when no plan file is given; default the seed notice. */
   notice?: string;
-  directory?: string;
+  /** The directory file, or the directory already loaded (an .xlsx takes half a second to read, blocking). */
+  directory?: string | Directory;
   year: number;
   calendarFile?: string;
   options?: CampaignOptions;
@@ -55,7 +56,7 @@ export function planForYear(plan: ValidPlan, year: number): ValidPlan {
 }
 
 export function loadCampaign(source: CampaignSource): LoadedCampaign {
-  const directory = loadDirectory(source.directory ?? SEED_DIRECTORY);
+  const directory = typeof source.directory === 'object' ? source.directory : loadDirectory(source.directory ?? SEED_DIRECTORY);
   const file = source.plan ?? source.notice ?? SEED_NOTICE;
   let plan: ValidPlan;
   if (source.plan) {
@@ -64,7 +65,7 @@ export function loadCampaign(source: CampaignSource): LoadedCampaign {
     const bytes = readFileSync(file);
     // A .docx or PDF is read by `duban plan` (asynchronously, and worth a look before it runs): not here.
     if ((bytes[0] === 0x50 && bytes[1] === 0x4b) || (bytes[0] === 0x25 && bytes[1] === 0x50)) {
-      throw new Error(`${file}: .docx/PDF 通知请先用 \`npx duban plan ${file} --out plan.yaml\` 生成计划并核对，再用 DUBAN_PLAN=plan.yaml 启动 (make a plan from it first)`);
+      throw new Error(`${file}: .docx/.xlsx/PDF 通知请先用 \`npx duban plan ${file} --out plan.yaml\` 生成计划并核对，再用 DUBAN_PLAN=plan.yaml 启动 (make a plan from it first)`);
     }
     plan = planSchema.parse(parseNotice(decodeNotice(bytes).text, { file }));
     checkPlanUnits(plan, directory, file);

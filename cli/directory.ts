@@ -2,10 +2,11 @@
  * `duban directory template FILE.xlsx` (an empty directory to fill in), `duban directory check FILE` (validate a
  * YAML or .xlsx directory, say what it holds) and `duban directory convert FROM TO` (YAML ⇄ .xlsx).
  */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { Directory } from '../plan/directory';
-import { directoryWorkbook, FileExistsError, writeNewWorkbook } from '../plan/directory-workbook';
+import { directoryWorkbook, writeNewWorkbook } from '../plan/directory-workbook';
+import { FileExistsError } from '../plan/errors';
 import { loadDirectory } from '../plan/files';
 
 const USAGE = '用法 usage: duban directory template FILE.xlsx | check FILE | convert FROM TO（.yaml ⇄ .xlsx）';
@@ -24,11 +25,14 @@ export function describeDirectory(dir: Directory): string {
   );
 }
 
+/** A new file or none: 'wx' refuses a file that exists, even one that appeared a moment ago (a rename would replace it). */
 function writeYaml(file: string, dir: Directory): void {
-  if (existsSync(file)) throw new FileExistsError(file);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `# duban 单位通讯录 · unit directory\n${stringify(dir, { lineWidth: 0 })}`, { flag: 'wx' });
-  renameSync(tmp, file);
+  try {
+    writeFileSync(file, `# duban 单位通讯录 · unit directory\n${stringify(dir, { lineWidth: 0 })}`, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FileExistsError(file);
+    throw err;
+  }
 }
 
 export async function directoryCommand(args: string[]): Promise<number> {

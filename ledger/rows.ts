@@ -10,6 +10,8 @@ import type { DutyKind, DutyState, LedgerEntry, Level } from '../workflows/types
 export interface LedgerRow {
   /** 1-based, in the order of the sheet. */
   index: number;
+  /** The duty's workflow id (not a column): which rows a failed read left without details. */
+  dutyId: string;
   taskNumber: number;
   /** 「1 完善防返贫动态监测帮扶机制」 */
   task: string;
@@ -115,6 +117,7 @@ export function ledgerRows(plan: Pick<ValidPlan, 'tasks'>, ledger: LedgerEntry[]
     const state = states.get(e.dutyId);
     return {
       index: i + 1,
+      dutyId: e.dutyId,
       taskNumber: e.taskNumber,
       task: `${e.taskNumber} ${titles.get(e.taskNumber) ?? ''}`.trim(),
       unit: e.unit,

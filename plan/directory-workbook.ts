@@ -5,6 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import type { Directory } from './directory';
+import { FileExistsError } from './errors';
 import { HELP_SHEET, PEOPLE_COLUMNS, PEOPLE_SHEET, peopleRows, SETTINGS, SETTINGS_SHEET, settingsValues } from './directory-xlsx';
 
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } };
@@ -61,14 +62,6 @@ export function directoryWorkbook(dir?: Directory): ExcelJS.Workbook {
   help.getRow(1).font = { bold: true };
   help.getRow(1).fill = HEADER_FILL;
   return workbook;
-}
-
-export class FileExistsError extends Error {
-  readonly code = 'FILE_EXISTS';
-  constructor(readonly file: string) {
-    super(`${file} 已存在，不会覆盖；请换一个文件名或先移走原文件 (the file exists and is not overwritten)`);
-    this.name = 'FileExistsError';
-  }
 }
 
 /** Writes the workbook to a new file; an existing file is left alone (FileExistsError). */

@@ -64,6 +64,12 @@ interface Where {
   column?: string;
 }
 
+/** The column a heading names, through its accepted variants (「单位名称」 is 单位). */
+function columnOf(heading: string): (typeof PEOPLE_COLUMNS)[number] | undefined {
+  const text = normalize(heading);
+  return PEOPLE_COLUMNS.find((c) => text === c.title || (c.also as readonly string[]).includes(text));
+}
+
 function whereText(w: Where): string {
   return `工作表“${w.sheet}”${w.row ? `第 ${w.row} 行` : ''}${w.column ? `“${w.column}”列` : ''}`;
 }
@@ -80,6 +86,20 @@ function findSheet(sheets: SheetCells[], name: string): SheetCells | undefined {
   return sheets.find((s) => s.name.trim() === name);
 }
 
+/**
+ * Whether a row below the header lists a person, from the values it has in duban's columns. Not a person: a row
+ * with only 序号 or 备注; a note merged across the row; a lone footer or heading (「填表人：王五」, 「一、县直部门」 —
+ * no name or unit has a colon or starts with an ordinal), wherever the clerk typed it; a merged 单位 cell running
+ * on below its people. A name without a role is a person, and an error later.
+ */
+export function isPersonRow(filled: string[], unit: string | undefined, unitAbove: string | undefined): boolean {
+  if (!filled.length) return false;
+  if (filled.length > 1) return filled.some((v) => v !== filled[0]);
+  const only = filled[0]!;
+  if (/[:：]/.test(only) || /^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])/.test(only)) return false;
+  return !(unit !== undefined && unit === unitAbove);
+}
+
 /** Maps a workbook's cells onto the directory; throws a PlanFileError naming sheet, row and column. */
 export function directoryFromSheets(file: string, sheets: SheetCells[]): Directory {
   // The sheet named 单位通讯录, else the first other sheet (a clerk's own list under its own name).
@@ -92,15 +112,15 @@ export function directoryFromSheets(file: string, sheets: SheetCells[]): Directo
     if (!sources.has(JSON.stringify(path))) sources.set(JSON.stringify(path), w);
   };
 
-  // The header row is the first row naming both 单位 and 姓名 (a title row above it is fine).
+  // The header row is the first row naming both 单位 and 姓名, under any accepted heading (a title row above it is fine).
   const header = people.rows.find((r) => {
-    const titles = Object.values(r.cells).map(normalize);
-    return titles.includes('单位') && titles.includes('姓名');
+    const keys = Object.values(r.cells).map((text) => columnOf(text)?.key);
+    return keys.includes('unit') && keys.includes('name');
   });
   if (!header) fail(file, { sheet: people.name }, `找不到表头行：须有“单位”“姓名”“角色”列，可用 npx duban directory template 生成模板 (no header row)`);
   const columns = new Map<ColumnKey, { col: number; title: string }>();
   for (const [col, text] of Object.entries(header.cells)) {
-    const spec = PEOPLE_COLUMNS.find((c) => normalize(text) === c.title || (c.also as readonly string[]).includes(normalize(text)));
+    const spec = columnOf(text);
     if (spec && !columns.has(spec.key)) columns.set(spec.key, { col: Number(col), title: text });
   }
   if (!columns.has('role')) fail(file, { sheet: people.name, row: header.row }, '缺少“角色”列（联络员 / 分管领导 / 管理员）(no role column)');
@@ -109,16 +129,31 @@ export function directoryFromSheets(file: string, sheets: SheetCells[]): Directo
   const unitFieldRow = new Map<string, number>();
   const groups: Record<string, string[]> = {};
   const admins: Person[] = [];
+  let previousUnit: string | undefined;
   for (const { row, cells } of people.rows.filter((r) => r.row > header.row)) {
     const cell = (key: ColumnKey) => {
       const c = columns.get(key);
       return c ? cells[c.col] : undefined;
     };
     const column = (key: ColumnKey) => columns.get(key)?.title ?? PEOPLE_COLUMNS.find((c) => c.key === key)!.title;
+    const filled = [...columns.keys()].flatMap((key) => cell(key) ?? []);
+    const unitText = cell('unit');
+    const unitAbove = previousUnit;
+    previousUnit = unitText;
+    if (!isPersonRow(filled, unitText, unitAbove)) continue;
+    if (filled.length === 1 && unitText) {
+      fail(file, { sheet: people.name, row, column: column('unit') }, `只有单位「${unitText}」，没有姓名和角色：请补全或删去这一行 (a unit without a person)`);
+    }
     const roleText = cell('role') ?? '';
     const role: (typeof ROLES)[keyof typeof ROLES] | undefined = (ROLES as Record<string, (typeof ROLES)[keyof typeof ROLES]>)[roleText.replace(/\s+/g, '')];
     if (!role) {
-      fail(file, { sheet: people.name, row, column: column('role') }, `角色「${roleText}」无法识别：请填 联络员、分管领导 或 管理员 (role must be 联络员, 分管领导 or 管理员)`);
+      fail(
+        file,
+        { sheet: people.name, row, column: column('role') },
+        roleText
+          ? `角色「${roleText}」无法识别：请填 联络员、分管领导 或 管理员 (role must be 联络员, 分管领导 or 管理员)`
+          : `角色未填：请填 联络员、分管领导 或 管理员 (the role is missing)`,
+      );
     }
     const person: Person = { name: cell('name') ?? '' };
     for (const key of ['wechat', 'email', 'mobile'] as const) {
@@ -177,7 +212,9 @@ export function directoryFromSheets(file: string, sheets: SheetCells[]): Directo
     }
   }
   let detail = issue.message;
-  for (const [path, w] of sources) detail = detail.replaceAll(pathText(JSON.parse(path) as (string | number)[]), `第 ${w.row} 行`);
+  // Longest paths first: units.X.coordinators[0].wechat before units.X, which it contains.
+  const mentions = [...sources].map(([path, w]) => [pathText(JSON.parse(path) as (string | number)[]), w] as const).sort((a, b) => b[0].length - a[0].length);
+  for (const [text, w] of mentions) if (text) detail = detail.replaceAll(text, w.row ? `第 ${w.row} 行` : whereText(w));
   const more = parsed.error.issues.length > 1 ? `（另有 ${parsed.error.issues.length - 1} 处问题，改正后再检查 / ${parsed.error.issues.length - 1} more）` : '';
   return fail(file, where, `${detail}${more}`);
 }

@@ -14,6 +14,18 @@ export class PlanFileError extends Error {
   }
 }
 
+/** An output file that exists already: a filled-in directory or 台账 is someone's afternoon. */
+export class FileExistsError extends Error {
+  readonly code = 'FILE_EXISTS';
+  constructor(
+    readonly file: string,
+    hint = '请换一个文件名或先移走原文件',
+  ) {
+    super(`${file} 已存在，不会覆盖；${hint} (the file exists and is not overwritten)`);
+    this.name = 'FileExistsError';
+  }
+}
+
 export function pathText(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 }

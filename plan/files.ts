@@ -3,13 +3,14 @@
  * say what to fix; a write happens only after everything validated, through a temporary file and rename.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
 import { parseDocument, stringify, type Document } from 'yaml';
 import type { z } from 'zod';
 import { directorySchema, isKnownUnitOrGroup, type Directory } from './directory';
 import { directoryFromSheets } from './directory-xlsx';
 import { fromZod, pathText, PlanFileError } from './errors';
 import { planSchema, type Plan, type ValidPlan } from './schema';
-import { readWorkbookSync } from './workbook-sync';
+import { readWorkbookSync, WorkbookReadError } from './workbook-sync';
 
 function lineOf(text: string, offset: number): number {
   let line = 1;
@@ -52,21 +53,54 @@ function validate<S extends z.ZodType>(schema: S, file: string, text: string, do
   throw fromZod(file, parsed.error);
 }
 
-/** The unit directory from YAML, or from an .xlsx (plan/directory-xlsx.ts) — chosen by the extension. */
+/**
+ * Why a directory file is not what its name says, from its first bytes and extension: offices keep contact
+ * lists as .xls (or WPS's .et) and export .csv, and neither is YAML — read as YAML they fail with nothing useful.
+ */
+export function spreadsheetProblem(file: string, bytes: Uint8Array): string | undefined {
+  const ext = extname(file).toLowerCase();
+  const saveAs = `请在 Excel/WPS 中打开 ${basename(file)}，另存为 .xlsx（Excel 工作簿）后使用新文件`;
+  // D0 CF 11 E0: the compound file of .xls, .et and of password-protected .xlsx.
+  if (bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0) {
+    return ext === '.xlsx'
+      ? `是旧版 Excel/WPS 格式或设置了打开密码的工作簿，无法读取：${saveAs}（不设密码）(an old-format or password-protected workbook: save it as .xlsx)`
+      : `是旧版 Excel/WPS 表格（.xls/.et）：${saveAs} (an old-format spreadsheet: save it as .xlsx)`;
+  }
+  if (ext === '.xlsx') return undefined;
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return `是压缩格式的表格或文档（${ext || '无扩展名'}），不是单位通讯录可用的格式：${saveAs} (a zip file, not YAML: save it as .xlsx)`;
+  if (['.xls', '.et', '.ett', '.xlsm', '.xlsb', '.ods', '.csv', '.tsv'].includes(ext)) {
+    return `${ext} 文件不能直接使用：${saveAs}，或改写为 YAML 格式 (${ext} is not read: save it as .xlsx)`;
+  }
+  return undefined;
+}
+
+/** The unit directory from YAML, or from an .xlsx (plan/directory-xlsx.ts) — chosen by the extension and content. */
 export function loadDirectory(file: string): Directory {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (cause) {
+    throw new PlanFileError('UNREADABLE', file, '', `无法读取文件 (cannot read the file): ${(cause as Error).message}`, { cause });
+  }
+  const problem = spreadsheetProblem(file, bytes);
+  if (problem) throw new PlanFileError('UNREADABLE', file, '', problem);
   if (/\.xlsx$/i.test(file)) return loadDirectoryWorkbook(file);
-  const text = readText(file);
+  const text = bytes.toString('utf8');
   const { doc, data } = parseYamlFile(file, text);
   return validate(directorySchema, file, text, doc, data);
 }
 
 function loadDirectoryWorkbook(file: string): Directory {
-  readText(file); // a missing or unreadable file gets the same error as a YAML one
   let sheets;
   try {
     sheets = readWorkbookSync(file);
   } catch (cause) {
-    throw new PlanFileError('UNREADABLE', file, '', `不是可读取的 Excel (.xlsx) 文件：${(cause as Error).message}。请在 Excel/WPS 中“另存为” .xlsx 格式 (not a readable .xlsx)`, { cause });
+    // Out of memory or a dead reading thread say so themselves; only a file exceljs refused is "not an .xlsx".
+    const detail =
+      cause instanceof WorkbookReadError && cause.code !== 'UNREADABLE'
+        ? cause.message
+        : `不是可读取的 Excel (.xlsx) 文件：${(cause as Error).message}。请在 Excel/WPS 中“另存为” .xlsx 格式 (not a readable .xlsx)`;
+    throw new PlanFileError('UNREADABLE', file, '', detail, { cause });
   }
   return directoryFromSheets(file, sheets);
 }

@@ -14,6 +14,7 @@ import { directoryCommand } from '../cli/directory';
 import { loadCampaign } from '../cli/campaign-input';
 import { directoryWorkbook, writeNewWorkbook } from '../plan/directory-workbook';
 import { loadDirectory } from '../plan/files';
+import { readWorkbookSync, WorkbookReadError } from '../plan/workbook-sync';
 
 const seedYaml = join(__dirname, '..', 'seeds', 'dazhu-units.yaml');
 const tmp = () => mkdtempSync(join(tmpdir(), 'duban-dir-xlsx-'));
@@ -35,11 +36,11 @@ const SETTINGS: [string, string][] = [
 ];
 
 /** A clerk's workbook: a title row, the header, then `rows` (row 3 onwards), and the settings sheet. */
-async function clerkWorkbook(rows: unknown[][], opts: { settings?: [string, string][]; merge?: string[] } = {}): Promise<string> {
+async function clerkWorkbook(rows: unknown[][], opts: { settings?: [string, string][]; merge?: string[]; header?: string[] } = {}): Promise<string> {
   const wb = new ExcelJS.Workbook();
   const people = wb.addWorksheet('单位通讯录');
   people.addRow(['大竹县督办联络员名单（2022 年）']);
-  people.addRow(['序号', '单位', '姓名', '角色', '微信号', '手机', '邮箱', '工作群', '所属分组', '备注']);
+  people.addRow(opts.header ?? ['序号', '单位', '姓名', '角色', '微信号', '手机', '邮箱', '工作群', '所属分组', '备注']);
   for (const r of rows) people.addRow(r);
   for (const range of opts.merge ?? []) people.mergeCells(range);
   const settings = wb.addWorksheet('督办设置');
@@ -60,10 +61,77 @@ describe('the unit directory as .xlsx', () => {
   it('the seed directory, written to .xlsx and read back, is the same directory', async () => {
     const file = join(tmp(), 'seed.xlsx');
     await writeNewWorkbook(file, directoryWorkbook(loadDirectory(seedYaml)));
-    expect(loadDirectory(file)).toEqual(loadDirectory(seedYaml));
+    const dir = loadDirectory(file);
+    expect(dir).toEqual(loadDirectory(seedYaml));
     // And a campaign runs on it as on the YAML: the same duties for the same units.
     const fromXlsx = loadCampaign({ year: 2022, directory: file });
     expect(fromXlsx.input).toEqual(loadCampaign({ year: 2022 }).input);
+    // The worker loads the directory once and hands it over, rather than reading the workbook again.
+    expect(loadCampaign({ year: 2022, directory: dir }).input).toEqual(fromXlsx.input);
+    // A reading thread that runs out of memory is reported as such at once, not as a minute's "timed out".
+    const oom = errorOf(() => readWorkbookSync(file, { limits: { maxOldGenerationSizeMb: 4, maxYoungGenerationSizeMb: 1 }, timeoutMs: 30_000 }));
+    expect(oom).toBeInstanceOf(WorkbookReadError);
+    expect(oom.message).toMatch(/^读取时内存不足（上限 4 MB）/);
+  });
+
+  it('skips rows that list no person: 序号 or 备注 alone, footers, headings, merged unit cells', async () => {
+    const file = await clerkWorkbook([
+      ...OFFICES,
+      [4],
+      [null, '', '', '', '', '', '', '', '', '以下无正文'],
+      ['填表人：王五        联系电话：0818-6221234'],
+    ]);
+    expect(Object.keys(loadDirectory(file).units)).toEqual(['县乡村振兴局', '县委农办', '县纪委监委']);
+
+    // The template's own layout (单位 in column A): a heading, a unit merged past its person, a merged note, a footer.
+    const wb = directoryWorkbook();
+    const people = wb.getWorksheet('单位通讯录')!;
+    people.addRow(['一、县直部门']);
+    people.addRow(OFFICES[0]!.slice(1));
+    people.addRow([]);
+    people.mergeCells('A3:A4');
+    for (const r of OFFICES.slice(1)) people.addRow(r.slice(1));
+    people.addRow(['注：本表每季度更新']);
+    people.mergeCells(`A${people.rowCount}:J${people.rowCount}`);
+    people.addRow(['填表人：王五']);
+    for (const [cell, value] of [['B2', '县乡村振兴局、县委农办'], ['B3', '县委农办'], ['B4', '县纪委监委']] as const) wb.getWorksheet('督办设置')!.getCell(cell).value = value;
+    const template = join(tmp(), 'filled.xlsx');
+    await wb.xlsx.writeFile(template);
+    expect(loadDirectory(template).units['县乡村振兴局']?.coordinators.map((p) => p.name)).toEqual(['张海燕']);
+    expect(Object.keys(loadDirectory(template).units)).toEqual(['县乡村振兴局', '县委农办', '县纪委监委']);
+
+    // A name without a role is still a person, and a mistake; so is a unit with nobody.
+    const noRole = await clerkWorkbook([...OFFICES, [4, '县教科局', '陈建华', '', 'cjh-01']]);
+    expect(errorOf(() => loadDirectory(noRole)).message).toBe(`${noRole} 工作表“单位通讯录”第 6 行“角色”列 (sheet 单位通讯录, row 6, column 角色): 角色未填：请填 联络员、分管领导 或 管理员 (the role is missing)`);
+    const nobody = await clerkWorkbook([...OFFICES, [4, '县教科局']]);
+    expect(errorOf(() => loadDirectory(nobody)).message).toContain('第 6 行“单位”列 (sheet 单位通讯录, row 6, column 单位): 只有单位「县教科局」，没有姓名和角色');
+  });
+
+  it('finds the header under the accepted headings (单位名称, 身份, 手机号码, 电子邮箱)', async () => {
+    const file = await clerkWorkbook(
+      OFFICES.map(([n, unit, name, role, , mobile, email]) => [n, unit, name, role, mobile, email]),
+      { header: ['序号', '单位名称', '姓名', '身份', '手机号码', '电子邮箱'] },
+    );
+    expect(loadDirectory(file).units['县乡村振兴局']?.coordinators).toEqual([{ name: '张海燕', mobile: '13800000001', email: 'zhy@example.org' }]);
+  });
+
+  it('an .xls, .et or .csv directory (or one saved with a password) is refused, asking for .xlsx', () => {
+    const dir = tmp();
+    const compound = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]);
+    const cases: [string, Buffer | string, string][] = [
+      ['units.xls', compound, '是旧版 Excel/WPS 表格（.xls/.et）：请在 Excel/WPS 中打开 units.xls，另存为 .xlsx（Excel 工作簿）后使用新文件'],
+      ['units.et', compound, '是旧版 Excel/WPS 表格（.xls/.et）：请在 Excel/WPS 中打开 units.et，另存为 .xlsx'],
+      ['units.xlsx', compound, '是旧版 Excel/WPS 格式或设置了打开密码的工作簿，无法读取：请在 Excel/WPS 中打开 units.xlsx，另存为 .xlsx'],
+      ['units.csv', '单位,姓名,角色\n县民政局,王晓明,联络员\n', '.csv 文件不能直接使用：请在 Excel/WPS 中打开 units.csv，另存为 .xlsx'],
+      ['units.yaml', Buffer.from('PK\x03\x04rest-of-a-zip'), '是压缩格式的表格或文档（.yaml），不是单位通讯录可用的格式：请在 Excel/WPS 中打开 units.yaml，另存为 .xlsx'],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      const err = errorOf(() => loadDirectory(file));
+      expect(err.name).toBe('PlanFileError');
+      expect(err.message).toContain(`${file}: ${message}`);
+    }
   });
 
   it('reads a sheet as a clerk writes it: title row, merged unit cells, numbers and links', async () => {
@@ -100,9 +168,9 @@ describe('the unit directory as .xlsx', () => {
     expect(errorOf(() => loadDirectory(badRole)).message).toContain('工作表“单位通讯录”第 6 行“角色”列');
 
     const twice = await clerkWorkbook([...OFFICES, [4, '县教科局', '陈建华', '联络员', 'zhy-01']]);
-    const dup = errorOf(() => loadDirectory(twice)).message;
-    expect(dup).toContain('第 6 行“微信号”列');
-    expect(dup).toContain('zhy-01 已登记在 第 3 行');
+    expect(errorOf(() => loadDirectory(twice)).message).toBe(
+      `${twice} 工作表“单位通讯录”第 6 行“微信号”列 (sheet 单位通讯录, row 6, column 微信号): 联系人重复：zhy-01 已登记在 第 3 行，同一微信号或邮箱只能登记一次 (duplicate contact)`,
+    );
 
     const noCoordinator = await clerkWorkbook([...OFFICES, [4, '县教科局', '杨雪梅', '分管领导', 'yxm-01']]);
     expect(errorOf(() => loadDirectory(noCoordinator)).message).toMatch(/第 6 行“角色”列.*每个单位至少一名联络员/);
@@ -137,6 +205,11 @@ describe('the unit directory as .xlsx', () => {
     const before = readFileSync(file);
     await expect(directoryCommand(['template', file])).rejects.toThrow('已存在，不会覆盖');
     expect(readFileSync(file).equals(before)).toBe(true);
+    // Nor does convert write over an existing YAML.
+    const yaml = join(tmp(), 'units.yaml');
+    writeFileSync(yaml, '# 已填好的通讯录\n');
+    await expect(directoryCommand(['convert', seedYaml, yaml])).rejects.toThrow(`${yaml} 已存在，不会覆盖`);
+    expect(readFileSync(yaml, 'utf8')).toBe('# 已填好的通讯录\n');
     // Filled in by hand: it loads.
     wb.getWorksheet('单位通讯录')!.addRows(OFFICES.map((r) => r.slice(1)));
     wb.getWorksheet('督办设置')!.getCell('B2').value = '县乡村振兴局、县委农办';

@@ -4,7 +4,7 @@
  * clerk would record them — as `duban simulate --xlsx` and the dashboard's /ledger.xlsx give it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +12,12 @@ import type { Client } from '@temporalio/client';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCampaign } from '../cli/campaign-input';
-import { simulateYear, type SimulationResult } from '../cli/simulate';
+import { ledgerCommand, ledgerSource } from '../cli/ledger';
+import { simulateCommand, simulateYear, type SimulationResult } from '../cli/simulate';
 import { createDashboard } from '../dashboard/server';
 import { ledgerRows, type LedgerRow } from '../ledger/rows';
-import { LEDGER_COLUMNS, writeLedgerFile } from '../ledger/xlsx';
+import { LEDGER_COLUMNS, ledgerWorkbook, writeLedgerFile } from '../ledger/xlsx';
+import { writePlan } from '../plan/files';
 import type { DutyState, LedgerEntry } from '../workflows/types';
 import { timeSkippingEnv, uniqueQueue, workflowBundle } from './env';
 
@@ -69,6 +71,61 @@ describe('台账 rows (pure)', () => {
       [1, '定期报送（2022年5月）', '已确认，办理中', '正常', 0, ''],
       [2, '限时办结', '未办结（已关闭）', '红（逾期）', 3, ''],
     ]);
+  });
+});
+
+describe('writing the 台账 file', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'duban-ledger-file-'));
+  const rows = ledgerRows(plan, [entry({})]);
+  const meta = { title: '测试台账', generatedAt: '2022-07-01 09:00' };
+
+  it('never writes over an existing file (say the filled-in units.xlsx) unless --force', async () => {
+    const file = join(dir(), 'units.xlsx');
+    writeFileSync(file, '已填好的单位通讯录');
+    await expect(writeLedgerFile(file, rows, meta)).rejects.toThrow(`${file} 已存在，不会覆盖；加 --force 覆盖，或换一个文件名`);
+    await expect(ledgerCommand(['--xlsx', file])).rejects.toThrow(`${file} 已存在，不会覆盖；加 --force 覆盖`);
+    await expect(simulateCommand(['--xlsx', file])).rejects.toThrow(`${file} 已存在，不会覆盖；加 --force 覆盖`);
+    expect(readFileSync(file, 'utf8')).toBe('已填好的单位通讯录');
+    await writeLedgerFile(file, rows, meta, { force: true });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    expect(wb.getWorksheet('台账')!.getCell('C2').text).toBe('县委编办');
+  });
+
+  it('leaves no temporary file behind when the replacement fails', async () => {
+    const parent = dir();
+    mkdirSync(join(parent, '台账.xlsx')); // a folder of that name: the rename fails
+    await expect(writeLedgerFile(join(parent, '台账.xlsx'), rows, meta, { force: true })).rejects.toThrow();
+    expect(readdirSync(parent)).toEqual(['台账.xlsx']);
+  });
+
+  it('prints a title with & as written (in a page header & starts a code: &D is the date)', async () => {
+    const file = join(dir(), '台账.xlsx');
+    await ledgerWorkbook(rows, { ...meta, title: '产业发展&D类项目 督办台账' }).xlsx.writeFile(file);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    expect(wb.getWorksheet('台账')!.headerFooter.oddHeader).toBe('&L产业发展&&D类项目 督办台账&R导出时间 2022-07-01 09:00（北京时间）');
+  });
+
+  it('duban ledger reads the plan as npm start does, and refuses a campaign of another plan', async () => {
+    const other = join(dir(), 'other-plan.yaml');
+    writePlan(other, loadCampaign({ year: 2022 }).input.plan);
+    // DUBAN_PLAN and DUBAN_YEAR, as for npm start: the campaign is that plan's.
+    expect(ledgerSource({}, { DUBAN_PLAN: other, DUBAN_YEAR: '2022' }).workflowId).toBe('duban/other-plan/2022');
+    expect(ledgerSource({ campaign: 'duban/dazhu-2022-28/2023' }, {}).workflowId).toBe('duban/dazhu-2022-28/2023');
+    // A campaign run from another plan would get this plan's task titles: refused before anything is read.
+    const out = join(dir(), '台账.xlsx');
+    await expect(ledgerCommand(['--xlsx', out, '--campaign', 'duban/other-plan/2022'])).rejects.toThrow(
+      `--campaign duban/other-plan/2022：该督办批次按计划「other-plan」运行，而载入的计划是「dazhu-2022-28」`,
+    );
+    const saved = process.env.DUBAN_PLAN;
+    process.env.DUBAN_PLAN = other;
+    try {
+      await expect(ledgerCommand(['--xlsx', out, '--campaign', 'duban/dazhu-2022-28/2022'])).rejects.toThrow('请用 --plan 指定该批次的计划文件');
+    } finally {
+      if (saved === undefined) delete process.env.DUBAN_PLAN;
+      else process.env.DUBAN_PLAN = saved;
+    }
   });
 });
 
@@ -169,6 +226,36 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
       // The home page links to it.
       const home = await (await fetch(`${base}/`, { headers: { authorization: 'Bearer secret-token-123' } })).text();
       expect(home).toContain('href="/ledger.xlsx"');
+    });
+
+    it('says which duties’ details could not be read, on a sheet the workbook opens on', async () => {
+      const lost = [...result.dutyStates!.keys()].slice(0, 2);
+      const client = {
+        workflow: {
+          getHandle: (id: string) => ({
+            query: async (q: { name: string }) => {
+              if (q.name === 'ledger') return result.ledger;
+              if (lost.includes(id)) throw new Error('workflow not found');
+              return result.dutyStates!.get(id);
+            },
+          }),
+        },
+      } as unknown as Client;
+      const server = createDashboard({ client, campaignWorkflowId: 'c', plan: seedPlan, calendar: result.calendar });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      close.push(() => server.close());
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ledger.xlsx`);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(await res.arrayBuffer());
+      expect(wb.worksheets.map((w) => w.name)).toEqual(['台账', '说明']);
+      expect(wb.getWorksheet('台账')!.rowCount).toBe(33);
+      const note = wb.getWorksheet('说明')!;
+      expect(wb.views[0]?.activeTab).toBe(wb.worksheets.indexOf(note));
+      expect(note.getCell('A1').text).toMatch(/^注意：以下 2 项任务的办理详情未能读取.*确认人、办结人、办结说明和延期栏为空，不表示无人确认或办结/);
+      const listed = [3, 4].map((n) => (note.getRow(n).values as unknown[]).slice(1, 4));
+      const expected = ledgerRows(seedPlan, result.ledger, result.dutyStates).filter((r) => lost.includes(r.dutyId));
+      expect(listed).toEqual(expected.map((r) => [r.index, r.task, r.unit]));
+      expect(expected).toHaveLength(2);
     });
   });
 });

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { PERMANENT_DELIVERY, permanentDelivery } from '../channels/errors';
 import { Context } from '@temporalio/activity';
 import { noopMetricMeter } from '@temporalio/common';
-import { dubanMetrics, type DubanMetrics, type FailedChannel } from '../ops/metrics';
+import { metricsOf, type DubanMetrics, type FailedChannel } from '../ops/metrics';
 import { resolveRecipients, type ResolvedPerson } from '../channels/recipients';
 import { coordinatorUnits, type WecomReport, type WecomSender } from '../channels/wecom';
 import { linksFor, type LinkSigner } from '../links/actions';
@@ -73,7 +73,7 @@ function metrics(): DubanMetrics {
   } catch {
     meter = noopMetricMeter;
   }
-  return dubanMetrics(meter);
+  return metricsOf(meter);
 }
 
 /** This activity's attempt number (1 outside an activity, e.g. a test calling it directly). */

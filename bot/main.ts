@@ -21,7 +21,7 @@ import { registerHandlers } from './bot';
 import { createWechatSender } from './sender';
 import { publicLinks } from '../links/config';
 import { createLog } from '../ops/log';
-import { dubanMetrics, metricsEndpoint } from '../ops/metrics';
+import { dubanMetrics, metricsEndpoint, metricsNote, type MetricsNote } from '../ops/metrics';
 
 export const WECHAT_TASK_QUEUE = 'duban-wechat';
 
@@ -69,7 +69,8 @@ export function heartbeat({ bot, alert, now = () => new Date() }: HeartbeatDeps)
   };
 }
 
-export async function botCommand(): Promise<number> {
+/** `metrics`: what the runtime's install did about metrics (cli/main.ts), for the start-up line. */
+export async function botCommand(metrics: MetricsNote = metricsNote('bot', metricsEndpoint('bot'))): Promise<number> {
   const log = createLog();
   const env = botEnvSchema.safeParse(process.env);
   if (!env.success) throw new Error(botConfigProblem(process.env) ?? env.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
@@ -119,8 +120,8 @@ export async function botCommand(): Promise<number> {
     check().catch((err: unknown) => log.error(`heartbeat failed: ${String(err)}`));
   });
   log.info(`微信机器人 worker 就绪，任务队列 ${WECHAT_TASK_QUEUE}`);
-  const metrics = metricsEndpoint('bot');
-  log.info(metrics ? `指标 metrics: http://${metrics.bindAddress}/metrics（${metrics.variable}）` : '指标已关闭 metrics off (DUBAN_BOT_METRICS_PORT=off)');
+  if (metrics.warn) log.warn(metrics.line);
+  else log.info(metrics.line);
   await worker.run();
   await task.stop();
   await bot.stop();

@@ -61,8 +61,16 @@ export interface ReplyContext {
   campaignWorkflowId: string;
   /** The campaign's clock (a simulated year runs on an offset); default the real one. */
   now?: () => number;
-  /** Counts replies by intent (duban_replies on the bot's /metrics). */
+  /** Counts replies by intent (duban_replies on the bot's /metrics); group chatter the bot ignores is not counted. */
   metrics?: Pick<DubanMetrics, 'reply'>;
+}
+
+/**
+ * duban_replies counts what was said to the bot. A group's chatter (every line of it) would swamp the replies
+ * and says nothing about them, so 'ignore' is not counted.
+ */
+function counted(ctx: ReplyContext, intent: string): void {
+  if (intent !== 'ignore') ctx.metrics?.reply(intent);
 }
 
 /** What the bot answers; `undefined` means stay silent (group chatter that is not a command). */
@@ -70,7 +78,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
   const parsed = parseCommand(text);
   // Nothing that is not a command reaches Temporal (its intent needs no duties: chatter, or an incomplete command).
   if (!parsed.ok) {
-    ctx.metrics?.reply(resolveReply(parsed, { duties: [], today: '', inGroup }).intent);
+    counted(ctx, resolveReply(parsed, { duties: [], today: '', inGroup }).intent);
     return inGroup && parsed.ignore ? undefined : parsed.reason;
   }
   const command = parsed.command;
@@ -106,7 +114,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
   const lastMessage = actor && command.kind === 'acknowledge' && !command.code ? await lastMessageOf(views.filter((v) => v.unit === actor.unit && !v.ended && v.status !== 'completed'), status) : [];
   const today = shanghaiDate((ctx.now ?? Date.now)());
   const res = resolveReply(parsed, { ...(actor ? { actor } : {}), duties: views, lastMessage, today, inGroup, text });
-  ctx.metrics?.reply(res.intent);
+  counted(ctx, res.intent);
   const onRecord = async (dutyId: string | undefined, reason: string) => {
     if (dutyId) await ctx.client.workflow.getHandle(dutyId).signal(attemptRefusedSignal, { who: `${who.name}（${who.id}）`, text, reason });
   };

@@ -6,7 +6,7 @@ import type { DutyState, LedgerEntry, Level } from '../workflows/types';
 import { formatShanghai } from '../calendar/working-days';
 import { ledgerCharts } from '../charts/ledger-charts';
 import { LEVEL_CN, LEVEL_ORDER, PAGE_FONT } from '../charts/levels';
-import { renderChartSvg } from '../charts/render';
+import { sharedChartCache, type ChartCache } from './chart-cache';
 
 const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '办理中', completed: '已办结', closed: '已关闭（未办结）' };
 
@@ -14,7 +14,8 @@ const STYLE = `body{font-family:${PAGE_FONT};margin:16px;color:#0f172a}
 table{border-collapse:collapse}td,th{border:1px solid #cbd5e1;padding:3px 6px;font-size:13px}th{background:#f1f5f9}
 .cell{display:inline-block;min-width:22px;padding:1px 4px;border-radius:3px;color:#fff;text-decoration:none;font-size:12px}
 .red{background:#b91c1c}.yellow{background:#d97706}.blue{background:#1d4ed8}.green{background:#15803d}.none{background:#94a3b8}
-nav a{margin-right:12px}.muted{color:#64748b;font-size:12px}#charts figure{margin:12px 0}`;
+nav a{margin-right:12px}.muted{color:#64748b;font-size:12px}#charts figure{margin:12px 0}
+.chart-unavailable{border:1px dashed #cbd5e1;padding:8px 12px;color:#64748b}.chart-unavailable figcaption{font-weight:bold;color:#0f172a}`;
 
 /** Links carry no token: a token-protected dashboard keeps its session in a cookie (dashboard/server.ts). */
 export function layout(title: string, body: string): string {
@@ -37,6 +38,8 @@ export interface OverviewData {
   icsKey?: string;
   /** The campaign's years on official days, and those on a Monday–Friday guess until a calendar is loaded. */
   calendarYears?: { official: number[]; guessed: number[] };
+  /** The dashboard's chart cache (each chart drawn once per input); a process-wide one by default. */
+  charts?: Pick<ChartCache, 'figuresOf'>;
 }
 
 export function overviewPage(d: OverviewData): string {
@@ -46,13 +49,22 @@ export function overviewPage(d: OverviewData): string {
   };
   const ledger = d.unitFilter ? d.ledger.filter((e) => e.unit === d.unitFilter) : d.ledger;
   const units = d.unitFilter ? [d.unitFilter] : [...new Set(d.ledger.map((e) => e.unit))];
-  const tasks = d.plan.tasks.filter((t) => ledger.some((e) => e.taskNumber === t.number));
+  const taskNumbers = new Set(ledger.map((e) => e.taskNumber));
+  const tasks = d.plan.tasks.filter((t) => taskNumbers.has(t.number));
   const header = `<tr><th>任务</th>${units.map((u) => `<th>${h(u)}</th>`).join('')}</tr>`;
+  // One pass over the ledger: a cell's duties looked up, not searched for (hundreds of units × tasks).
+  const cell = new Map<string, LedgerEntry[]>();
+  for (const e of ledger) {
+    const key = `${e.taskNumber}\u0000${e.unit}`;
+    const list = cell.get(key);
+    if (list) list.push(e);
+    else cell.set(key, [e]);
+  }
   const rows = tasks
     .map((t) => {
       const cells = units
         .map((u) => {
-          const entries = ledger.filter((e) => e.taskNumber === t.number && e.unit === u);
+          const entries = cell.get(`${t.number}\u0000${u}`) ?? [];
           if (!entries.length) return '<td></td>';
           const level = worst(entries);
           const first = entries.find((e) => e.level === level) ?? entries[0];
@@ -74,8 +86,8 @@ export function overviewPage(d: OverviewData): string {
     .join('\n');
   const options = d.units.map((u) => `<option value="${h(u)}"${u === d.unitFilter ? ' selected' : ''}>${h(u)}</option>`).join('');
   const t = d.digest.totals;
-  // Drawn here, on the server, as SVG: the page stays script-free.
-  const charts = ledgerCharts(ledger, units, d.digest.date).map((c) => `<figure>${renderChartSvg(c)}</figure>`).join('\n');
+  // Drawn on the server, as SVG: the page stays script-free.
+  const charts = (d.charts ?? sharedChartCache).figuresOf(ledgerCharts(ledger, units, d.digest.date)).join('\n');
   return layout(
     `督办总览 · ${d.plan.title}`,
     `<h1>督办总览</h1><p>${h(d.plan.title)}</p>

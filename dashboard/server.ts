@@ -16,6 +16,7 @@ import type { OutgoingMessage } from '../workflows/types';
 import { OFFICE_COOKIE } from '../links/actions';
 import { actionPage, csrfToken, dashboardDecision, officeSession, readForm, type ActionDeps } from './actions';
 import { dutyPage, layout, outboxPage, overviewPage, unitCalendar } from './pages';
+import { ChartCache } from './chart-cache';
 import { readLedger } from '../ledger/read';
 import { beijingMinute, ledgerRows } from '../ledger/rows';
 import { ledgerXlsx } from '../ledger/xlsx';
@@ -39,6 +40,8 @@ export interface DashboardDeps {
   actions?: Omit<ActionDeps, 'client' | 'now'>;
   /** The campaign's task queue, whose pollers /healthz looks for (default `duban`). */
   taskQueue?: string;
+  /** The overview's charts, each drawn once per input (default: this dashboard's own cache). */
+  charts?: ChartCache;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -82,6 +85,7 @@ function safeDecode(text: string): string | undefined {
 export function createDashboard(deps: DashboardDeps): Server {
   const now = deps.now ?? (() => Date.now());
   const mornings = deps.outboxFile ? new OutboxMornings(deps.outboxFile) : undefined;
+  const charts = deps.charts ?? new ChartCache();
   return createServer((req, res) => {
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'" });
@@ -173,7 +177,7 @@ export function createDashboard(deps: DashboardDeps): Server {
         const years = [deps.plan.year, deps.plan.year + 1];
         const known = Array.isArray(calendar?.knownYears) ? calendar.knownYears : undefined;
         const calendarYears = known ? { official: years.filter((y) => known.includes(y)), guessed: years.filter((y) => !known.includes(y)) } : undefined;
-        return send(200, 'text/html', overviewPage({ plan: deps.plan, ledger, digest: buildDigest(ledger, deps.calendar, now()), units, ...(unit ? { unitFilter: unit } : {}), ...feed, ...(calendarYears ? { calendarYears } : {}) }));
+        return send(200, 'text/html', overviewPage({ plan: deps.plan, ledger, digest: buildDigest(ledger, deps.calendar, now()), units, ...(unit ? { unitFilter: unit } : {}), ...feed, ...(calendarYears ? { calendarYears } : {}), charts }));
       }
       if (url.pathname === '/duty/act' && req.method === 'POST') {
         if (!session || !deps.actions) return send(403, 'text/html', layout('未授权', '<h1>403</h1><p>请通过摘要邮件中的「进入督办看板」链接进入后再审批。</p>'));
@@ -197,7 +201,8 @@ export function createDashboard(deps: DashboardDeps): Server {
       if (url.pathname === '/ledger.xlsx') {
         // The 台账 in Excel: read-only (a GET changes nothing), behind the same token as every page above.
         const data = await readLedger(deps.client, deps.campaignWorkflowId);
-        const bytes = await ledgerXlsx(ledgerRows(deps.plan, data.entries, data.states), { title: `${deps.plan.title} 督办台账`, generatedAt: beijingMinute(now()) });
+        // Duties whose state could not be read are listed on a sheet 说明 the workbook opens on: blanks are not answers.
+        const bytes = await ledgerXlsx(ledgerRows(deps.plan, data.entries, data.states), { title: `${deps.plan.title} 督办台账`, generatedAt: beijingMinute(now()), unread: data.unread });
         res.writeHead(200, {
           'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
           'content-disposition': `attachment; filename="ledger.xlsx"; filename*=UTF-8''${encodeURIComponent(`督办台账-${beijingMinute(now()).slice(0, 10)}.xlsx`)}`,

@@ -60,15 +60,24 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
   return { ok: reachable && polling, temporal: reachable, worker: polling, lastMorningRun: morning === undefined ? null : new Date(morning).toISOString() };
 }
 
+/**
+ * A morning message as the outbox holds it: it carries its duties' items, and its key has `/morning/`. Its kind
+ * says nothing: a unit whose items are all reminders gets kind 'reminder' (workflows/morning.ts), 'morning'
+ * only when they are mixed.
+ */
+export function isMorningMessage(msg: { key?: unknown; kind?: unknown; items?: unknown }): boolean {
+  return Array.isArray(msg.items) || (typeof msg.key === 'string' && msg.key.includes('/morning/')) || msg.kind === 'morning';
+}
+
 /** The instant of the newest morning message among outbox lines (JSON lines of OutgoingMessage). */
 export function lastMorningIn(lines: string, after?: number): number | undefined {
   let last = after;
   for (const line of lines.split('\n')) {
-    // Most lines are other kinds: skip them without parsing.
-    if (!line.includes('"kind":"morning"')) continue;
+    // Most lines are single messages: skip them without parsing (a JSON string cannot hold `"items":` unescaped).
+    if (!line.includes('"items":') && !line.includes('/morning/') && !line.includes('"kind":"morning"')) continue;
     try {
-      const msg = JSON.parse(line) as { kind?: unknown; at?: unknown };
-      if (msg.kind === 'morning' && typeof msg.at === 'number' && (last === undefined || msg.at > last)) last = msg.at;
+      const msg = JSON.parse(line) as { key?: unknown; kind?: unknown; items?: unknown; at?: unknown };
+      if (isMorningMessage(msg) && typeof msg.at === 'number' && (last === undefined || msg.at > last)) last = msg.at;
     } catch {
       // A torn last line: the recording channel moves it aside on its next start.
     }

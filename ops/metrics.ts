@@ -53,6 +53,18 @@ export function dubanMetrics(meter: MetricMeter): DubanMetrics {
   };
 }
 
+const perMeter = new WeakMap<MetricMeter, DubanMetrics>();
+
+/**
+ * The counters of one meter, made once: creating a counter is a call into the native runtime, and an activity
+ * counts on its own meter (its tags) several times. Forgotten with the meter.
+ */
+export function metricsOf(meter: MetricMeter): DubanMetrics {
+  let m = perMeter.get(meter);
+  if (!m) perMeter.set(meter, (m = dubanMetrics(meter)));
+  return m;
+}
+
 export const noMetrics: DubanMetrics = { messageSent: () => undefined, deliveryFailed: () => undefined, reply: () => undefined, duties: () => undefined };
 
 /** Open (not ended) duties of a campaign's ledger, per level. */
@@ -72,6 +84,8 @@ const PORT_VARIABLE: Record<string, { variable: string; defaultPort: number } | 
 export interface MetricsEndpoint {
   variable: string;
   bindAddress: string;
+  /** Chosen by the operator (the variable is set): a taken port is then an error, not a reason to go without. */
+  explicit: boolean;
 }
 
 /**
@@ -83,10 +97,32 @@ export function metricsEndpoint(command: string, env: NodeJS.ProcessEnv = proces
   if (!spec) return undefined;
   const raw = env[spec.variable]?.trim();
   if (raw === 'off' || raw === '0') return undefined;
-  if (raw === undefined || raw === '') return { variable: spec.variable, bindAddress: `127.0.0.1:${spec.defaultPort}` };
+  if (raw === undefined || raw === '') return { variable: spec.variable, bindAddress: `127.0.0.1:${spec.defaultPort}`, explicit: false };
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
     throw new Error(`${spec.variable}=${raw}：须为 1–65535 的端口号，或 0 / off 关闭指标 (a port number, or 0/off to turn metrics off)`);
   }
-  return { variable: spec.variable, bindAddress: `127.0.0.1:${port}` };
+  return { variable: spec.variable, bindAddress: `127.0.0.1:${port}`, explicit: true };
+}
+
+/** The start-up line about a process's metrics; `warn` when it runs without them against the operator's default. */
+export interface MetricsNote {
+  line: string;
+  warn: boolean;
+}
+
+/**
+ * Where a command serves its metrics, or why it serves none: turned off, or (`taken`) its default port held by
+ * another process — a second duban on the same machine, say — so it runs without them rather than not at all.
+ */
+export function metricsNote(command: string, served: MetricsEndpoint | undefined, taken?: MetricsEndpoint): MetricsNote {
+  const variable = PORT_VARIABLE[command]?.variable ?? 'DUBAN_METRICS_PORT';
+  if (served) return { line: `指标 metrics: http://${served.bindAddress}/metrics（${served.variable}）`, warn: false };
+  if (taken) {
+    return {
+      line: `指标端口 ${taken.bindAddress} 已被占用，本进程不提供指标 (metrics port in use, running without metrics)：设置 ${variable} 为空闲端口后重启以提供指标，或设置 ${variable}=off 不再提示`,
+      warn: true,
+    };
+  }
+  return { line: `指标已关闭 metrics off (${variable}=off)`, warn: false };
 }

@@ -13,6 +13,7 @@ import { renderReport } from '../cli/report';
 import type { SimulationResult } from '../cli/simulate';
 import { completionTrendChart, cumulative, levelsByUnitChart, monthSpan, timelineChart } from '../charts/options';
 import { renderChartSvg } from '../charts/render';
+import { chartUnits } from '../charts/ledger-charts';
 import { calendar2022 } from './duty-fixtures';
 import type { LedgerEntry, Level, OutgoingMessage } from '../workflows/types';
 
@@ -102,6 +103,26 @@ describe('chart data', () => {
     const days = monthSpan('2022-03-31', '2022-05-02');
     expect([days[0], days.at(-1), days.length]).toEqual(['2022-03-01', '2022-05-31', 92]);
     expect(cumulative(['2022-03-30', '2022-03-31', '2022-04-01'], ['2022-04-01', '2022-03-31', '2022-03-31'])).toEqual([0, 2, 3]);
+  });
+});
+
+describe('the dashboard’s per-unit charts', () => {
+  const duty = (unit: string, level: Level, ended = false): LedgerEntry => ({ dutyId: `${unit}/${level}/${String(ended)}`, kind: 'deadline', taskNumber: 1, unit, deadline: '2022-05-31', status: ended ? 'completed' : 'acknowledged', level, remindersSent: 0, escalationsSent: 0, ended, updatedAt: 0 });
+
+  it('keep the units with the most open duties, the more red first on a tie, in the matrix’s order', () => {
+    const ledger = [
+      // 县委组织部: many duties, all ended — nothing open.
+      ...['green', 'green', 'green'].map(() => duty('县委组织部', 'green', true)),
+      duty('县乡村振兴局', 'blue'),
+      duty('县乡村振兴局', 'blue'),
+      duty('县农业农村局', 'red'),
+      duty('县农业农村局', 'blue'),
+      duty('县纪委监委', 'yellow'),
+      duty('县纪委监委', 'blue'),
+    ];
+    const units = ['县乡村振兴局', '县农业农村局', '县委组织部', '县纪委监委'];
+    expect(chartUnits(ledger, units, 2)).toEqual(['县农业农村局', '县纪委监委']);
+    expect(chartUnits(ledger, units, 4)).toEqual(units);
   });
 });
 

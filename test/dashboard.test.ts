@@ -11,10 +11,13 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingChannel } from '../activities/outbox';
 import { loadCampaign } from '../cli/campaign-input';
+import { ChartRenderError, renderChartSvg } from '../charts/render';
+import { ChartCache } from '../dashboard/chart-cache';
 import { overviewPage } from '../dashboard/pages';
 import { startDashboard } from '../dashboard/server';
 import { buildDigest } from '../workflows/digest';
 import { completeUpdate, ledgerQuery } from '../workflows/messages';
+import type { LedgerEntry, Level } from '../workflows/types';
 import { createWorker } from '../worker';
 import { devServerEnv, uniqueQueue, workflowBundle } from './env';
 
@@ -193,5 +196,108 @@ describe('dashboard robustness', () => {
     expect(again.status).toBe(502);
     expect(await again.text()).toContain('暂时无法读取督办数据');
     await dash.close();
+  });
+});
+
+describe('dashboard charts on a large or awkward campaign', () => {
+  const { input } = loadCampaign({ year: 2022 });
+  const levels: Level[] = ['red', 'yellow', 'blue', 'none'];
+  /** `units` units of `per` duties each; every unit's duties ended but for `open(u)` of them. */
+  const ledgerOf = (units: number, per: number, open: (u: number) => number): LedgerEntry[] =>
+    Array.from({ length: units }, (_, u) =>
+      Array.from({ length: per }, (__, d): LedgerEntry => {
+        const ended = d >= open(u);
+        const level: Level = ended ? 'green' : (levels[(u + d) % levels.length] ?? 'none');
+        return {
+          dutyId: `t${d + 1}/unit${u}`,
+          kind: 'deadline',
+          taskNumber: (d % input.plan.tasks.length) + 1,
+          unit: `测试单位${String(u).padStart(3, '0')}`,
+          deadline: `2022-${String((d % 12) + 1).padStart(2, '0')}-${String((u % 28) + 1).padStart(2, '0')}`,
+          status: ended ? 'completed' : 'acknowledged',
+          level,
+          ...(ended ? { completedAt: Date.parse('2022-03-01T09:00+08:00') } : {}),
+          remindersSent: 1,
+          escalationsSent: 0,
+          ended,
+          updatedAt: 0,
+        };
+      }),
+    ).flat();
+  const now = Date.parse('2022-06-10T10:00+08:00');
+  const aria = (html: string, id: string) => new RegExp(`<svg id="${id}" role="img" aria-label="([^"]*)"`).exec(html)?.[1] ?? '';
+  const svgOf = (html: string, id: string) => new RegExp(`<svg id="${id}"[\\s\\S]*?</svg>`).exec(html)?.[0] ?? '';
+
+  it('draws 500 units’ 10,000 duties as the 40 units with the most open duties, and says so', () => {
+    // Units 0, 5, 10, … 195 have 15 open duties each, every other unit 2: those forty are the ones shown.
+    const ledger = ledgerOf(500, 20, (u) => (u % 5 === 0 && u < 200 ? 15 : 2));
+    const units = [...new Set(ledger.map((e) => e.unit))].sort();
+    const html = overviewPage({ plan: input.plan, ledger, digest: buildDigest(ledger, input.calendar, now), units, charts: new ChartCache() });
+    const busiest = Array.from({ length: 40 }, (_, i) => `测试单位${String(i * 5).padStart(3, '0')}`);
+    for (const id of ['chart-levels', 'chart-deadlines']) {
+      const svg = svgOf(html, id);
+      expect(aria(html, id)).toContain('（未结束任务最多的 40 个单位，共 500 个）');
+      // The unit names a reader sees on the chart's axis: the forty busiest, no other.
+      const shown = [...new Set([...svg.matchAll(/<text[^>]*>(测试单位\d{3})[^<]*<\/text>/g)].map((m) => m[1]))];
+      expect(shown.sort()).toEqual(busiest);
+    }
+    const charts = /<section id="charts">[\s\S]*<\/section>/.exec(html)?.[0] ?? '';
+    // All three charts together: a few hundred kilobytes, not megabytes.
+    expect(charts.length).toBeLessThan(400_000);
+    expect(aria(html, 'chart-trend')).toContain('全部 10000 项');
+  });
+
+  it('shows every unit when there are no more than 40, with the title unchanged', () => {
+    const ledger = ledgerOf(40, 2, () => 1);
+    const html = overviewPage({ plan: input.plan, ledger, digest: buildDigest(ledger, input.calendar, now), units: [...new Set(ledger.map((e) => e.unit))].sort(), charts: new ChartCache() });
+    expect(aria(html, 'chart-levels')).toMatch(/^各单位时限任务等级：测试单位000 /);
+    expect(aria(html, 'chart-levels')).toContain('测试单位039');
+  });
+
+  it('keeps the page when a chart cannot be drawn: 200, the other charts, 图表暂不可用 in its place, the error logged once', async () => {
+    const ledger = ledgerOf(3, 2, () => 1);
+    const drawn: string[] = [];
+    const failed: string[] = [];
+    const charts = new ChartCache({
+      render: (spec) => {
+        drawn.push(spec.id);
+        if (spec.id === 'chart-deadlines') throw new ChartRenderError(spec.id, new Error('bad series'));
+        return renderChartSvg(spec);
+      },
+      onError: (id) => failed.push(id),
+    });
+    let clock = now;
+    const client = { workflow: { getHandle: () => ({ query: async (q: unknown) => (q === ledgerQuery ? ledger : Promise.reject(new Error('no calendar'))) }) } };
+    const dash = await startDashboard({ client: client as never, campaignWorkflowId: 'x', plan: input.plan, calendar: input.calendar, charts, now: () => clock }, '127.0.0.1', 0);
+    try {
+      const res = await fetch(dash.url);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain('<svg id="chart-levels"');
+      expect(html).toContain('<svg id="chart-trend"');
+      expect(html).not.toContain('<svg id="chart-deadlines"');
+      expect(html).toMatch(/<figure class="chart-unavailable" data-chart="chart-deadlines"><figcaption>全年截止日期<\/figcaption><p>图表暂不可用<\/p><\/figure>/);
+      expect(html).toContain('id="matrix"');
+      // Read again, same ledger, same day: nothing drawn again, nothing logged again.
+      expect((await fetch(dash.url)).status).toBe(200);
+      expect(drawn).toEqual(['chart-levels', 'chart-deadlines', 'chart-trend']);
+      expect(failed).toEqual(['chart-deadlines']);
+      // The next day the charts (their 今天 rule) are drawn anew.
+      clock = now + 86_400_000;
+      expect((await fetch(dash.url)).status).toBe(200);
+      expect(drawn).toHaveLength(6);
+    } finally {
+      await dash.close();
+    }
+  });
+
+  it('keeps the page when a duty’s deadline is not a date: the charts that need dates say so, the others are drawn', () => {
+    const ledger = ledgerOf(3, 2, () => 1);
+    ledger[0] = { ...ledger[0]!, deadline: '待定' };
+    const html = overviewPage({ plan: input.plan, ledger, digest: buildDigest(ledger.slice(1), input.calendar, now), units: [...new Set(ledger.map((e) => e.unit))].sort(), charts: new ChartCache({ onError: () => undefined }) });
+    expect(html).toContain('<svg id="chart-levels"');
+    expect(html).toContain('data-chart="chart-deadlines"');
+    expect(html).toContain('data-chart="chart-trend"');
+    expect(html.match(/图表暂不可用/g)).toHaveLength(2);
   });
 });

@@ -9,7 +9,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { RecordingChannel } from '../activities/outbox';
 import { createEmailSender, createSmtpTransport, type EmailSender } from '../channels/email';
 import { SendLedger } from '../channels/ledger';
-import { createWorker } from '../worker';
+import { CAMPAIGN_WORKER_CACHE, createWorker } from '../worker';
+import { createActivities } from '../activities';
 import { benchDirectory, seedCampaign } from './duties';
 import { createTrivialActivities } from './trivial-activities';
 
@@ -24,6 +25,8 @@ export interface WorkerProcessConfig {
   smtpPort?: number;
   /** duban only: this many extra units in the directory (bench/duties.ts benchDirectory). */
   extraUnits?: number;
+  /** duban only: also run a campaigns' worker on this queue, as `duban worker` does (worker/index.ts campaignQueueOf). */
+  campaignQueue?: string;
 }
 
 export interface WorkerProcessStatus {
@@ -41,19 +44,22 @@ async function main() {
   let ledger: SendLedger | undefined;
   let done: { id: number; at: number }[] = [];
   let worker: Worker;
+  let campaigns: Worker | undefined;
   if (config.kind === 'duban') {
     if (config.smtpPort) {
       const from = '督办系统 <duban@example.org>';
       ledger = new SendLedger(config.dataDir ? join(config.dataDir, 'send-ledger.sqlite') : ':memory:');
       email = createEmailSender({ transport: createSmtpTransport({ transport: { host: '127.0.0.1', port: config.smtpPort, secure: false, ignoreTLS: true }, from }), from, ledger });
     }
-    worker = await createWorker({
-      connection,
-      taskQueue: config.taskQueue,
+    const activities = createActivities({
       channel: new RecordingChannel(config.dataDir ? join(config.dataDir, 'outbox.jsonl') : undefined),
-      deps: { directory: config.extraUnits ? benchDirectory(config.extraUnits) : seedCampaign().directory, ...(email ? { email } : {}) },
-      workflowBundle: { codePath: config.bundlePath },
+      directory: config.extraUnits ? benchDirectory(config.extraUnits) : seedCampaign().directory,
+      ...(email ? { email } : {}),
     });
+    worker = await createWorker({ connection, taskQueue: config.taskQueue, activities, workflowBundle: { codePath: config.bundlePath } });
+    if (config.campaignQueue) {
+      campaigns = await createWorker({ connection, taskQueue: config.campaignQueue, activities, maxCachedWorkflows: CAMPAIGN_WORKER_CACHE, workflowBundle: { codePath: config.bundlePath } });
+    }
   } else {
     worker = await Worker.create({
       connection,
@@ -77,14 +83,16 @@ async function main() {
       process.send?.({ type: 'gc-done' });
     } else if (m.type === 'stop') {
       worker.shutdown();
+      campaigns?.shutdown();
     }
   });
   // The parent is gone (or interrupted): stop, and do not outlive it by more than a few seconds.
   process.on('disconnect', () => {
     worker.shutdown();
+    campaigns?.shutdown();
     setTimeout(() => process.exit(0), 5000).unref();
   });
-  const running = worker.run();
+  const running = Promise.all([worker.run(), campaigns?.run()]);
   process.send?.({ type: 'ready' });
   await running;
   clearInterval(flush);

@@ -15,10 +15,13 @@ duban — turns county work notices into Temporal workflows that remind, take re
                         在时间跳跃测试服务器上模拟全年：打印每条消息和模拟回复
                         Run a plan's whole year on the time-skipping server, printing every message and reply
      [--stall-seconds 60] 无进展超过该秒数即报错并指出卡住的工作流   fail naming the stuck workflow after this long
-     [--xlsx FILE.xlsx]   写出模拟年度结束时的督办台账（Excel）   write the simulated year's closing 台账
-  ledger --xlsx FILE.xlsx [--campaign ID] [--year Y] [--plan plan.yaml]
-                        从运行中的督办批次导出台账（Excel，每项任务一行：状态、确认/办结人和时间、延期、督办次数）
-                        Export the running campaign's 台账 to Excel, one row per duty
+     [--xlsx FILE.xlsx [--force]]  写出模拟年度结束时的督办台账（Excel；已有文件须加 --force 才覆盖）
+                                   write the simulated year's closing 台账 (an existing file only with --force)
+  ledger --xlsx FILE.xlsx [--force] [--campaign ID] [--year Y] [--plan plan.yaml]
+                        从运行中的督办批次导出台账（Excel，每项任务一行：状态、确认/办结人和时间、延期、督办次数）；
+                        计划、年份同 npm start（DUBAN_PLAN、DUBAN_YEAR）；已有文件须加 --force 才覆盖
+                        Export the running campaign's 台账 to Excel, one row per duty; the plan as for npm start;
+                        an existing file is replaced only with --force
   directory template|check|convert FILE [TO]
                         单位通讯录 Excel：template 生成空模板（不覆盖已有文件），check 校验 .yaml/.xlsx，convert 在 .yaml 与 .xlsx 间转换
                         The unit directory in Excel: an empty template, a check naming sheet/row/column, YAML ⇄ .xlsx
@@ -54,5 +57,6 @@ duban — turns county work notices into Temporal workflows that remind, take re
   DUBAN_DATA_DIR        数据目录，默认 ./data   data folder (default ./data)
   DUBAN_METRICS_PORT    worker 的 Prometheus 指标端口（127.0.0.1），默认 9464，0/off 关闭   worker metrics port
   DUBAN_BOT_METRICS_PORT  微信机器人的指标端口，默认 9465，0/off 关闭   bot metrics port
+                        默认端口被占用时警告并不提供指标；明确设置的端口被占用则退出   a taken default port: warn, run without
   DUBAN_LOG_FORMAT      日志格式 json|text，默认终端为文本、否则 JSON 行   log format (default: text on a terminal)
 `;

@@ -6,7 +6,8 @@ import { RecordingChannel } from '../activities/outbox';
 import { startDevServer, startTestServer, type RunningServer } from '../servers/processes';
 import { startDashboard } from '../dashboard/server';
 import { ensureChromium, ensureTemporalCli, ensureTestServer } from '../servers/tools';
-import { createWorker } from '../worker';
+import { CAMPAIGN_WORKER_CACHE, campaignQueueOf, createWorker } from '../worker';
+import { createActivities } from '../activities';
 import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY } from './campaign-input';
 import { temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { HELP } from './help';
@@ -21,6 +22,7 @@ import { unitLinks } from '../links/actions';
 import { createWecomSender, wecomConfigured } from '../channels/wecom';
 import type { OutgoingMessage } from '../workflows/types';
 import { loadDirectory } from '../plan/files';
+import type { Directory } from '../plan/directory';
 import { planCommand } from './plan';
 import { ensureSearchAttributes } from '../servers/search-attributes';
 import { DUBAN_CAMPAIGN } from '../workflows/search-attributes';
@@ -28,7 +30,7 @@ import { calendarCommand } from './calendar';
 import { replyCommand } from './reply';
 import { simulateCommand } from './simulate';
 import { createLog, sdkJsonLog, wantsJson } from '../ops/log';
-import { dubanMetrics, metricsEndpoint } from '../ops/metrics';
+import { dubanMetrics, metricsEndpoint, metricsNote, type MetricsNote } from '../ops/metrics';
 import { watchDuties } from '../ops/watch-duties';
 import { directoryCommand } from './directory';
 import { ledgerCommand } from './ledger';
@@ -38,6 +40,8 @@ type Command = (args: string[]) => Promise<number>;
 const log = createLog();
 /** The long-running commands (start, worker) log their lines: JSON off a terminal. The others print them. */
 let logging = false;
+/** What installRuntime did about metrics, for the worker's and the bot's start-up lines. */
+let metricsStatus: MetricsNote = { line: '', warn: false };
 
 function say(line: string) {
   if (logging) log.info(line);
@@ -105,14 +109,17 @@ const server: Command = async () => {
   return 0;
 };
 
-/** Starts the configured campaign unless it is already running (then it simply continues), and its dashboard. */
-async function startCampaign(address: string, target: TemporalTarget, outbox: string): Promise<() => Promise<void>> {
+/**
+ * Starts the configured campaign unless it is already running (then it simply continues), and its dashboard.
+ * `directory` is the one runWorker loaded: read again here, an .xlsx would block the running worker's event loop.
+ */
+async function startCampaign(address: string, target: TemporalTarget, outbox: string, directory: Directory): Promise<() => Promise<void>> {
   const year = Number(process.env.DUBAN_YEAR ?? new Date().getFullYear());
   const loaded = loadCampaign({
     year,
     ...(process.env.DUBAN_PLAN ? { plan: process.env.DUBAN_PLAN } : {}),
     ...(process.env.DUBAN_NOTICE ? { notice: process.env.DUBAN_NOTICE } : {}),
-    ...(process.env.DUBAN_DIRECTORY ? { directory: process.env.DUBAN_DIRECTORY } : {}),
+    directory,
     ...(process.env.DUBAN_CALENDAR ? { calendarFile: process.env.DUBAN_CALENDAR } : {}),
     ...(process.env.DUBAN_WECHAT === '1' ? { options: { wechatTaskQueue: WECHAT_TASK_QUEUE } } : {}),
   });
@@ -136,9 +143,9 @@ async function startCampaign(address: string, target: TemporalTarget, outbox: st
   }
   try {
     await client.workflow.start('campaignWorkflow', {
-      taskQueue: target.taskQueue,
+      taskQueue: campaignQueueOf(target.taskQueue),
       workflowId,
-      args: [loaded.input],
+      args: [{ ...loaded.input, options: { ...loaded.input.options, dutyTaskQueue: target.taskQueue } }],
       ...(indexed.ok ? { typedSearchAttributes: [{ key: DUBAN_CAMPAIGN, value: loaded.input.campaignId }] } : {}),
     });
     say(`督办批次已启动 campaign started: ${workflowId}（${loaded.input.plan.tasks.length} 项任务）`);
@@ -158,7 +165,7 @@ async function startCampaign(address: string, target: TemporalTarget, outbox: st
       ...(publicLinks()
         ? {
             actions: {
-              directory: loadDirectory(process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY),
+              directory,
               secret: publicLinks()!.secret,
               uses: new LinkUses(join(dataDir(), 'link-uses.sqlite')),
               secureCookie: publicLinks()!.publicUrl.startsWith('https://'),
@@ -200,17 +207,26 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
         ...(signer ? { linksFor: (msg: OutgoingMessage, unit: string) => unitLinks(signer, directory, msg, unit) } : {}),
       })
     : undefined;
-  const worker = await createWorker({
+  const activities = createActivities({
+    channel: new RecordingChannel(outbox),
+    directory,
+    ...(email ? { email } : {}),
+    ...(signer ? { links: signer } : {}),
+    ...(wecom ? { wecom } : {}),
+  });
+  const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: target.taskQueue, activities });
+  // Campaigns on a queue of their own, with a cache of their own (worker/index.ts campaignQueueOf).
+  const campaigns = await createWorker({
     connection,
     namespace: target.namespace,
-    taskQueue: target.taskQueue,
-    channel: new RecordingChannel(outbox),
-    deps: { directory, ...(email ? { email } : {}), ...(signer ? { links: signer } : {}), ...(wecom ? { wecom } : {}) },
+    taskQueue: campaignQueueOf(target.taskQueue),
+    activities,
+    maxCachedWorkflows: CAMPAIGN_WORKER_CACHE,
   });
-  say(`worker 已就绪 ready · 任务队列 task queue: ${target.taskQueue} · 命名空间 namespace: ${target.namespace}`);
+  say(`worker 已就绪 ready · 任务队列 task queue: ${target.taskQueue}（督办批次 campaigns: ${campaignQueueOf(target.taskQueue)}）· 命名空间 namespace: ${target.namespace}`);
   say(`发件箱 outbox: ${outbox}`);
-  const metrics = metricsEndpoint('worker');
-  say(metrics ? `指标 metrics: http://${metrics.bindAddress}/metrics（${metrics.variable}）` : '指标已关闭 metrics off (DUBAN_METRICS_PORT=off)');
+  if (metricsStatus.warn) log.warn(metricsStatus.line);
+  else say(metricsStatus.line);
   if (!email) say('未配置邮件：设置 DUBAN_SMTP_URL 或 DUBAN_SMTP_HOST/PORT/USER/PASSWORD、DUBAN_MAIL_FROM 后发送邮件 (no SMTP configured)');
   else say('邮件已配置 (SMTP configured)');
   const links = publicLinks();
@@ -221,8 +237,8 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   else say('未启用微信：设置 DUBAN_WECHAT=1 并运行 `npx duban bot`（WECHATY_PUPPET=…）(WeChat not enabled)');
   say('Ctrl-C 停止 (stop)');
   // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() returns once it has drained.
-  const running = worker.run();
-  const stopCampaign = withEmbeddedServer || process.env.DUBAN_START_CAMPAIGN === '1' ? await startCampaign(address, target, outbox) : undefined;
+  const running = Promise.all([worker.run(), campaigns.run()]);
+  const stopCampaign = withEmbeddedServer || process.env.DUBAN_START_CAMPAIGN === '1' ? await startCampaign(address, target, outbox, directory) : undefined;
   await running;
   await stopCampaign?.();
   await connection.close();
@@ -233,7 +249,7 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
 const commands: Record<string, Command> = {
   start: () => runWorker(true),
   worker: () => runWorker(false),
-  bot: () => botCommand(),
+  bot: () => botCommand(metricsStatus),
   plan: planCommand,
   simulate: simulateCommand,
   reply: replyCommand,
@@ -281,19 +297,26 @@ function installRuntime(command: string): void {
   // The SDK's logger writes to standard error; the native core's own log lines are forwarded to it, since by
   // themselves they go to standard output, among `--json` lines. Forwarding keeps the process alive, so
   // commands that need no worker (plan, setup, help) do not install the runtime at all.
-  try {
+  const install = (served: typeof metrics) =>
     Runtime.install({
       logger: new DefaultLogger(level, wantsJson(process.stderr) ? sdkJsonLog() : undefined),
       telemetryOptions: {
         logging: { forward: {}, filter: makeTelemetryFilterString({ core: level, other: level }) },
-        ...(metrics ? { metrics: { prometheus: { bindAddress: metrics.bindAddress } } } : {}),
+        ...(served ? { metrics: { prometheus: { bindAddress: served.bindAddress } } } : {}),
       },
     });
+  try {
+    install(metrics);
+    metricsStatus = metricsNote(command, metrics);
   } catch (err) {
-    if (metrics && /address already in use/i.test(String(err))) {
+    if (!metrics || !/address already in use/i.test(String(err))) throw err;
+    if (metrics.explicit) {
       throw new Error(`指标端口 ${metrics.bindAddress} 已被占用 (metrics port in use)：请设置 ${metrics.variable} 为另一个端口（同一台机器上的第二个进程），或 ${metrics.variable}=off 关闭指标`, { cause: err });
     }
-    throw err;
+    // Only the default port, which the operator never chose: reminders matter more than metrics. A failed
+    // install leaves no runtime behind, so it is installed again without the exporter.
+    install(undefined);
+    metricsStatus = metricsNote(command, undefined, metrics);
   }
 }
 

@@ -3,7 +3,7 @@
  * time-skipping test server with simulated coordinators, printing every outgoing message (and the
  * replies). Also the engine of the year-long tests and of the demo.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkerOptions } from '@temporalio/worker';
@@ -20,7 +20,8 @@ import { byDuty, itemsOf } from '../workflows/morning';
 import type { DutyState, LedgerEntry, OutgoingMessage } from '../workflows/types';
 import { readLedger } from '../ledger/read';
 import { beijingMinute, ledgerRows } from '../ledger/rows';
-import { writeLedgerFile } from '../ledger/xlsx';
+import { OVERWRITE_HINT, writeLedgerFile } from '../ledger/xlsx';
+import { FileExistsError } from '../plan/errors';
 import { campaignWorkflowId, loadCampaign, type CampaignSource } from './campaign-input';
 import { renderReport } from './report';
 import { repliesTo, type RepliesMode, type SimulatedReply } from './simulated-people';
@@ -275,6 +276,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       directory: { type: 'string' },
       report: { type: 'string' },
       xlsx: { type: 'string' },
+      force: { type: 'boolean', default: false },
       'stall-seconds': { type: 'string', default: '60' },
     },
   });
@@ -284,6 +286,8 @@ export async function simulateCommand(args: string[]): Promise<number> {
   if (!Number.isFinite(stallSeconds) || stallSeconds < 5) throw new Error(`--stall-seconds ${values['stall-seconds']}: 须为不小于 5 的秒数 (at least 5 seconds)`);
   const json = values.json;
   if (values.xlsx !== undefined && !/\.xlsx$/i.test(values.xlsx)) throw new Error(`--xlsx ${values.xlsx}: 文件名须以 .xlsx 结尾 (an .xlsx file)`);
+  // Refused before the year is simulated: `--xlsx units.xlsx` must not cost the filled-in directory.
+  if (values.xlsx !== undefined && !values.force && existsSync(values.xlsx)) throw new FileExistsError(values.xlsx, OVERWRITE_HINT);
   const result = await simulateYear({
     year: Number(values.year),
     replies: values.replies as RepliesMode,
@@ -313,7 +317,8 @@ export async function simulateCommand(args: string[]): Promise<number> {
     const { plan } = loadCampaign({ year: Number(values.year), ...(values.plan ? { plan: values.plan } : {}), ...(values.notice ? { notice: values.notice } : {}), ...(values.directory ? { directory: values.directory } : {}) }).input;
     // Taken at the year's close: the simulated campaign's last instant, not today's clock.
     const closedAt = Math.max(0, ...result.ledger.map((e) => e.updatedAt));
-    await writeLedgerFile(values.xlsx, ledgerRows(plan, result.ledger, result.dutyStates), { title: `${plan.title} 督办台账（模拟 ${values.year} 年）`, generatedAt: beijingMinute(closedAt) });
+    const unread = result.ledger.filter((e) => !result.dutyStates?.has(e.dutyId)).map((e) => e.dutyId);
+    await writeLedgerFile(values.xlsx, ledgerRows(plan, result.ledger, result.dutyStates), { title: `${plan.title} 督办台账（模拟 ${values.year} 年）`, generatedAt: beijingMinute(closedAt), unread }, { force: values.force });
     process.stderr.write(`台账已写入 ledger written: ${values.xlsx}（${result.ledger.length} 项）\n`);
   }
   return result.offHours.length === 0 ? 0 : 1;

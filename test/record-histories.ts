@@ -168,7 +168,8 @@ async function main() {
       await worker.runUntil(async () => {
         // Thursday 5 May 2022, 10:00: office hours, so every duty's first message goes at once.
         const clockOffsetMs = Date.parse('2022-05-05T10:00:00+08:00') - Date.now();
-        const options = { ...loaded.input.options, continueAsNewAfterEvents: 60, morningSettleSeconds: 1, wechatTaskQueue: WECHAT_QUEUE };
+        // Its duties set search attributes (registered by the dev server's start), from 0.4.0's recording on.
+        const options = { ...loaded.input.options, continueAsNewAfterEvents: 60, morningSettleSeconds: 1, wechatTaskQueue: WECHAT_QUEUE, searchAttributes: true };
         await client.workflow.start('campaignWorkflow', { taskQueue: 'record-campaign', workflowId, args: [{ ...loaded.input, campaignId: 'record-continued', options, clockOffsetMs }] });
         const runs = async () => {
           let n = 1;

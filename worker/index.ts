@@ -20,7 +20,22 @@ export interface DubanWorkerOptions {
   shutdownForceTime?: WorkerOptions['shutdownForceTime'];
   /** MiB the worker may use (default DUBAN_WORKER_MEMORY_MIB, else 512): sizes the workflow cache. */
   memoryBudgetMiB?: number;
+  /** Overrides the cache the memory budget gives (the campaigns' worker keeps a small one of its own). */
+  maxCachedWorkflows?: number;
+  /** Activities already built, to share one set (and one WeCom rate limit) between a process's workers. */
+  activities?: ReturnType<typeof createActivities>;
 }
+
+/**
+ * The queue campaigns run on when started by `npm start` / `duban campaign start`: a worker of its own polls it
+ * with a small cache of its own, so a storm of duties waking at one instant cannot evict the campaign (which
+ * would then replay its whole history — thousands of morning items — on every signal). Its duties stay on the
+ * main queue (CampaignOptions.dutyTaskQueue).
+ */
+export function campaignQueueOf(taskQueue: string): string {
+  return `${taskQueue}-campaigns`;
+}
+export const CAMPAIGN_WORKER_CACHE = 50;
 
 /**
  * What a worker's memory goes to: about 220 MiB for the process, the SDK and the workflow bundle's context, and
@@ -51,9 +66,9 @@ export async function createWorker(options: DubanWorkerOptions): Promise<Worker>
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    activities: createActivities({ ...options.deps, ...(options.channel ? { channel: options.channel } : {}) }),
+    activities: options.activities ?? createActivities({ ...options.deps, ...(options.channel ? { channel: options.channel } : {}) }),
     ...code,
     ...(options.shutdownForceTime ? { shutdownForceTime: options.shutdownForceTime } : {}),
-    maxCachedWorkflows: cacheSizeFor(options.memoryBudgetMiB ?? memoryBudgetFromEnv()),
+    maxCachedWorkflows: options.maxCachedWorkflows ?? cacheSizeFor(options.memoryBudgetMiB ?? memoryBudgetFromEnv()),
   });
 }

@@ -36,7 +36,7 @@ import { buildDigest, digestText } from './digest';
 import { dutyWorkflow } from './duty';
 import { expandCampaign, type CampaignInput } from './expand';
 import { calendarQuery, calendarUpdateSignal, dutyChangedSignal, ledgerQuery, morningItemSignal, reportRequestSignal } from './messages';
-import { SETTLE_MS, groupItems, isDue, morningMessage, nextDue, settledAt, type MorningGroup } from './morning';
+import { SETTLE_MAX_MS, SETTLE_MS, groupItems, isDue, morningMessage, nextDue, settledAt, type MorningGroup } from './morning';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
 /**
@@ -76,8 +76,12 @@ export const MORNING_PATCH = 'morning-messages';
  */
 export const MORNING_WAVES_PATCH = 'morning-waves';
 export const MORNING_WAVE = 50;
-/** Past this many events the campaign continues as new even with morning items waiting (far below the 50K limit). */
+/**
+ * Past this many events or bytes the campaign continues as new even with morning items waiting (Temporal ends a
+ * workflow at 50,000 events or 50 MB; each item is a message of a few KB).
+ */
 const HISTORY_EVENTS_HARD = 40_000;
+const HISTORY_BYTES_HARD = 30 * 1024 * 1024;
 
 const START_BATCH = 50;
 const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
@@ -117,7 +121,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   // Items for the morning messages, held until their instant has settled.
   let pending: OutgoingMessage[] = input.carried?.morningPending ?? [];
   // When each instant's latest item arrived (settling by arrivals, below).
-  const arrivals = new Map<number, number>();
+  const arrivals = new Map<number, number>(input.carried?.morningArrivals ?? []);
   setHandler(morningItemSignal, (item) => {
     pending.push(item);
     arrivals.set(item.at, now());
@@ -138,6 +142,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       started,
       ledger: [...ledger.values()],
       ...(morning ? { morning, morningPending: pending, morningSent: [...sentGroups] } : {}),
+      ...(waves && arrivals.size ? { morningArrivals: [...arrivals] } : {}),
     },
   });
 
@@ -165,6 +170,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
         try {
           await startChild(dutyWorkflow, {
             workflowId: d.duty.dutyId,
+            ...(input.options?.dutyTaskQueue ? { taskQueue: input.options.dutyTaskQueue } : {}),
             args: [{ ...d, campaignWorkflowId: self, startAt: startedAt, ...(morning ? { morningWorkflowId: self } : {}) }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
             // A duty that already ran (even one that has ended) is never run again from scratch.
@@ -249,8 +255,9 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     const groups = groupItems(due.filter(stillAsked)).flatMap((g): MorningGroup[] => {
       const items = g.items.filter((i) => !inDigest(i, g.unit));
       if (!items.length) return [];
-      // Late for its instant (its unit's message already went): one more message, at the minute it goes.
-      const late = sentGroups.has(`${g.at}|${g.unit}`);
+      // Late for its instant (its unit's message already went, or the instant is long past: a worker was down):
+      // one more message, at the minute it goes.
+      const late = sentGroups.has(`${g.at}|${g.unit}`) || (waves && t - g.at > SETTLE_MAX_MS + 60_000);
       return [late ? { ...g, at: minute, items: items.map((i) => ({ ...i, at: minute })) } : { ...g, items }];
     });
     for (const g of groups) sentGroups.add(`${g.at}|${g.unit}`);
@@ -273,7 +280,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     const info = workflowInfo();
     if (!info.continueAsNewSuggested && info.historyLength <= historyLimit) return false;
     // Morning items waiting are sent first (within the settling time), unless the history is near its limit.
-    return !(waves && pending.length > 0 && info.historyLength < HISTORY_EVENTS_HARD);
+    return !(waves && pending.length > 0 && info.historyLength < HISTORY_EVENTS_HARD && info.historySize < HISTORY_BYTES_HARD);
   };
   const continueWith = async (carried: Partial<NonNullable<CampaignInput['carried']>>) => {
     await condition(allHandlersFinished);

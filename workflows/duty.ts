@@ -294,7 +294,10 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     if (input.morningWorkflowId && MORNING_KINDS.includes(kind)) {
       // Into the unit's morning message: the campaign sends one message per unit and instant.
       try {
-        await getExternalWorkflowHandle(input.morningWorkflowId).signal(morningItemSignal, msg);
+        // Stamped with the instant it was planned for even when handed over late (a busy worker): the campaign
+        // then puts it in its unit's message for that instant, or, when that message went already, in one late
+        // message per unit — not in a message of its own at the millisecond it arrived.
+        await getExternalWorkflowHandle(input.morningWorkflowId).signal(morningItemSignal, plannedAt !== undefined ? { ...msg, at: plannedAt } : msg);
       } catch {
         // The campaign is gone (stopped by an administrator): the duty still reaches its unit.
         await deliver(msg);

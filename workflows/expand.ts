@@ -50,6 +50,12 @@ export interface CampaignOptions {
    */
   continueAsNewAfterEvents?: number;
   dutyContinueAsNewAfterEvents?: number;
+  /**
+   * The task queue the campaign starts its duties on, when the campaign itself runs on a queue of its own
+   * (worker/index.ts campaignQueueOf): thousands of duties waking at once then cannot push the campaign out of
+   * the worker's cache, which would make it replay its whole history on every signal. Omitted = the campaign's.
+   */
+  dutyTaskQueue?: string;
 }
 
 export interface CampaignInput {
@@ -82,6 +88,8 @@ export interface CampaignInput {
     morning?: boolean;
     morningPending?: OutgoingMessage[];
     morningSent?: string[];
+    /** When each pending instant's latest item arrived (campaigns with the morning-waves patch). */
+    morningArrivals?: [number, number][];
   };
 }
 

@@ -47,15 +47,17 @@ export function nextDue(items: OutgoingMessage[], settleMs = SETTLE_MS): number 
 /**
  * Settling by arrivals (campaigns with the morning-waves patch, unless a fixed settling time is configured): an
  * instant's items go once none has arrived for SETTLE_QUIET_MS, no sooner than SETTLE_MIN_MS after the instant and
- * no later than SETTLE_MS. A worker that hands every item over within seconds gets its messages out in well under
- * a minute; a busy one, still handing items over, gets the full two minutes, and each unit still one message.
+ * no later than SETTLE_MAX_MS. A worker that hands every item over within seconds gets its messages out in well
+ * under a minute; a busy one, still handing items over minutes later (ten thousand duties due at once on a small
+ * machine), is waited for, so each unit still gets one message rather than a second for what came late.
  */
 export const SETTLE_MIN_MS = 20_000;
 export const SETTLE_QUIET_MS = 10_000;
+export const SETTLE_MAX_MS = 10 * 60_000;
 
 /** `lastArrival`: when the latest item for each instant arrived (workflow time). */
 export function settledAt(instant: number, lastArrival: number | undefined): number {
-  return Math.min(instant + SETTLE_MS, Math.max(instant + SETTLE_MIN_MS, (lastArrival ?? instant) + SETTLE_QUIET_MS));
+  return Math.min(instant + SETTLE_MAX_MS, Math.max(instant + SETTLE_MIN_MS, (lastArrival ?? instant) + SETTLE_QUIET_MS));
 }
 
 export interface MorningGroup {

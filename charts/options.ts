@@ -52,6 +52,20 @@ function plotArea(top: number) {
 }
 
 /** Every day from the first of `from`'s month to the last of `to`'s month, inclusive. */
+/** A value axis counting duties, named along its middle. */
+function countAxis(nameGap: number) {
+  return {
+    type: 'value' as const,
+    minInterval: 1,
+    name: '时限任务数（项）',
+    nameLocation: 'middle' as const,
+    nameGap,
+    nameTextStyle: { fontFamily: PAGE_FONT, color: MUTED },
+    axisLabel: { fontFamily: PAGE_FONT, color: INK },
+    splitLine: { lineStyle: { color: RULE } },
+  };
+}
+
 export function monthSpan(from: string, to: string): string[] {
   const start = Date.parse(`${from.slice(0, 7)}-01T00:00:00Z`);
   const [y, m] = to.slice(0, 7).split('-').map(Number) as [number, number];
@@ -145,16 +159,7 @@ export function levelsByUnitChart(p: { id: string; title: string; subtitle?: str
     option: {
       ...frame(p.title, p.subtitle),
       grid: plotArea(top),
-      xAxis: {
-        type: 'value',
-        minInterval: 1,
-        name: '时限任务数（项）',
-        nameLocation: 'middle',
-        nameGap: 28,
-        nameTextStyle: { fontFamily: PAGE_FONT, color: MUTED },
-        axisLabel: { fontFamily: PAGE_FONT, color: INK },
-        splitLine: { lineStyle: { color: RULE } },
-      },
+      xAxis: countAxis(28),
       yAxis: { type: 'category', data: p.units.map((u) => u.unit), inverse: true, axisLabel: { fontFamily: PAGE_FONT, fontSize: 13, color: INK }, axisTick: { show: false } },
       series,
     },
@@ -277,17 +282,8 @@ export function completionTrendChart(p: { id: string; title: string; subtitle?: 
       ...frame(p.title, p.subtitle),
       grid: plotArea(top),
       xAxis: monthAxis(p.days, '日期'),
-      yAxis: {
-        type: 'value',
-        minInterval: 1,
-        // Along the axis, not above it, where the legend is.
-        name: '时限任务数（项）',
-        nameLocation: 'middle',
-        nameGap: 36,
-        nameTextStyle: { fontFamily: PAGE_FONT, color: MUTED },
-        axisLabel: { fontFamily: PAGE_FONT, color: INK },
-        splitLine: { lineStyle: { color: RULE } },
-      },
+      // Named along the axis, not above it, where the legend is.
+      yAxis: countAxis(36),
       series: [
         {
           type: 'line',

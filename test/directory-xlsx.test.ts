@@ -15,19 +15,12 @@ import { loadCampaign } from '../cli/campaign-input';
 import { directoryWorkbook, writeNewWorkbook } from '../plan/directory-workbook';
 import { loadDirectory } from '../plan/files';
 import { readWorkbookSync, WorkbookReadError } from '../plan/workbook-sync';
+import { errorOf } from './error-of';
 
 const seedYaml = join(__dirname, '..', 'seeds', 'dazhu-units.yaml');
 const tmp = () => mkdtempSync(join(tmpdir(), 'duban-dir-xlsx-'));
 const hasOpenpyxl = spawnSync('python3', ['-c', 'import openpyxl'], { stdio: 'ignore' }).status === 0;
 
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
 
 const SETTINGS: [string, string][] = [
   ['督办单位（按升级顺序）', '县乡村振兴局、县委农办'],

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandUnits } from '../plan/directory';
 import { loadDirectory, loadPlan, writePlan } from '../plan/files';
+import { errorOf } from './error-of';
 
 const root = join(__dirname, '..');
 const seed = join(root, 'seeds', 'dazhu-2022-28.txt');
@@ -13,14 +14,6 @@ const sampleDirectory = join(root, 'seeds', 'dazhu-units.yaml');
 const duban = join(root, 'bin', 'duban.js');
 const tmp = () => mkdtempSync(join(tmpdir(), 'duban-plan-'));
 
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('the sample directory', () => {
   const dir = loadDirectory(sampleDirectory);

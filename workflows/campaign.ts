@@ -36,7 +36,7 @@ import { buildDigest, digestText } from './digest';
 import { dutyWorkflow } from './duty';
 import { expandCampaign, type CampaignInput } from './expand';
 import { calendarQuery, calendarUpdateSignal, dutyChangedSignal, ledgerQuery, morningItemSignal, reportRequestSignal } from './messages';
-import { SETTLE_MAX_MS, SETTLE_MS, groupItems, isDue, morningMessage, nextDue, settledAt, type MorningGroup } from './morning';
+import { SETTLE_MAX_MS, SETTLE_MS, groupItems, morningMessage, settledAt, type MorningGroup } from './morning';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
 /**
@@ -232,21 +232,19 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   };
   const fixedSettle = input.options?.morningSettleSeconds !== undefined || !waves;
   const settleMs = input.options?.morningSettleSeconds !== undefined ? input.options.morningSettleSeconds * 1000 : SETTLE_MS;
-  const itemDue = (i: OutgoingMessage, t: number) => (fixedSettle ? isDue(i, t, settleMs) : settledAt(i.at, arrivals.get(i.at)) <= t);
-  const nextItemDue = () => {
-    if (fixedSettle) return nextDue(pending, settleMs);
-    let at: number | undefined;
-    for (const i of pending) {
-      const due = settledAt(i.at, arrivals.get(i.at));
-      if (at === undefined || due < at) at = due;
-    }
-    return at;
-  };
+  /** When an item's instant has settled: a fixed time after it, or by its instant's arrivals. */
+  const dueAt = (i: OutgoingMessage) => (fixedSettle ? i.at + settleMs : settledAt(i.at, arrivals.get(i.at)));
+  const itemDue = (i: OutgoingMessage, t: number) => dueAt(i) <= t;
+  const nextItemDue = () => pending.reduce<number | undefined>((at, i) => (at === undefined ? dueAt(i) : Math.min(at, dueAt(i))), undefined);
   const sendMorning = async (all = false) => {
     const t = now();
-    const due = pending.filter((i) => all || itemDue(i, t));
-    pending = pending.filter((i) => !due.includes(i));
-    for (const at of arrivals.keys()) if (!pending.some((i) => i.at === at)) arrivals.delete(at);
+    // One pass (thousands of items in a storm): what is due goes, the rest waits.
+    const due: OutgoingMessage[] = [];
+    const waiting: OutgoingMessage[] = [];
+    for (const i of pending) (all || itemDue(i, t) ? due : waiting).push(i);
+    pending = waiting;
+    const waitingAt = new Set(pending.map((i) => i.at));
+    for (const at of arrivals.keys()) if (!waitingAt.has(at)) arrivals.delete(at);
     const minute = Math.floor(t / 60_000) * 60_000;
     // A unit that reads the weekly digest today finds its own overdue duties listed there, with their codes:
     // its Monday overdue reminders are not sent again in a morning message (最多报一次).
@@ -263,8 +261,6 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     for (const g of groups) sentGroups.add(`${g.at}|${g.unit}`);
     // Only recent instants can still receive late items.
     for (const k of sentGroups) if (Number(k.split('|')[0]) < t - 7 * 86_400_000) sentGroups.delete(k);
-    // One after another, in the groups' order: the order units hear in is the same on every run (and a
-    // simulated reply to one unit's message lands before the next unit's message goes).
     if (waves && groups.length > MORNING_WAVE) {
       // Hundreds of units at one instant (a storm): a wave at a time, each wave's messages at once.
       for (let i = 0; i < groups.length; i += MORNING_WAVE) {
@@ -272,6 +268,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       }
       return;
     }
+    // One after another, in the groups' order: the order units hear in is the same on every run (and a
+    // simulated reply to one unit's message lands before the next unit's message goes).
     for (const g of groups) await deliver(morningMessage(input.campaignId, g));
   };
   const digestsOn = input.options?.digests !== false;

@@ -32,18 +32,6 @@ export function itemsOf(msg: OutgoingMessage): OutgoingMessage[] {
   return msg.items ?? [msg];
 }
 
-/** Items due to be sent at `now`: their instant plus the settling time has passed. */
-export function isDue(item: OutgoingMessage, now: number, settleMs = SETTLE_MS): boolean {
-  return item.at + settleMs <= now;
-}
-
-/** When the earliest pending item is due, or undefined. */
-export function nextDue(items: OutgoingMessage[], settleMs = SETTLE_MS): number | undefined {
-  let at: number | undefined;
-  for (const i of items) if (at === undefined || i.at + settleMs < at) at = i.at + settleMs;
-  return at;
-}
-
 /**
  * Settling by arrivals (campaigns with the morning-waves patch, unless a fixed settling time is configured): an
  * instant's items go once none has arrived for SETTLE_QUIET_MS, no sooner than SETTLE_MIN_MS after the instant and

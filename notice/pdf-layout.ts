@@ -4,8 +4,10 @@
  * joined to the one before it, so 「…3月底前编制」 + 「完成年度…」 reads as the sentence it was and a wrapped
  * 「3.32万人」 does not become task 3. Indents come out as leading spaces (two for a paragraph's first-line
  * indent, many for a right-aligned signature), which is how the parser tells a signature from a task's text.
+ * A task table among the lines (pdf-table.ts) comes out as its tasks, one line each, as from a .docx table.
  */
 import { startsItem } from './headings';
+import { joinWrapped, pdfTables, tableHeaderLines } from './pdf-table';
 
 export interface PdfTextItem {
   str: string;
@@ -28,6 +30,8 @@ interface Line {
   y: number;
   size: number;
   text: string;
+  /** The line's runs, for a task table's cells. */
+  items: PdfTextItem[];
 }
 
 /** 「— 1 —」「-1-」「第 2 页」「第2页 共5页」「3 / 12」 */
@@ -74,6 +78,7 @@ function linesOfPage(items: PdfTextItem[], page: number): Line[] {
       y: first.y,
       size: Math.max(...visible.map((r) => r.size)),
       text: text.trim(),
+      items: sorted,
     });
   }
   return lines;
@@ -97,9 +102,10 @@ function bodySize(lines: Line[]): number {
  * Drops page numbers and running headers or footers: the first or last line of a page, when it is a page number,
  * or when it repeats on other pages and also looks like furniture — set apart from the body by more than a line's
  * spacing, in a smaller font, or centred. Body text that happens to end two pages the same way (a wrapped
- * 「县应急局）」) sits at the body's spacing in the body's font and stays.
+ * 「县应急局）」) sits at the body's spacing in the body's font and stays, and so does a task table's header that
+ * the browser repeats atop each page (`keep`).
  */
-function withoutPageFurniture(pages: Line[][]): Line[][] {
+function withoutPageFurniture(pages: Line[][], keep: Set<Line>): Line[][] {
   const masked = (l: Line | undefined) => l?.text.replace(/\d+/g, '#').replace(/\s+/g, '');
   const all = pages.flat();
   const size = bodySize(all);
@@ -125,7 +131,7 @@ function withoutPageFurniture(pages: Line[][]): Line[][] {
     const apart = (l: Line, neighbour: Line | undefined) =>
       !neighbour || spacing === undefined || Math.abs(l.y - neighbour.y) > 1.5 * spacing || l.size < size - 0.5 || (Math.abs(l.x - left - (right - l.right)) < l.size && l.x - left > 0.5 * l.size);
     const furniture = (l: Line | undefined, neighbour: Line | undefined, counts: Map<string, number>) =>
-      !!l && (PAGE_NUMBER_RE.test(l.text) || (repeated(counts, l) && apart(l, neighbour)));
+      !!l && !keep.has(l) && (PAGE_NUMBER_RE.test(l.text) || (repeated(counts, l) && apart(l, neighbour)));
     result = result.map((p) => {
       let lines = p;
       if (furniture(lines.at(-1), lines.at(-2), bottoms)) lines = lines.slice(0, -1);
@@ -136,21 +142,27 @@ function withoutPageFurniture(pages: Line[][]): Line[][] {
   return result;
 }
 
-/** Joins the text of a wrapped line: Latin words were wrapped at a space, Chinese anywhere. */
-function joinWrapped(a: string, b: string): string {
-  return /[A-Za-z0-9.,;:%)]$/.test(a) && /^[A-Za-z0-9(]/.test(b) ? `${a} ${b}` : a + b;
-}
-
 /** The notice text of a PDF's pages: one line per paragraph, page furniture dropped, indents as spaces. */
 export function pdfText(pages: PdfPage[]): string {
-  const byPage = withoutPageFurniture(pages.map((p, i) => linesOfPage(p.items, i)));
+  const all = pages.map((p, i) => linesOfPage(p.items, i));
+  const byPage = withoutPageFurniture(all, new Set(all.flatMap((p) => [...tableHeaderLines(p)])));
   const lines = byPage.flat();
   if (lines.length === 0) return '';
   const left = Math.min(...lines.map((l) => l.x));
   const right = Math.max(...lines.map((l) => l.right));
   const paragraphs: { x: number; size: number; text: string }[] = [];
+  const tables = new Map(pdfTables(lines).map((t) => [t.start, t]));
   let previous: Line | undefined;
-  for (const line of lines) {
+  for (let i = 0; i < lines.length; i++) {
+    const table = tables.get(i);
+    if (table) {
+      // A task is a line of its own, never a wrap of the text before it or after it.
+      paragraphs.push(...table.tasks.map((text) => ({ x: left, size: lines[i]?.size ?? 1, text })));
+      previous = undefined;
+      i = table.end - 1;
+      continue;
+    }
+    const line = lines[i]!;
     const before = previous;
     previous = line;
     const open = paragraphs.at(-1);

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decodeNotice } from './decode';
 import { pdfNoticeText, PdfReadError } from './pdf';
+import { gridRows, type SpannedCell } from './table-grid';
 import { tableLines } from './task-table';
 import { sheetNoticeText, SheetReadError } from './xlsx';
 
@@ -32,7 +33,8 @@ const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&(amp|lt|gt
 
 /**
  * mammoth's HTML as the lines a notice has: each paragraph a line; each item of a numbered list 「N.」 and its
- * text (nested lists numbered on their own); each table row its cells joined by an ideographic space.
+ * text (nested lists numbered on their own); each table row its cells joined by an ideographic space, or a task
+ * table's rows as tasks, cells merged down or across (rowspan, colspan) read on the table's grid.
  */
 export function htmlToNoticeText(html: string): string {
   const lines: string[] = [];
@@ -40,7 +42,10 @@ export function htmlToNoticeText(html: string): string {
   const re = /<(\/?)(p|h[1-6]|ol|ul|li|table|tr|td|th)(?:\s[^>]*)?>/g;
   let depthItem = '';
   let rows: string[][] = [];
+  let spanned: SpannedCell[][] = [];
   let cells: string[] | undefined;
+  let spans: SpannedCell[] = [];
+  let span = { rowSpan: 1, colSpan: 1 };
   let last = 0;
   let buffer = '';
   for (const m of html.matchAll(re)) {
@@ -48,8 +53,9 @@ export function htmlToNoticeText(html: string): string {
     last = (m.index ?? 0) + m[0].length;
     const [, close, tag] = m;
     if (tag === 'table') {
-      if (close) lines.push(...tableLines(rows));
+      if (close) lines.push(...tableLines(rows, gridRows(spanned)));
       rows = [];
+      spanned = [];
       continue;
     }
     if (tag === 'ol' || tag === 'ul') {
@@ -67,12 +73,22 @@ export function htmlToNoticeText(html: string): string {
       continue;
     }
     if (tag === 'tr') {
-      if (close && cells) rows.push(cells);
+      if (close && cells) {
+        rows.push(cells);
+        spanned.push(spans);
+      }
       cells = close ? undefined : [];
+      spans = [];
       continue;
     }
+    if ((tag === 'td' || tag === 'th') && !close) {
+      const attribute = (name: string) => Number(new RegExp(`\\s${name}="(\\d+)"`).exec(m[0])?.[1] ?? 1);
+      span = { rowSpan: attribute('rowspan'), colSpan: attribute('colspan') };
+    }
     if ((tag === 'td' || tag === 'th') && close) {
-      cells?.push(text(buffer).trim());
+      const cell = text(buffer).trim();
+      cells?.push(cell);
+      spans.push({ text: cell, ...span });
       buffer = '';
       continue;
     }

@@ -1,4 +1,5 @@
-/** Task tables (任务分解表 / 任务清单) in a .docx or an .xlsx: their columns, and each row as a task the parser reads. */
+/** Task tables (任务分解表 / 任务清单) in a .docx, an .xlsx or a PDF: their columns, and each row as a task the parser reads. */
+import type { GridRow } from './table-grid';
 
 const IDEOGRAPHIC_SPACE = '\u3000';
 
@@ -80,9 +81,35 @@ export function taskTableLine(at: TaskTableColumns, rows: string[][], index: num
   return `${number}.${sentence(task)}${body}${who}`;
 }
 
-/** A table's rows as lines: a task table's rows as numbered tasks (taskTableLine), any other table's cells side by side. */
-export function tableLines(rows: string[][]): string[] {
-  const at = taskTableColumns(rows[0] ?? []);
+/** A task table's body rows, each with the rows its 序号 cell is merged down over: one task each. */
+export interface TaskRows {
+  /** The first row's index among the body rows (what numbers a task whose 序号 is not a number). */
+  index: number;
+  rows: string[][];
+}
+
+/**
+ * Groups a task table's body rows into tasks: a row starts a task unless its 序号 cell is merged down from the
+ * row that started the task before it. `mergedFrom` (per row, per column) is that row's index among `rows`.
+ */
+export function taskRows(at: TaskTableColumns, rows: { cells: string[]; mergedFrom?: (number | undefined)[] }[]): TaskRows[] {
+  const tasks: TaskRows[] = [];
+  rows.forEach((row, i) => {
+    const open = tasks.at(-1);
+    if (open && at.number >= 0 && row.mergedFrom?.[at.number] === open.index) open.rows.push(row.cells);
+    else tasks.push({ index: i, rows: [row.cells] });
+  });
+  return tasks;
+}
+
+/**
+ * A table's rows as lines: a task table's rows as numbered tasks (taskTableLine) — sub-rows under a merged 序号
+ * as one task when `grid` gives the rows on their grid (table-grid.ts) —, any other table's cells side by side.
+ */
+export function tableLines(rows: string[][], grid?: GridRow[]): string[] {
+  const header = grid?.[0]?.cells ?? rows[0] ?? [];
+  const at = taskTableColumns(header);
   if (!at) return rows.map((r) => r.join(IDEOGRAPHIC_SPACE));
-  return rows.slice(1).flatMap((row, i) => taskTableLine(at, [row], i) ?? []);
+  const body = grid ? grid.slice(1).map((g) => ({ cells: g.cells, mergedFrom: g.mergedFrom.map((m) => (m === undefined ? undefined : m - 1)) })) : rows.slice(1).map((cells) => ({ cells }));
+  return taskRows(at, body).flatMap((task) => taskTableLine(at, task.rows, task.index) ?? []);
 }

@@ -17,6 +17,25 @@ export function table(rows: string[][]): string {
   return `<w:tbl>${rows.map((r) => `<w:tr>${r.map(cell).join('')}</w:tr>`).join('')}</w:tbl>`;
 }
 
+/** A cell of a Word table with merges: `down` starts (restart) or continues a vertical merge, `across` spans grid columns. */
+export interface MergedCell {
+  text?: string;
+  down?: 'restart' | 'continue';
+  across?: number;
+}
+
+/** A Word table whose cells may be merged as Word writes them: w:vMerge down the rows, w:gridSpan across. */
+export function mergedTable(rows: (string | MergedCell)[][]): string {
+  const cell = (c: string | MergedCell) => {
+    const { text = '', down, across } = typeof c === 'string' ? { text: c } : c;
+    const pr = `${across ? `<w:gridSpan w:val="${across}"/>` : ''}${down === 'restart' ? '<w:vMerge w:val="restart"/>' : down ? '<w:vMerge/>' : ''}`;
+    // A continuation cell is empty in Word: its text is the first cell's.
+    const run = text && down !== 'continue' ? `<w:r><w:t xml:space="preserve">${esc(text)}</w:t></w:r>` : '';
+    return `<w:tc>${pr ? `<w:tcPr>${pr}</w:tcPr>` : ''}<w:p>${run}</w:p></w:tc>`;
+  };
+  return `<w:tbl>${rows.map((r) => `<w:tr>${r.map(cell).join('')}</w:tr>`).join('')}</w:tbl>`;
+}
+
 export async function docxOf(text: string, tail = ''): Promise<Buffer> {
   // Task lines lose their 「1．」: Word numbers them itself.
   const body = text

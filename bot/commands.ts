@@ -128,11 +128,15 @@ interface Found {
 
 /** The duty the text names, if any, and where. */
 function findRef(text: string, verb: { index: number; length: number }, allowItemForm: boolean): Found | 'invalid' | undefined {
-  const make = (m: RegExpExecArray, num: string | undefined, letter: string | undefined): Found | 'invalid' => {
+  const make = (m: RegExpExecArray, num: string | undefined, letter: string | undefined, prefix = ''): Found | 'invalid' => {
     const task = taskNo.safeParse(num);
     if (!task.success) return 'invalid';
-    return { task: task.data, code: `${task.data}${(letter ?? '').toLowerCase()}`, start: m.index, end: m.index + m[0].length };
+    return { task: task.data, code: `${prefix.toLowerCase()}${task.data}${(letter ?? '').toLowerCase()}`, start: m.index, end: m.index + m[0].length };
   };
+  // A code of a deployment's later campaign carries its letter first (b5, B19a): tried before the rest, which
+  // would read its digits alone. A prefix no duty has (G5高速) is dropped by the resolver like 4A级.
+  const prefixed = /(?<![\da-z.])([a-z])(\d{1,3})([a-z])?(?![a-z\d])/i.exec(text);
+  if (prefixed) return make(prefixed, prefixed[2], prefixed[3], prefixed[1]);
   const patterns: RegExp[] = [
     /任务\s*(\d{1,4})([a-z](?![a-z\d]))?(?!\d)/i,
     /(\d{1,4})([a-z])?\s*号\s*任务/i,

@@ -18,6 +18,7 @@ import { SendLedger } from '../channels/ledger';
 import { loadDirectory } from '../plan/files';
 import type { Directory } from '../plan/directory';
 import { registerHandlers } from './bot';
+import { runningCampaignIds } from '../campaigns/registry';
 import { createWechatSender } from './sender';
 import { publicLinks } from '../links/config';
 import { createLog } from '../ops/log';
@@ -85,11 +86,18 @@ export async function botCommand(metrics: MetricsNote = metricsNote('bot', metri
   const target = temporalTargetFromEnv();
   const namespace = target.namespace;
   const client = new Client({ connection: await Connection.connect(connectOptions(target)), namespace });
+  // One campaign when DUBAN_CAMPAIGN_ID names it; else every running campaign of the namespace, looked up at each
+  // reply (a campaign started or stopped meanwhile is seen at once).
   const campaignWorkflowId = process.env.DUBAN_CAMPAIGN_ID;
-  if (!campaignWorkflowId) throw new Error('请设置 DUBAN_CAMPAIGN_ID（例如 duban/dazhu-2022-28/2026），机器人据此查找任务');
   registerHandlers(
     bot,
-    { client, directory, campaignWorkflowId, metrics: dubanMetrics(Runtime.instance().metricMeter) },
+    {
+      client,
+      directory,
+      campaignWorkflowId: campaignWorkflowId ?? '',
+      ...(campaignWorkflowId ? {} : { campaigns: () => runningCampaignIds(client, target.taskQueue) }),
+      metrics: dubanMetrics(Runtime.instance().metricMeter),
+    },
     {
       onScan: (code, status) => {
         process.stdout.write(`请用微信扫码登录 (scan to log in), status ${status}\n`);

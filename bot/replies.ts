@@ -59,6 +59,12 @@ export interface ReplyContext {
   client: Client;
   directory: Directory;
   campaignWorkflowId: string;
+  /**
+   * Every running campaign, when the deployment runs several (campaigns/registry.ts): a unit's duties from all
+   * of them are one list, their codes unique per unit (each later campaign's carry its letter). Omitted = the
+   * one campaign above.
+   */
+  campaigns?: () => Promise<string[]>;
   /** The campaign's clock (a simulated year runs on an offset); default the real one. */
   now?: () => number;
   /** Counts replies by intent (duban_replies on the bot's /metrics); group chatter the bot ignores is not counted. */
@@ -89,12 +95,17 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
   const supervisingCommand = command.kind === 'decide' || command.kind === 'reject';
   const found = who.enteredBy === 'cli' ? personActor(ctx.directory, who.name, supervisingCommand) : identify(ctx.directory, who, supervisingCommand);
   const actor = found && who.enteredBy === 'cli' ? { ...found, person: `${found.person}（管理员代录）` } : found;
-  const ledger = await ctx.client.workflow.getHandle(ctx.campaignWorkflowId).query(ledgerQuery);
-  const codes = assignCodes(ledger);
-  const views: DutyView[] = ledger.map((e) => ({
+  const campaignIds = ctx.campaigns ? await ctx.campaigns() : [ctx.campaignWorkflowId];
+  if (!campaignIds.length) return '目前没有运行中的督办批次。';
+  const ledgers = await Promise.all(campaignIds.map(async (id) => ({ id, ledger: await ctx.client.workflow.getHandle(id).query(ledgerQuery) })));
+  const views: DutyView[] = ledgers.flatMap(({ id, ledger }) => {
+    const codes = assignCodes(ledger);
+    return ledger.map((e) => ({ e, id, codes }));
+  }).map(({ e, id, codes }) => ({
     dutyId: e.dutyId,
     task: e.taskNumber,
     kind: e.kind,
+    ...(campaignIds.length > 1 ? { campaign: id } : {}),
     // The code fixed at the campaign's start; computed again only for 0.1.0 duties, which carry none.
     code: e.code ?? codes.get(e.dutyId) ?? String(e.taskNumber),
     unit: e.unit,

@@ -29,6 +29,8 @@ export interface DutyView {
   kind: DutyKind;
   code: string;
   unit: string;
+  /** The campaign's workflow id, when the duties come from several. */
+  campaign?: string;
   period?: string;
   deadline: string;
   status: 'open' | 'acknowledged' | 'completed' | 'closed';
@@ -107,8 +109,10 @@ export function currentPeriods(today: string): string[] {
 function named(c: Command & { code?: string; task?: number }, own: DutyView[], today: string): DutyView[] {
   let hits = own;
   if (c.code) {
-    const exact = own.filter((d) => d.code === c.code);
-    hits = exact.length ? exact : /^\d+$/.test(c.code) ? own.filter((d) => d.task === c.task) : [];
+    // A bare number names the unit's duty with that code and any duty of that task number: within one campaign
+    // that is one duty (a code is lettered when a unit holds several duties of a task), but with several
+    // campaigns 「完成 5」 may mean task 5 of either notice (codes 5 and b5), and is asked about, never guessed.
+    hits = /^\d+$/.test(c.code) ? own.filter((d) => d.code === c.code || d.task === c.task) : own.filter((d) => d.code === c.code);
   }
   if (c.kind === 'actions') return hits.filter((d) => d.kind === 'quota');
   // Quota and progress duties complete by their counts and reports, not by 「完成」 on a bare task number.
@@ -128,8 +132,8 @@ function named(c: Command & { code?: string; task?: number }, own: DutyView[], t
 }
 
 export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resolution {
-  // A lettered code no duty of the unit has (4A级, 5G) is a word, not a code: read the reply without it.
-  if (parsed.ok && 'code' in parsed.command && parsed.command.code && /[a-z]$/.test(parsed.command.code) && ctx.actor) {
+  // A lettered code no duty of the unit has (4A级, 5G, G5高速) is a word, not a code: read the reply without it.
+  if (parsed.ok && 'code' in parsed.command && parsed.command.code && /[a-z]/.test(parsed.command.code) && ctx.actor) {
     const unit = ctx.actor.unit;
     const code = parsed.command.code;
     const supervisingCommand = parsed.command.kind === 'decide' || parsed.command.kind === 'reject';

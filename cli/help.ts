@@ -11,9 +11,19 @@ duban — turns county work notices into Temporal workflows that remind, take re
      [--json] [--out plan.yaml] [--directory units.yaml]
                         Extract every time-bound duty of a notice (text in UTF-8 or GBK, .docx, a PDF with a text
                         layer, or a task table as .xlsx), each with its source sentence
+  import NOTICE [--year Y] [--directory units.yaml] [--force]
+                        把通知提取成计划，写入 data/plans/<通知名>.yaml 供核对（已有文件须加 --force 才覆盖）
+                        Propose a notice's plan into data/plans/ for review (an existing plan only with --force)
+  campaign start PLAN [--year Y] | list [--json] | stop ID [--yes]
+                        在运行中的服务器上启动/列出/停止督办批次；各批次同一单位同一时刻只发一条消息，
+                        后启动的批次回复编号带字母前缀（b5、c19a），不与其他批次重复
+                        Start, list or stop campaigns on the running server; one message per unit and instant
+                        across campaigns; later campaigns' reply codes carry a letter (b5, c19a)
   simulate --year 2022 [--replies none|prompt|mixed] [--json] [--plan plan.yaml] [--directory units.yaml]
                         在时间跳跃测试服务器上模拟全年：打印每条消息和模拟回复
                         Run a plan's whole year on the time-skipping server, printing every message and reply
+     [--also NOTICE_OR_PLAN …] [--desk on|off]  同一年再模拟其他通知（各批次经同一发件台合并消息）
+                                   more notices in the same year (their messages merged by one desk)
      [--stall-seconds 60] 无进展超过该秒数即报错并指出卡住的工作流   fail naming the stuck workflow after this long
      [--xlsx FILE.xlsx [--force]]  写出模拟年度结束时的督办台账（Excel；已有文件须加 --force 才覆盖）
                                    write the simulated year's closing 台账 (an existing file only with --force)

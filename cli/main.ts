@@ -1,6 +1,6 @@
 /** The `duban` command: one entry point, one function per sub-command. */
 import { join } from 'node:path';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { RecordingChannel } from '../activities/outbox';
 import { startDevServer, startTestServer, type RunningServer } from '../servers/processes';
@@ -8,7 +8,7 @@ import { startDashboard } from '../dashboard/server';
 import { ensureChromium, ensureTemporalCli, ensureTestServer } from '../servers/tools';
 import { CAMPAIGN_WORKER_CACHE, campaignQueueOf, createWorker } from '../worker';
 import { createActivities } from '../activities';
-import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY } from './campaign-input';
+import { loadCampaign, SEED_DIRECTORY } from './campaign-input';
 import { temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { HELP } from './help';
 import { botCommand, WECHAT_TASK_QUEUE } from '../bot/main';
@@ -24,8 +24,6 @@ import type { OutgoingMessage } from '../workflows/types';
 import { loadDirectory } from '../plan/files';
 import type { Directory } from '../plan/directory';
 import { planCommand } from './plan';
-import { ensureSearchAttributes } from '../servers/search-attributes';
-import { DUBAN_CAMPAIGN } from '../workflows/search-attributes';
 import { calendarCommand } from './calendar';
 import { replyCommand } from './reply';
 import { simulateCommand } from './simulate';
@@ -34,6 +32,7 @@ import { dubanMetrics, metricsEndpoint, metricsNote, type MetricsNote } from '..
 import { watchDuties } from '../ops/watch-duties';
 import { directoryCommand } from './directory';
 import { ledgerCommand } from './ledger';
+import { campaignCommand, importCommand, startCampaignWorkflow } from './campaign';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -121,7 +120,6 @@ async function startCampaign(address: string, target: TemporalTarget, outbox: st
     ...(process.env.DUBAN_NOTICE ? { notice: process.env.DUBAN_NOTICE } : {}),
     directory,
     ...(process.env.DUBAN_CALENDAR ? { calendarFile: process.env.DUBAN_CALENDAR } : {}),
-    ...(process.env.DUBAN_WECHAT === '1' ? { options: { wechatTaskQueue: WECHAT_TASK_QUEUE } } : {}),
   });
   for (const w of loaded.warnings) say(w);
   if (loaded.yearNote) say(loaded.yearNote);
@@ -131,28 +129,13 @@ async function startCampaign(address: string, target: TemporalTarget, outbox: st
     ...(target.tls !== undefined ? { tls: target.tls } : {}),
   });
   const client = new Client({ connection, namespace: target.namespace });
-  const workflowId = campaignWorkflowId(loaded.input.campaignId);
   // Duties carry search attributes only where the server knows them (a server refuses a workflow that sets
-  // unknown ones): registered here when missing, left off with a note when the server will not have them.
-  const indexed = await ensureSearchAttributes(connection, target.namespace);
-  if (indexed.ok) {
-    loaded.input.options = { ...loaded.input.options, searchAttributes: true };
-    if (indexed.added.length) say(`已在命名空间 ${target.namespace} 注册搜索属性 registered search attributes: ${indexed.added.join(', ')}`);
-  } else {
-    say(`任务不带搜索属性 duties without search attributes（${indexed.reason}）：Temporal Web UI 中不能按单位、等级查找`);
-  }
-  try {
-    await client.workflow.start('campaignWorkflow', {
-      taskQueue: campaignQueueOf(target.taskQueue),
-      workflowId,
-      args: [{ ...loaded.input, options: { ...loaded.input.options, dutyTaskQueue: target.taskQueue } }],
-      ...(indexed.ok ? { typedSearchAttributes: [{ key: DUBAN_CAMPAIGN, value: loaded.input.campaignId }] } : {}),
-    });
-    say(`督办批次已启动 campaign started: ${workflowId}（${loaded.input.plan.tasks.length} 项任务）`);
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    say(`督办批次继续运行 campaign continues: ${workflowId}`);
-  }
+  // unknown ones): registered when missing, left off with a note when the server will not have them. The
+  // campaign hands its morning messages to the deployment's desk, with the campaigns `duban campaign start` adds.
+  const started = await startCampaignWorkflow(client, target, loaded);
+  const workflowId = started.workflowId;
+  for (const n of started.notes) say(n);
+  say(started.started ? `督办批次已启动 campaign started: ${workflowId}（${loaded.input.plan.tasks.length} 项任务）` : `督办批次继续运行 campaign continues: ${workflowId}`);
   const dashboard = await startDashboard(
     {
       client,
@@ -256,6 +239,8 @@ const commands: Record<string, Command> = {
   calendar: calendarCommand,
   directory: directoryCommand,
   ledger: ledgerCommand,
+  import: importCommand,
+  campaign: campaignCommand,
   cluster: async (args) => {
     const dir = dataDir();
     if (args[0] === 'up') {

@@ -8,13 +8,20 @@ import { planSchema, type ValidPlan } from '../plan/schema';
 
 const CADENCE_CN = { monthly: '每月', quarterly: '每季度', 'half-yearly': '每半年', yearly: '每年' } as const;
 
+/** A year-end date the notice never named, still as presumed: once a person writes another date, it is theirs. */
+const presumed = (d: ValidPlan['tasks'][number]['deadlines'][number]) => d.implied === true && d.date.endsWith('-12-31');
+
 export function planTable(plan: ValidPlan): string {
   const out: string[] = [`${plan.title}`, `计划年度 plan year: ${plan.year}${plan.noticeDate ? ` · 发文日期 notice date: ${plan.noticeDate}` : ''}`, ''];
   for (const t of plan.tasks) {
     out.push(`任务${t.number} ${t.title}${t.section ? `  〔${t.section}〕` : ''}`);
     out.push(`  牵头 lead: ${t.lead}`);
     if (t.coUnits.length) out.push(`  配合 co-units: ${t.coUnits.join('、')}`);
-    for (const d of t.deadlines) out.push(`  截止 deadline: ${d.date}${d.pastAtNotice ? '（发文时已过 past at notice）' : ''} — ${d.clause ?? d.text}`);
+    for (const d of t.deadlines) {
+      // Shown as presumed, for people to check before the plan runs.
+      const implied = presumed(d) ? ' 年底前（通知未列明时限，推定 implied）' : '';
+      out.push(`  截止 deadline: ${d.date}${implied}${d.pastAtNotice ? '（发文时已过 past at notice）' : ''} — ${d.clause ?? d.text}`);
+    }
     for (const r of t.recurring) {
       const due = r.dueDay !== undefined ? `（${r.forPreviousPeriod ? '次期' : '当期'}${r.dueDay}日前${r.forPreviousPeriod ? '，报上期' : ''}）` : r.forPreviousPeriod ? '（次期，报上期）' : '';
       out.push(`  周期 cadence: ${CADENCE_CN[r.cadence]}${due} ${r.cadence} — ${r.clause ?? r.text}`);
@@ -24,10 +31,11 @@ export function planTable(plan: ValidPlan): string {
     out.push('');
   }
   const counts = plan.tasks.reduce(
-    (acc, t) => ({ d: acc.d + t.deadlines.length, r: acc.r + t.recurring.length, q: acc.q + t.quotas.length }),
-    { d: 0, r: 0, q: 0 },
+    (acc, t) => ({ d: acc.d + t.deadlines.length, i: acc.i + t.deadlines.filter(presumed).length, r: acc.r + t.recurring.length, q: acc.q + t.quotas.length }),
+    { d: 0, i: 0, r: 0, q: 0 },
   );
-  out.push(`共 ${plan.tasks.length} 项任务，${counts.d} 个截止日期，${counts.r} 项周期任务，${counts.q} 项次数要求。`);
+  const implied = counts.i ? `（其中 ${counts.i} 个为推定的年底期限，请核对）` : '';
+  out.push(`共 ${plan.tasks.length} 项任务，${counts.d} 个截止日期${implied}，${counts.r} 项周期任务，${counts.q} 项次数要求。`);
   return out.join('\n');
 }
 

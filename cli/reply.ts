@@ -15,7 +15,9 @@ import { dueActions, initialDutyState, plannedActions } from '../workflows/polic
 import { assignCodes } from '../workflows/codes';
 import { expandCampaign } from '../workflows/expand';
 import { MESSAGES_TO_UNIT } from '../workflows/types';
-import { campaignWorkflowId, loadCampaign } from './campaign-input';
+import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY } from './campaign-input';
+import { runningCampaignIds } from '../campaigns/registry';
+import { loadDirectory } from '../plan/files';
 import { connectOptions, temporalTargetFromEnv } from './connection';
 
 const TO_UNIT = new Set<string>(MESSAGES_TO_UNIT);
@@ -140,12 +142,16 @@ export async function replyCommand(args: string[]): Promise<number> {
     process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${result.intent}\n${result.answer ?? '（不回复）'}\n`);
     return 0;
   }
-  const loaded = loadCampaign({ year: Number(values.year), ...(values.plan ? { plan: values.plan } : {}), ...(values.directory ? { directory: values.directory } : {}) });
   const target = temporalTargetFromEnv();
   const connection = await Connection.connect(connectOptions(target));
   try {
     const client = new Client({ connection, namespace: target.namespace });
-    const ctx = { client, directory: loaded.directory, campaignWorkflowId: values.campaign ?? campaignWorkflowId(loaded.input.campaignId) };
+    // As the bot does: every running campaign of the deployment, unless one is named (or none is listed, e.g. a
+    // server without visibility: then the configured campaign).
+    const running = values.campaign ? [] : await runningCampaignIds(client, target.taskQueue).catch((): string[] => []);
+    const directory = values.directory ? loadDirectory(values.directory) : loadDirectory(process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY);
+    const only = values.campaign ?? (running.length ? undefined : campaignWorkflowId(loadCampaign({ year: Number(values.year), ...(values.plan ? { plan: values.plan } : {}), directory }).input.campaignId));
+    const ctx = { client, directory, campaignWorkflowId: only ?? running[0] ?? '', ...(only ? {} : { campaigns: () => runningCampaignIds(client, target.taskQueue) }) };
     const said = await answer(ctx, { id: `cli:${values.from}`, name: values.from, enteredBy: 'cli' }, text, false);
     process.stdout.write(values.json ? `${JSON.stringify({ answer: said ?? null })}\n` : `${said ?? '（不回复）'}\n`);
   } finally {

@@ -14,7 +14,8 @@ import { watchProgress } from '../servers/progress-watch';
 import { attachTimeSkipping } from '../servers/time-skipping';
 import { createWorker } from '../worker';
 import type { CampaignSummary, campaignWorkflow } from '../workflows/campaign';
-import { ledgerQuery } from '../workflows/messages';
+import { deskQuery, ledgerQuery } from '../workflows/messages';
+import { deskIdFor } from './campaign';
 import { expandCampaign } from '../workflows/expand';
 import { byDuty, itemsOf } from '../workflows/morning';
 import type { DutyState, LedgerEntry, OutgoingMessage } from '../workflows/types';
@@ -22,7 +23,7 @@ import { readLedger } from '../ledger/read';
 import { beijingMinute, ledgerRows } from '../ledger/rows';
 import { OVERWRITE_HINT, writeLedgerFile } from '../ledger/xlsx';
 import { FileExistsError } from '../plan/errors';
-import { campaignWorkflowId, loadCampaign, type CampaignSource } from './campaign-input';
+import { campaignWorkflowId, loadCampaign, type CampaignSource, type LoadedCampaign } from './campaign-input';
 import { renderReport } from './report';
 import { repliesTo, type RepliesMode, type SimulatedReply } from './simulated-people';
 
@@ -44,6 +45,10 @@ export interface SimulationEvent {
 
 export interface SimulationResult {
   campaignWorkflowId: string;
+  /** Every campaign's workflow id, the first first (several with `also`). */
+  campaignWorkflowIds: string[];
+  /** The desk's workflow id, when the campaigns used one. */
+  deskWorkflowId?: string;
   events: SimulationEvent[];
   /** Every message sent, as sent (a morning message is one message). */
   messages: OutgoingMessage[];
@@ -76,6 +81,17 @@ export interface SimulateOptions extends CampaignSource {
   onMessage?: (msg: OutgoingMessage, client: TestWorkflowEnvironment['client'], campaignWorkflowId: string) => Promise<void>;
   /** Read every duty's final state once the year is over (for the 台账). */
   dutyStates?: boolean;
+  /**
+   * More campaigns run beside the first, on the same clock (a county's year: several notices). Each later one's
+   * reply codes carry a letter (b, c, …), as `duban campaign start` gives them.
+   */
+  also?: CampaignSource[];
+  /**
+   * The campaigns hand their morning messages and digests to one desk (workflows/desk.ts), as campaigns started
+   * by `npm start` and `duban campaign start` do: one message per unit and instant across campaigns. Default: on
+   * when there are several campaigns, off for one (a single campaign's year, as 0.4.0 printed it).
+   */
+  desk?: boolean;
 }
 
 const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '已确认，办理中', completed: '已办结', closed: '已关闭' };
@@ -129,8 +145,27 @@ export function sortEvents(events: SimulationEvent[], seqOf?: (e: SimulationEven
     .map(({ e }) => e);
 }
 
+/** Code prefixes of the simulated later campaigns, in order (as campaigns/registry.ts gives them). */
+const SIM_PREFIXES = 'bcdefghjkmnpqrstuvwxyz'.split('');
+
+function sumSummaries(all: CampaignSummary[]): CampaignSummary {
+  const [first] = all;
+  if (all.length === 1 && first) return first;
+  return {
+    campaignId: all.map((s) => s.campaignId).join(' + '),
+    duties: all.reduce((n, s) => n + s.duties, 0),
+    completed: all.reduce((n, s) => n + s.completed, 0),
+    closedUnresolved: all.reduce((n, s) => n + s.closedUnresolved, 0),
+    escalated: all.reduce((n, s) => n + s.escalated, 0),
+  };
+}
+
 export async function simulateYear(options: SimulateOptions): Promise<SimulationResult> {
   const loaded = loadCampaign(options);
+  const extra = (options.also ?? []).map((source) => loadCampaign({ ...source, year: source.year, directory: loaded.directory }));
+  const ids = [loaded, ...extra].map((l) => l.input.campaignId);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice) throw new Error(`同一通知不能作为两个督办批次模拟 (the same campaign twice): ${twice}`);
   const ownServer = options.env ? undefined : await startTestServer();
   const env = options.env ?? (await attachTimeSkipping(ownServer?.address ?? ''));
   const arrived: SimulationEvent[] = [];
@@ -161,7 +196,10 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
     }
   };
   const messages: OutgoingMessage[] = [];
-  const workflowId = `${campaignWorkflowId(loaded.input.campaignId)}/sim-${options.replies}-${Date.now()}`;
+  const runTag = `sim-${options.replies}-${Date.now()}`;
+  const workflowId = `${campaignWorkflowId(loaded.input.campaignId)}/${runTag}`;
+  const extraIds = extra.map((l) => `${campaignWorkflowId(l.input.campaignId)}/${runTag}`);
+  const useDesk = options.desk ?? extra.length > 0;
   const channel = new RecordingChannel(undefined, async (msg) => {
     messages.push(msg);
     emit({
@@ -201,7 +239,12 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
   const wall = Date.now();
   try {
     let clockOffsetMs = 0;
-    const workflowIds = [workflowId, ...expandCampaign(loaded.input, loaded.nominalStart.slice(0, 10)).map((d) => d.duty.dutyId)];
+    const deskId = `${deskIdFor(taskQueue)}/${runTag}`;
+    const workflowIds = [
+      workflowId,
+      ...extraIds,
+      ...[loaded, ...extra].flatMap((l) => expandCampaign(l.input, loaded.nominalStart.slice(0, 10)).map((d) => d.duty.dutyId)),
+    ];
     const watch = watchProgress({
       client,
       clock: () => env.currentTimeMs(),
@@ -218,13 +261,43 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
       outcome = await worker.runUntil(async () => {
         const startAt = Date.parse(`${loaded.nominalStart}:00+08:00`);
         clockOffsetMs = startAt - (await env.currentTimeMs());
-        const handle = await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
-          taskQueue,
-          workflowId,
-          args: [{ ...loaded.input, clockOffsetMs, startAt }],
+        const withDesk = (l: LoadedCampaign, prefix: string) => ({
+          ...l.input,
+          clockOffsetMs,
+          startAt,
+          ...(useDesk || prefix ? { options: { ...l.input.options, ...(useDesk ? { morningDesk: deskId } : {}), ...(prefix ? { codePrefix: prefix } : {}) } } : {}),
         });
+        const handle = await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { taskQueue, workflowId, args: [withDesk(loaded, '')] });
+        // Later campaigns once the first has started the desk (each would find it anyway).
+        const others: (typeof handle)[] = [];
+        for (const [i, l] of extra.entries()) {
+          others.push(await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { taskQueue, workflowId: extraIds[i]!, args: [withDesk(l, SIM_PREFIXES[i]!)] }));
+        }
         // A failure in the simulated people ends the run at once.
-        const result = await Promise.race([handle.result(), watch.stalled, channel.failed]);
+        // One result at a time: the time-skipping client unlocks the server's clock while it waits for a result and
+        // locks it again when the result comes, so two waits at once left the clock locked (a run stalled at its
+        // first minute, 2 of 4 runs of two campaigns).
+        const allResults = async () => {
+          const out: CampaignSummary[] = [];
+          for (const h of [handle, ...others]) out.push(await h.result());
+          return out;
+        };
+        const results = await Promise.race([allResults(), watch.stalled, channel.failed]);
+        const result = sumSummaries(results);
+        if (useDesk) {
+          // What the desk still holds when the last duty ended goes once its instant settles; then it is stopped.
+          const desk = client.workflow.getHandle(deskId);
+          for (let i = 0; i < 30; i++) {
+            const held = await desk.query(deskQuery);
+            if (!held.pending && !held.digests) break;
+            await env.sleep(60_000);
+          }
+          await desk.terminate('simulation over').catch(() => undefined);
+        }
+        if (extra.length) {
+          const ledgers = await Promise.all([handle, ...others].map((h) => h.query(ledgerQuery)));
+          return { summary: result, ledger: ledgers.flat() };
+        }
         // The duties have ended; their states are read while this worker still runs to answer the queries.
         if (options.dutyStates) {
           const { entries, states } = await readLedger(client, workflowId);
@@ -245,6 +318,8 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
     const dutyMessages = [...new Map(messages.flatMap(itemsOf).map((m) => [m.key, m])).values()];
     return {
       campaignWorkflowId: workflowId,
+      campaignWorkflowIds: [workflowId, ...extraIds],
+      ...(useDesk ? { deskWorkflowId: `${deskIdFor(taskQueue)}/${runTag}` } : {}),
       events: sortEvents(arrived, seqOf),
       messages,
       dutyMessages,
@@ -278,10 +353,13 @@ export async function simulateCommand(args: string[]): Promise<number> {
       xlsx: { type: 'string' },
       force: { type: 'boolean', default: false },
       'stall-seconds': { type: 'string', default: '60' },
+      also: { type: 'string', multiple: true },
+      desk: { type: 'string' },
     },
   });
   if (!/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份 (a four-digit year)`);
   if (!['none', 'prompt', 'mixed'].includes(values.replies)) throw new Error(`--replies ${values.replies}: 可选 none | prompt | mixed`);
+  if (values.desk !== undefined && !['on', 'off'].includes(values.desk)) throw new Error(`--desk ${values.desk}: 可选 on | off`);
   const stallSeconds = Number(values['stall-seconds']);
   if (!Number.isFinite(stallSeconds) || stallSeconds < 5) throw new Error(`--stall-seconds ${values['stall-seconds']}: 须为不小于 5 的秒数 (at least 5 seconds)`);
   const json = values.json;
@@ -295,6 +373,8 @@ export async function simulateCommand(args: string[]): Promise<number> {
     ...(values.notice ? { notice: values.notice } : {}),
     ...(values.directory ? { directory: values.directory } : {}),
     stallSeconds,
+    ...(values.also?.length ? { also: values.also.map((f) => ({ year: Number(values.year), ...(/\.ya?ml$/i.test(f) ? { plan: f } : { notice: f }) })) } : {}),
+    ...(values.desk !== undefined ? { desk: values.desk === 'on' } : {}),
     ...(values.xlsx ? { dutyStates: true } : {}),
     onEvent: (e) => process.stdout.write(`${json ? JSON.stringify(e) : formatEvent(e)}\n`),
   });

@@ -20,7 +20,7 @@ nav a{margin-right:12px}.muted{color:#64748b;font-size:12px}#charts figure{margi
 /** Links carry no token: a token-protected dashboard keeps its session in a cookie (dashboard/server.ts). */
 export function layout(title: string, body: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${h(title)}</title><style>${STYLE}</style></head>
-<body><nav><a href="/">督办总览</a><a href="/outbox">发件箱</a><a href="/ledger.xlsx" download>导出台账（Excel）</a><a href="/api/ledger">数据 JSON</a></nav>${body}</body></html>`;
+<body><nav><a href="/">督办总览</a><a href="/unit">我的任务</a><a href="/outbox">发件箱</a><a href="/ledger.xlsx" download>导出台账（Excel）</a><a href="/api/ledger">数据 JSON</a></nav>${body}</body></html>`;
 }
 
 function worst(entries: LedgerEntry[]): Level {
@@ -40,6 +40,59 @@ export interface OverviewData {
   calendarYears?: { official: number[]; guessed: number[] };
   /** The dashboard's chart cache (each chart drawn once per input); a process-wide one by default. */
   charts?: Pick<ChartCache, 'figuresOf'>;
+  /** The deployment's campaigns, listed above the overview when there are several. */
+  campaigns?: CampaignRow[];
+  /** The workflow id of the campaign shown. */
+  selected?: string;
+  /** `?campaign=` to keep on the page's own links (a campaign other than the dashboard's first). */
+  campaignParam?: string;
+}
+
+export interface CampaignRow {
+  workflowId: string;
+  status: string;
+  title?: string;
+  year?: number;
+  codePrefix?: string;
+  counts?: { duties: number; open: number; completed: number; closed: number; byLevel: Record<Level, number> };
+}
+
+const CAMPAIGN_STATUS_CN: Record<string, string> = { RUNNING: '运行中', COMPLETED: '已结束', TERMINATED: '已停止', FAILED: '失败', CANCELLED: '已取消' };
+
+/** The campaigns table: notice, year, counts by level; each links to its own overview and 台账. */
+export function campaignsTable(rows: CampaignRow[], selected?: string): string {
+  const body = rows
+    .map((r) => {
+      const c = r.counts;
+      const link = `/?${new URLSearchParams({ campaign: r.workflowId }).toString()}`;
+      const levels = c ? LEVEL_ORDER.map((l) => `<span class="cell ${l}" title="${h(LEVEL_CN[l])}">${c.byLevel[l]}</span>`).join(' ') : '';
+      return `<tr data-campaign="${h(r.workflowId)}"${r.workflowId === selected ? ' style="font-weight:bold"' : ''}><td><a href="${h(link)}">${h(r.title ?? r.workflowId)}</a></td><td>${r.year ?? ''}</td><td>${h(CAMPAIGN_STATUS_CN[r.status] ?? r.status)}</td><td>${h(r.codePrefix ? `${r.codePrefix}…` : '')}</td><td>${c ? c.duties : ''}</td><td>${levels}</td><td>${c ? `${c.completed}` : ''}</td><td>${c ? `${c.closed}` : ''}</td><td><a href="${h(`/ledger.xlsx?${new URLSearchParams({ campaign: r.workflowId }).toString()}`)}" download>台账</a></td></tr>`;
+    })
+    .join('\n');
+  return `<h2>督办批次</h2><table id="campaigns"><tr><th>通知</th><th>年度</th><th>状态</th><th>编号前缀</th><th>任务</th><th>办理中（按等级）</th><th>已办结</th><th>已关闭</th><th></th></tr>${body}</table>`;
+}
+
+export interface UnitDutyRow {
+  entry: LedgerEntry;
+  campaignTitle: string;
+  taskTitle: string;
+}
+
+/** 「我的任务」: a unit's open duties in every campaign, by deadline, with the codes to reply with. */
+export function unitDutiesPage(unit: string, rows: UnitDutyRow[]): string {
+  const body = rows
+    .map(
+      ({ entry: e, campaignTitle, taskTitle }) =>
+        `<tr data-code="${h(e.code ?? '')}" data-level="${e.level}"><td><b>${h(e.code ?? String(e.taskNumber))}</b></td><td>${h(campaignTitle)}</td><td><a href="/duty?${new URLSearchParams({ id: e.dutyId }).toString()}">任务${e.taskNumber}${e.period ? `（${h(e.period)}）` : ''} ${h(taskTitle)}</a></td><td>${h(e.deadline)}</td><td>${h(STATUS_CN[e.status] ?? e.status)}</td><td><span class="cell ${e.level}">${h(LEVEL_CN[e.level])}</span></td></tr>`,
+    )
+    .join('\n');
+  return layout(
+    `我的任务 · ${unit}`,
+    `<h1>${h(unit || '请选择单位')} 的待办任务</h1>
+<form method="get" action="/unit"><label>单位 <input name="name" value="${h(unit)}"></label> <button>查看</button></form>
+<p class="muted">全部督办批次中尚未办结的任务，按截止日期排列；回复时写编号（如「完成 ${h(rows[0]?.entry.code ?? '5')} 情况说明」）。</p>
+<table id="unit-duties"><tr><th>编号</th><th>通知</th><th>任务</th><th>截止</th><th>状态</th><th>等级</th></tr>${body || '<tr><td colspan="6">无待办任务</td></tr>'}</table>`,
+  );
 }
 
 export function overviewPage(d: OverviewData): string {
@@ -93,13 +146,15 @@ export function overviewPage(d: OverviewData): string {
     `<h1>督办总览</h1><p>${h(d.plan.title)}</p>
 ${d.calendarYears ? `<p id="calendar-years" class="muted">工作日历：${d.calendarYears.official.length ? `${d.calendarYears.official.join('、')} 年按国务院公布的放假和调休安排` : ''}${d.calendarYears.guessed.length ? `${d.calendarYears.official.length ? '；' : ''}<b style="color:#b45309">${d.calendarYears.guessed.join('、')} 年尚未载入官方安排，暂按周一至周五计算</b>（公布后由管理员运行 duban calendar load 载入）` : ''}</p>` : ''}
 <p id="totals">共 ${t.duties} 项时限任务，已办结 ${t.completed}，逾期 ${t.overdue}，未确认 ${t.unacknowledged}（${h(d.digest.date)}）</p>
-<form method="get" action="/"><label>按单位筛选 <select name="unit" id="unit-filter" onchange="this.form.submit()"><option value="">全部单位</option>${options}</select></label>
+${d.campaigns ? campaignsTable(d.campaigns, d.selected) : ''}
+<form method="get" action="/">${d.campaignParam ? `<input type="hidden" name="campaign" value="${h(d.campaignParam)}">` : ''}<label>按单位筛选 <select name="unit" id="unit-filter" onchange="this.form.submit()"><option value="">全部单位</option>${options}</select></label>
 <noscript><button>筛选</button></noscript></form>
 <p class="muted">图例：${LEVEL_ORDER.map((l) => `<span class="cell ${l}">${h(LEVEL_CN[l])}</span>`).join(' ')}&emsp;格内数字：已办结/任务数</p>
 <h2>任务 × 单位</h2><table id="matrix">${header}${rows}</table>
 <h2>逾期与近期到期（10 个工作日内）</h2><table id="upcoming"><tr><th>截止</th><th>任务</th><th>单位</th><th>状态</th><th></th></tr>${upcoming || '<tr><td colspan="5">无</td></tr>'}</table>
 ${charts ? `<h2>图表</h2><section id="charts">${charts}</section>` : ''}
-${d.unitFilter ? `<p><a href="/ics/${encodeURIComponent(d.unitFilter)}.ics${d.icsKey ? `?key=${encodeURIComponent(d.icsKey)}` : ''}">订阅 ${h(d.unitFilter)} 的截止日期日历（.ics）</a></p>` : '<p class="muted">选择单位后可订阅该单位的截止日期日历。</p>'}`,
+${d.unitFilter ? `<p><a href="/unit?${new URLSearchParams({ name: d.unitFilter }).toString()}">${h(d.unitFilter)} 在全部督办批次中的待办</a></p>` : ''}
+${d.unitFilter ? `<p><a href="/ics/${encodeURIComponent(d.unitFilter)}.ics${d.icsKey || d.campaignParam ? `?${new URLSearchParams({ ...(d.icsKey ? { key: d.icsKey } : {}), ...(d.campaignParam ? { campaign: d.campaignParam } : {}) }).toString()}` : ''}">订阅 ${h(d.unitFilter)} 的截止日期日历（.ics）</a></p>` : '<p class="muted">选择单位后可订阅该单位的截止日期日历。</p>'}`,
   );
 }
 

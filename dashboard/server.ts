@@ -3,6 +3,7 @@
  * campaign's ledger and each duty's state from Temporal, and the local outbox.
  */
 import { createHmac } from 'node:crypto';
+import { escapeHtml } from '../channels/render';
 import { sameSecret } from '../links/compare';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,11 +12,12 @@ import type { Client } from '@temporalio/client';
 import type { WorkCalendar } from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
 import { buildDigest } from '../workflows/digest';
-import { calendarQuery, ledgerQuery, statusQuery } from '../workflows/messages';
+import { calendarQuery, ledgerQuery, planQuery, statusQuery } from '../workflows/messages';
+import { levelCounts, ledgerOf, listCampaigns, type CampaignListing } from '../campaigns/registry';
 import type { OutgoingMessage } from '../workflows/types';
 import { OFFICE_COOKIE } from '../links/actions';
 import { actionPage, csrfToken, dashboardDecision, officeSession, readForm, type ActionDeps } from './actions';
-import { dutyPage, layout, outboxPage, overviewPage, unitCalendar } from './pages';
+import { dutyPage, layout, outboxPage, overviewPage, unitCalendar, unitDutiesPage, type CampaignRow, type UnitDutyRow } from './pages';
 import { ChartCache } from './chart-cache';
 import { readLedger } from '../ledger/read';
 import { beijingMinute, ledgerRows } from '../ledger/rows';
@@ -166,18 +168,43 @@ export function createDashboard(deps: DashboardDeps): Server {
       }
     }
     const handle = async () => {
-      const campaign = deps.client.workflow.getHandle(deps.campaignWorkflowId);
+      // Which campaign the page is about: `?campaign=` names one of the deployment's (campaigns/registry.ts);
+      // without it, the one this dashboard was started with.
+      const wanted = url.searchParams.get('campaign');
+      const listed = wanted && wanted !== deps.campaignWorkflowId ? (await listCampaigns(deps.client, { taskQueue: deps.taskQueue ?? 'duban', withInfo: false })).find((c) => c.workflowId === wanted) : undefined;
+      if (wanted && wanted !== deps.campaignWorkflowId && !listed) return send(404, 'text/html', layout('未找到', `<h1>没有这个督办批次</h1><p>${escapeHtml(wanted)}</p><p><a href="/">返回督办总览</a></p>`));
+      const selectedId = listed ? listed.workflowId : deps.campaignWorkflowId;
+      const campaign = deps.client.workflow.getHandle(selectedId);
+      const plan = listed ? await campaign.query(planQuery) : deps.plan;
+      const selectedCalendar = listed ? await campaign.query(calendarQuery) : deps.calendar;
+      if (url.pathname === '/unit') return send(200, 'text/html', unitDutiesPage(url.searchParams.get('name') ?? '', await unitDuties(deps, url.searchParams.get('name') ?? '')));
       if (url.pathname === '/') {
         const ledger = await campaign.query(ledgerQuery);
+        const campaigns = await campaignRows(deps);
         const unit = url.searchParams.get('unit') || undefined;
         const units = [...new Set(ledger.map((e) => e.unit))].sort();
         const feed = unit && deps.token ? { icsKey: icsKey(deps.token, unit) } : {};
         // Which of the campaign's years run on official days and which on a Monday–Friday guess.
         const calendar = await campaign.query(calendarQuery).catch(() => undefined);
-        const years = [deps.plan.year, deps.plan.year + 1];
+        const years = [plan.year, plan.year + 1];
         const known = Array.isArray(calendar?.knownYears) ? calendar.knownYears : undefined;
         const calendarYears = known ? { official: years.filter((y) => known.includes(y)), guessed: years.filter((y) => !known.includes(y)) } : undefined;
-        return send(200, 'text/html', overviewPage({ plan: deps.plan, ledger, digest: buildDigest(ledger, deps.calendar, now()), units, ...(unit ? { unitFilter: unit } : {}), ...feed, ...(calendarYears ? { calendarYears } : {}), charts }));
+        return send(
+          200,
+          'text/html',
+          overviewPage({
+            plan,
+            ledger,
+            digest: buildDigest(ledger, selectedCalendar, now()),
+            units,
+            ...(unit ? { unitFilter: unit } : {}),
+            ...feed,
+            ...(calendarYears ? { calendarYears } : {}),
+            charts,
+            ...(campaigns.length > 1 ? { campaigns, selected: selectedId } : {}),
+            ...(listed ? { campaignParam: selectedId } : {}),
+          }),
+        );
       }
       if (url.pathname === '/duty/act' && req.method === 'POST') {
         if (!session || !deps.actions) return send(403, 'text/html', layout('未授权', '<h1>403</h1><p>请通过摘要邮件中的「进入督办看板」链接进入后再审批。</p>'));
@@ -189,7 +216,7 @@ export function createDashboard(deps: DashboardDeps): Server {
       if (url.pathname === '/duty') {
         const id = url.searchParams.get('id') ?? '';
         const state = await deps.client.workflow.getHandle(id).query(statusQuery);
-        const title = deps.plan.tasks.find((t) => t.number === state.taskNumber)?.title ?? '';
+        const title = (await planOfDuty(deps, id)).tasks.find((t) => t.number === state.taskNumber)?.title ?? '';
         const viewer =
           session && deps.actions
             ? { person: session.payload.p, unit: session.payload.u, supervisor: session.payload.r === 'supervisor', csrf: csrfToken(deps.actions.secret(), session.id, id) }
@@ -198,11 +225,12 @@ export function createDashboard(deps: DashboardDeps): Server {
       }
       if (url.pathname === '/outbox') return send(200, 'text/html', outboxPage(readOutbox(deps.outboxFile)));
       if (url.pathname === '/api/ledger') return send(200, 'application/json', JSON.stringify(await campaign.query(ledgerQuery)));
+      if (url.pathname === '/api/campaigns') return send(200, 'application/json', JSON.stringify(await campaignRows(deps)));
       if (url.pathname === '/ledger.xlsx') {
         // The 台账 in Excel: read-only (a GET changes nothing), behind the same token as every page above.
-        const data = await readLedger(deps.client, deps.campaignWorkflowId);
+        const data = await readLedger(deps.client, selectedId);
         // Duties whose state could not be read are listed on a sheet 说明 the workbook opens on: blanks are not answers.
-        const bytes = await ledgerXlsx(ledgerRows(deps.plan, data.entries, data.states), { title: `${deps.plan.title} 督办台账`, generatedAt: beijingMinute(now()), unread: data.unread });
+        const bytes = await ledgerXlsx(ledgerRows(plan, data.entries, data.states), { title: `${plan.title} 督办台账`, generatedAt: beijingMinute(now()), unread: data.unread });
         res.writeHead(200, {
           'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
           'content-disposition': `attachment; filename="ledger.xlsx"; filename*=UTF-8''${encodeURIComponent(`督办台账-${beijingMinute(now()).slice(0, 10)}.xlsx`)}`,
@@ -211,7 +239,7 @@ export function createDashboard(deps: DashboardDeps): Server {
         });
         return res.end(bytes);
       }
-      if (icsUnit !== undefined) return send(200, 'text/calendar', unitCalendar(icsUnit, await campaign.query(ledgerQuery), deps.plan));
+      if (icsUnit !== undefined) return send(200, 'text/calendar', unitCalendar(icsUnit, await campaign.query(ledgerQuery), plan));
       return send(404, 'text/html', layout('未找到', '<h1>404 页面不存在</h1>'));
     };
     handle().catch((err: unknown) => {
@@ -220,6 +248,48 @@ export function createDashboard(deps: DashboardDeps): Server {
       send(502, 'text/html', layout('暂不可用', `<h1>暂时无法读取督办数据</h1><p class="muted">Temporal 未就绪或督办批次不存在；详情见服务日志。</p>`));
     });
   });
+}
+
+/** The deployment's campaigns with their figures, for the overview's list (empty when Temporal lists none). */
+async function campaignRows(deps: DashboardDeps): Promise<CampaignRow[]> {
+  const listed = await listCampaigns(deps.client, { taskQueue: deps.taskQueue ?? 'duban' }).catch((): CampaignListing[] => []);
+  return Promise.all(
+    listed.map(async (c) => {
+      const ledger = c.status === 'RUNNING' ? await ledgerOf(deps.client, c.workflowId) : undefined;
+      return {
+        workflowId: c.workflowId,
+        status: c.status,
+        ...(c.info ? { title: c.info.title, year: c.info.year, codePrefix: c.info.codePrefix } : {}),
+        ...(ledger ? { counts: levelCounts(ledger) } : {}),
+      };
+    }),
+  );
+}
+
+/** The plan a duty belongs to: its campaign's (the duty id starts with the campaign id). */
+async function planOfDuty(deps: DashboardDeps, dutyId: string): Promise<ValidPlan> {
+  if (dutyId.startsWith(`${deps.campaignWorkflowId.replace(/^duban\//, '')}/`)) return deps.plan;
+  // A server without visibility lists nothing (the time-skipping one): the dashboard's own plan, as before.
+  const listed = await listCampaigns(deps.client, { taskQueue: deps.taskQueue ?? 'duban', running: true }).catch((): CampaignListing[] => []);
+  const owner = listed.find((c) => c.info && dutyId.startsWith(`${c.info.campaignId}/`) && c.workflowId !== deps.campaignWorkflowId);
+  return owner ? deps.client.workflow.getHandle(owner.workflowId).query(planQuery) : deps.plan;
+}
+
+/** A unit's open duties in every running campaign: 「我的任务」 on the dashboard. */
+async function unitDuties(deps: DashboardDeps, unit: string): Promise<UnitDutyRow[]> {
+  if (!unit) return [];
+  const running = (await listCampaigns(deps.client, { taskQueue: deps.taskQueue ?? 'duban', running: true }).catch((): CampaignListing[] => [])).filter((c) => c.info);
+  const ids = running.length ? running : [{ workflowId: deps.campaignWorkflowId, info: undefined } as CampaignListing];
+  const rows = await Promise.all(
+    ids.map(async (c) => {
+      const handle = deps.client.workflow.getHandle(c.workflowId);
+      const [ledger, plan] = await Promise.all([handle.query(ledgerQuery), c.workflowId === deps.campaignWorkflowId ? deps.plan : handle.query(planQuery)]);
+      return ledger
+        .filter((e) => e.unit === unit && !e.ended && e.status !== 'completed' && e.status !== 'closed')
+        .map((e) => ({ entry: e, campaignTitle: plan.title, taskTitle: plan.tasks.find((t) => t.number === e.taskNumber)?.title ?? '' }));
+    }),
+  );
+  return rows.flat().sort((a, b) => a.entry.deadline.localeCompare(b.entry.deadline) || (a.entry.code ?? '').localeCompare(b.entry.code ?? ''));
 }
 
 export async function startDashboard(deps: DashboardDeps, host = '127.0.0.1', port = 8080): Promise<{ url: string; close: () => Promise<void> }> {

@@ -9,6 +9,7 @@ import { dayNumber, shiftWorkingDays } from '../calendar/working-days';
 import type { Plan, PlanTask } from '../plan/schema';
 import { SECTION_RE, SUBSECTION_RE, TASK_RE } from './headings';
 import { holidayBreakEnd } from './holidays';
+import { impliedDeadline } from './implied';
 import { findDeadlines, findQuotas, findRecurring, findTargets, normalizeWidth, PhraseError, type DeadlineContext, type PhraseErrorCode } from './phrases';
 
 export class NoticeError extends Error {
@@ -246,6 +247,7 @@ export function parseNotice(text: string, options: ParseOptions = {}): Plan {
       seen.add(key);
       return true;
     });
+    const implied = impliedDeadline({ lead: resp?.lead ?? '', deadlines, recurring: reports, quotas }, year, sentences(body)[0] ?? taskTitle);
     return {
       number: draft.number,
       title: taskTitle,
@@ -253,7 +255,7 @@ export function parseNotice(text: string, options: ParseOptions = {}): Plan {
       lead: resp?.lead ?? '',
       coUnits: resp?.coUnits ?? [],
       accountable: 'lead',
-      deadlines,
+      deadlines: implied ? [implied] : deadlines,
       recurring: reports,
       quotas,
       targets,

@@ -20,6 +20,11 @@ export const deadlineSchema = z.object({
   pastAtNotice: z.boolean().optional(),
   /** Working days before the deadline to remind; default 10, 5, 3, 1, 0. */
   reminderOffsets: z.array(z.number().int().min(0).max(60)).optional(),
+  /**
+   * The notice names no time limit: a year's task is due by year end; edit or delete it in the plan. Its
+   * messages say so while the date is still the year's end.
+   */
+  implied: z.boolean().optional(),
 });
 
 export const recurringSchema = z.object({

@@ -10,6 +10,9 @@ import { simulateYear, type SimulationResult } from '../cli/simulate';
 import { itemsOf } from '../workflows/morning';
 import { timeSkippingEnv, uniqueQueue, workflowBundle } from './env';
 
+/** The seed notice's tasks without a date of any kind: their only duty is the implied year-end one (issue #15). */
+const UNDATED = new Set([2, 3, 6, 7, 8, 9, 10, 11, 13, 14, 16, 17, 18, 22, 23]);
+
 describe('a year of the seed plan (2022, mixed replies)', () => {
   let result: SimulationResult;
 
@@ -21,11 +24,12 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
       await env.teardown();
     }
     // 7 dated duties, task 19's and task 20's monthly/quarterly/half-yearly instances from May, task 21's
-    // year-end assessment, and task 12's visit quotas.
-    expect(result.summary.duties).toBe(32);
-    expect(result.ledger).toHaveLength(32);
+    // year-end assessment, task 12's visit quotas, and the 15 tasks the notice gives no time limit, due by the
+    // year's end (implied, issue #15).
+    expect(result.summary.duties).toBe(47);
+    expect(result.ledger).toHaveLength(47);
     expect(result.ledger.every((e) => e.ended)).toBe(true);
-    expect(result.summary.completed + result.summary.closedUnresolved).toBe(32);
+    expect(result.summary.completed + result.summary.closedUnresolved).toBe(47);
     expect(result.summary.completed).toBeGreaterThan(20);
   }, 240_000);
 
@@ -40,7 +44,8 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
   });
 
   it("escalates silent units' duties to the discipline inspection office five working days after the deadline", () => {
-    const silent = result.ledger.filter((e) => personaOf(e.dutyId, 'mixed') === 'silent' && e.kind === 'deadline');
+    // Deadlines the notice set: an implied year-end one stops at the supervising offices (below).
+    const silent = result.ledger.filter((e) => personaOf(e.dutyId, 'mixed') === 'silent' && e.kind === 'deadline' && !UNDATED.has(e.taskNumber));
     expect(silent.length).toBeGreaterThan(0);
     for (const duty of silent) {
       const escalations = result.dutyMessages.filter((m) => m.dutyId === duty.dutyId && (m.kind === 'escalation' || m.kind === 'supervision-notice'));
@@ -144,11 +149,13 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
 describe('a silent year of the seed plan (2022, nobody replies)', () => {
   let result: SimulationResult;
 
-  it('runs, and sends at most 300 messages, each unit at most two a day besides formal notices', async () => {
+  it('runs, and sends at most 360 messages, each unit at most two a day besides formal notices', async () => {
     // A server of its own: the duty ids are the mixed year's.
     result = await simulateYear({ year: 2022, replies: 'none', workflowBundle: workflowBundle() });
-    // 0.1.0 sent 1,208 messages in this year, 928 of them repeated formal notices.
-    expect(result.messages.length).toBeLessThanOrEqual(300);
+    // 0.1.0 sent 1,208 messages in this year, 928 of them repeated formal notices. 295 before the 15 year-end
+    // duties of tasks without a time limit (issue #15); they add 60, reminded at 10 and 0 working days only and
+    // escalated without a formal notice (355 in all; 363 with the full ladder).
+    expect(result.messages.length).toBeLessThanOrEqual(360);
     const perUnitDay = new Map<string, number>();
     for (const m of result.messages) {
       if (m.kind === 'supervision-notice') continue;
@@ -175,7 +182,8 @@ describe('a silent year of the seed plan (2022, nobody replies)', () => {
 
   it('sends the formal notice once per duty, and task 1 reaches 县纪委监委 within 10 working days of 31 May', () => {
     const formal = result.messages.filter((m) => m.kind === 'supervision-notice');
-    expect(formal.length).toBe(result.ledger.length);
+    // Every duty with a time limit the notice set; none of the 15 implied year-end ones.
+    expect(formal.length).toBe(result.ledger.filter((e) => !UNDATED.has(e.taskNumber)).length);
     expect(new Set(formal.map((m) => m.dutyId)).size).toBe(formal.length);
     const t1 = result.messages.find((m) => m.toUnits.includes('县纪委监委') && itemsOf(m).some((i) => i.taskNumber === 1));
     expect(t1?.kind).toBe('supervision-notice');
@@ -203,5 +211,25 @@ describe('a silent year of the seed plan (2022, nobody replies)', () => {
     const gaps = dates.slice(1).map((d, i) => (dayNumber(d) - dayNumber(dates[i]!)) / 7);
     expect(gaps.slice(0, 3).every((g) => Math.round(g) === 1)).toBe(true);
     expect(gaps.slice(4).every((g) => Math.round(g) === 4)).toBe(true);
+  });
+
+  it('tells the unit of a task the notice gives no time limit why it is due at the year end, and says so of no other duty', () => {
+    const undated = UNDATED;
+    const about = result.dutyMessages.filter((m) => m.taskNumber !== undefined && undated.has(m.taskNumber));
+    expect(new Set(about.map((m) => m.taskNumber)).size).toBe(15);
+    for (const m of about) expect(m.text, `${m.kind} ${m.dutyId}`).toContain('截止：2022-12-31（通知未列明时限，按年度任务于年底前办结）');
+    for (const m of result.dutyMessages.filter((x) => !about.includes(x))) expect(m.text).not.toContain('通知未列明时限');
+  });
+
+  it('escalates a late task the notice gave no time limit to the supervising offices, never by a formal notice or to 县纪委监委', () => {
+    const undated = UNDATED;
+    const about = result.dutyMessages.filter((m) => m.taskNumber !== undefined && undated.has(m.taskNumber));
+    expect(about.some((m) => m.kind === 'escalation' && m.toUnits.includes('县委农办'))).toBe(true);
+    expect(about.filter((m) => m.kind === 'supervision-notice').map((m) => m.dutyId)).toEqual([]);
+    expect(about.filter((m) => m.toUnits.includes('县纪委监委')).map((m) => `${m.kind} ${m.dutyId}`)).toEqual([]);
+    // The three offices' busiest day is what it was before these duties: 8 messages, 9 January 2023.
+    const perDay = new Map<string, number>();
+    for (const m of result.messages) for (const u of m.toUnits) perDay.set(`${shanghaiDate(m.at)}|${u}`, (perDay.get(`${shanghaiDate(m.at)}|${u}`) ?? 0) + 1);
+    expect(Math.max(...perDay.values())).toBeLessThanOrEqual(8);
   });
 });

@@ -86,6 +86,7 @@ function yearFixture(): SimulationResult {
   const completed = ledger.filter((e) => e.status === 'completed').length;
   return {
     campaignWorkflowId: 'duban/fixture',
+    campaignWorkflowIds: ['duban/fixture'],
     events,
     messages: dutyMessages,
     dutyMessages,

@@ -157,11 +157,12 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
   }, 240_000);
 
   it('has one row per duty under a frozen header', () => {
-    expect(result.dutyStates?.size).toBe(32);
+    // 32 dated duties and 15 year-end ones of tasks the notice gives no time limit (issue #15).
+    expect(result.dutyStates?.size).toBe(47);
     expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual(LEDGER_COLUMNS.map((c) => c.header));
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-    expect(rows).toHaveLength(32);
-    expect(new Set(rows.map((r) => `${r['单位']!.text}/${r['回复码']!.text}/${r['截止日期']!.text}`)).size).toBe(32);
+    expect(rows).toHaveLength(47);
+    expect(new Set(rows.map((r) => `${r['单位']!.text}/${r['回复码']!.text}/${r['截止日期']!.text}`)).size).toBe(47);
   });
 
   it('shows completed duties as 已办结 with who and when, and the unresolved as closed', () => {
@@ -190,7 +191,8 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
     const script = 'import sys, openpyxl; ws = openpyxl.load_workbook(sys.argv[1])["台账"]; print(ws.max_row, ws.freeze_panes, type(ws["F2"].value).__name__, ws["G1"].value)';
     const py = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
     expect(py.stderr).toBe('');
-    expect(py.stdout.trim()).toBe('33 A2 datetime 状态');
+    // The header and the 47 duties' rows.
+    expect(py.stdout.trim()).toBe('48 A2 datetime 状态');
   });
 
   describe('the dashboard’s /ledger.xlsx', () => {
@@ -221,7 +223,7 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(await res.arrayBuffer());
       const s = wb.getWorksheet('台账')!;
-      expect(s.rowCount).toBe(33);
+      expect(s.rowCount).toBe(48);
       expect(s.getColumn(7).values.slice(2)).toEqual(rows.map((r) => r['状态']!.value));
       // The home page links to it.
       const home = await (await fetch(`${base}/`, { headers: { authorization: 'Bearer secret-token-123' } })).text();
@@ -248,7 +250,7 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(await res.arrayBuffer());
       expect(wb.worksheets.map((w) => w.name)).toEqual(['台账', '说明']);
-      expect(wb.getWorksheet('台账')!.rowCount).toBe(33);
+      expect(wb.getWorksheet('台账')!.rowCount).toBe(48);
       const note = wb.getWorksheet('说明')!;
       expect(wb.views[0]?.activeTab).toBe(wb.worksheets.indexOf(note));
       expect(note.getCell('A1').text).toMatch(/^注意：以下 2 项任务的办理详情未能读取.*确认人、办结人、办结说明和延期栏为空，不表示无人确认或办结/);

@@ -73,12 +73,13 @@ function notice(date: string, ...tasks: string[]): string {
 describe('words that only contain 节后 or 放假后', () => {
   it('reads 「环节后」 and 「学校放假后」 as no holiday, so the notice is not refused', () => {
     const plan = parseNotice(notice('2024年1月10日', '做好隐患排查。每个环节后一周内报送排查情况。', '做好校舍检查。学校放假后一周内完成校舍检查。'), { file: 'n.txt' });
-    expect(plan.tasks.map((t) => t.deadlines)).toEqual([[], []]);
+    // No date from the phrase: each task has only the year-end the plan presumes for an undated task (issue #15).
+    expect(plan.tasks.map((t) => (t.deadlines ?? []).map((d) => [d.date, d.implied]))).toEqual([[['2024-12-31', true]], [['2024-12-31', true]]]);
   });
 
   it('does not tie 「环节后」 to a holiday named earlier in the sentence', () => {
     const plan = parseNotice(notice('2024年1月10日', '做好春节值守。春节期间加强检查，每个环节后一周内报送检查情况。'), { file: 'n.txt' });
-    expect(plan.tasks[0]?.deadlines).toEqual([]);
+    expect(plan.tasks[0]?.deadlines?.map((d) => [d.date, d.implied])).toEqual([['2024-12-31', true]]);
   });
 
   it('still reads 「节假日后」 and 「假期结束后」 as after the holiday named before them', () => {

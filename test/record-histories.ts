@@ -90,6 +90,9 @@ async function main() {
       replies: 'mixed',
       env,
       taskQueue: 'record',
+      // From 0.5.0's recording on, a second notice beside the seed: both campaigns hand their morning messages
+      // and digests to the desk, the second's codes lettered.
+      also: [{ year: 2022, notice: join(__dirname, 'fixtures', 'notices', 'dazhu-2022-renju.txt') }],
       // Two refused attempts, as the bot records them.
       onMessage: async (msg, client) => {
         const dutyId = itemsOf(msg).find((i) => i.dutyId)?.dutyId;
@@ -100,10 +103,13 @@ async function main() {
     });
     const pick = new Map<string, string>();
     pick.set('campaign', result.campaignWorkflowId);
+    for (const [i, id] of result.campaignWorkflowIds.slice(1).entries()) pick.set(`campaign-also-${i + 1}`, id);
+    if (result.deskWorkflowId) pick.set('desk', result.deskWorkflowId);
     for (const e of result.ledger) {
       const persona = personaOf(e.dutyId, 'mixed') ?? 'none';
       const past = e.deadline === '2022-03-31' ? '-past-due' : '';
-      const name = `duty-${e.kind}${past}-${persona}`;
+      const also = e.dutyId.startsWith('dazhu-2022-renju/') ? '-also' : '';
+      const name = `duty-${e.kind}${past}-${persona}${also}`;
       if (!pick.has(name)) pick.set(name, e.dutyId);
     }
     mkdirSync(dir);

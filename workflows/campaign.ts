@@ -35,8 +35,19 @@ import { makeWaker } from './wake';
 import { buildDigest, digestText } from './digest';
 import { dutyWorkflow } from './duty';
 import { expandCampaign, type CampaignInput } from './expand';
-import { calendarQuery, calendarUpdateSignal, dutyChangedSignal, ledgerQuery, morningItemSignal, reportRequestSignal } from './messages';
-import { SETTLE_MAX_MS, SETTLE_MS, groupItems, morningMessage, settledAt, type MorningGroup } from './morning';
+import {
+  calendarQuery,
+  calendarUpdateSignal,
+  campaignInfoQuery,
+  deskDigestSignal,
+  dutyChangedSignal,
+  ledgerQuery,
+  morningItemSignal,
+  planQuery,
+  reportRequestSignal,
+} from './messages';
+import { MORNING_WAVE, SETTLE_MS, morningGroups, morningMessage, settledAt, stillAsked as stillAskedBy } from './morning';
+import { deskWorkflow } from './desk';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
 /**
@@ -75,7 +86,12 @@ export const MORNING_PATCH = 'morning-messages';
  * do not continue as new while morning items wait (they would be carried, thousands of them in a storm).
  */
 export const MORNING_WAVES_PATCH = 'morning-waves';
-export const MORNING_WAVE = 50;
+export { MORNING_WAVE };
+/**
+ * Campaigns started with it and with `options.morningDesk` hand their morning messages and digests to the
+ * deployment's desk (workflows/desk.ts), which sends one message per unit and instant across campaigns.
+ */
+export const MORNING_DESK_PATCH = 'morning-desk';
 /**
  * Past this many events or bytes the campaign continues as new even with morning items waiting (Temporal ends a
  * workflow at 50,000 events or 50 MB; each item is a message of a few KB).
@@ -133,6 +149,16 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   // Decided once, before any duty starts, and carried: every duty of a campaign is batched or none is.
   const morning = input.carried ? input.carried.morning === true : patched(MORNING_PATCH);
   const waves = morning && patched(MORNING_WAVES_PATCH);
+  const desk = morning && input.options?.morningDesk && patched(MORNING_DESK_PATCH) ? input.options.morningDesk : undefined;
+  setHandler(campaignInfoQuery, () => ({
+    campaignId: input.campaignId,
+    title: input.plan.title,
+    year: input.plan.year,
+    codePrefix: input.options?.codePrefix ?? '',
+    ...(desk ? { morningDesk: desk } : {}),
+    startedAt,
+  }));
+  setHandler(planQuery, () => input.plan);
   const duties = expandCampaign(input, shanghaiDate(startedAt), { morning });
   let started = input.carried?.started ?? 0;
   const carry = () => ({
@@ -145,6 +171,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       ...(waves && arrivals.size ? { morningArrivals: [...arrivals] } : {}),
     },
   });
+
+  if (desk && !input.carried) await ensureDesk(input, desk);
 
   while (started < duties.length) {
     const batch = duties.slice(started, started + START_BATCH);
@@ -171,7 +199,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
           await startChild(dutyWorkflow, {
             workflowId: d.duty.dutyId,
             ...(input.options?.dutyTaskQueue ? { taskQueue: input.options.dutyTaskQueue } : {}),
-            args: [{ ...d, campaignWorkflowId: self, startAt: startedAt, ...(morning ? { morningWorkflowId: self } : {}) }],
+            args: [{ ...d, campaignWorkflowId: self, startAt: startedAt, ...(desk ? { morningWorkflowId: desk, morningDesk: true } : morning ? { morningWorkflowId: self } : {}) }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
             // A duty that already ran (even one that has ended) is never run again from scratch.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -220,16 +248,20 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       text: digestText(digest, reason),
       digest,
     };
+    // Through the desk: several campaigns' digests of one slot reach each supervisor as one message.
+    if (desk) {
+      try {
+        await getExternalWorkflowHandle(desk).signal(deskDigestSignal, msg);
+        return;
+      } catch {
+        // The desk is gone (terminated by an administrator): the digest still goes.
+      }
+    }
     await deliver(msg);
   };
   // Nothing to a unit about work it has done: an item whose duty was completed (or, for a request to
   // acknowledge, acknowledged) while it waited is dropped.
-  const stillAsked = (item: OutgoingMessage) => {
-    const e = item.dutyId ? ledger.get(item.dutyId) : undefined;
-    if (!e) return true;
-    if (e.status === 'completed' || e.status === 'closed') return false;
-    return item.kind !== 'ack-request' || e.status === 'open';
-  };
+  const stillAsked = (item: OutgoingMessage) => stillAskedBy(item, item.dutyId ? ledger.get(item.dutyId)?.status : undefined);
   const fixedSettle = input.options?.morningSettleSeconds !== undefined || !waves;
   const settleMs = input.options?.morningSettleSeconds !== undefined ? input.options.morningSettleSeconds * 1000 : SETTLE_MS;
   /** When an item's instant has settled: a fixed time after it, or by its instant's arrivals. */
@@ -245,22 +277,13 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     pending = waiting;
     const waitingAt = new Set(pending.map((i) => i.at));
     for (const at of arrivals.keys()) if (!waitingAt.has(at)) arrivals.delete(at);
-    const minute = Math.floor(t / 60_000) * 60_000;
     // A unit that reads the weekly digest today finds its own overdue duties listed there, with their codes:
     // its Monday overdue reminders are not sent again in a morning message (最多报一次).
     const inDigest = (i: OutgoingMessage, unit: string) =>
       digestsOn && i.kind === 'overdue-reminder' && i.unit === unit && digestUnits.has(unit) && shanghaiDate(weeklyAt) === shanghaiDate(i.at);
-    const groups = groupItems(due.filter(stillAsked)).flatMap((g): MorningGroup[] => {
-      const items = g.items.filter((i) => !inDigest(i, g.unit));
-      if (!items.length) return [];
-      // Late for its instant (its unit's message already went, or the instant is long past: a worker was down):
-      // one more message, at the minute it goes.
-      const late = sentGroups.has(`${g.at}|${g.unit}`) || (waves && t - g.at > SETTLE_MAX_MS + 60_000);
-      return [late ? { ...g, at: minute, items: items.map((i) => ({ ...i, at: minute })) } : { ...g, items }];
-    });
-    for (const g of groups) sentGroups.add(`${g.at}|${g.unit}`);
-    // Only recent instants can still receive late items.
-    for (const k of sentGroups) if (Number(k.split('|')[0]) < t - 7 * 86_400_000) sentGroups.delete(k);
+    // Late for its instant (its unit's message already went, or the instant is long past: a worker was down):
+    // one more message, at the minute it goes.
+    const groups = morningGroups(due.filter(stillAsked), { sent: sentGroups, now: t, skip: inDigest, lateByAge: waves });
     if (waves && groups.length > MORNING_WAVE) {
       // Hundreds of units at one instant (a storm): a wave at a time, each wave's messages at once.
       for (let i = 0; i < groups.length; i += MORNING_WAVE) {
@@ -307,6 +330,11 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       calendarsToForward = 0;
       cal = input.calendar;
       // Every running duty re-plans what is still ahead on the new days; so do the digests.
+      if (desk) {
+        await getExternalWorkflowHandle(desk)
+          .signal(calendarUpdateSignal, cal)
+          .catch(() => undefined);
+      }
       for (const e of ledger.values()) {
         if (e.ended) continue;
         await getExternalWorkflowHandle(e.dutyId)
@@ -356,6 +384,35 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     closedUnresolved: entries.filter((e) => e.status === 'closed').length,
     escalated: entries.filter((e) => e.escalationsSent > 0).length,
   };
+}
+
+/**
+ * Starts the deployment's desk unless it runs (its id is fixed: the first campaign starts it, the others find
+ * it), and gives it this campaign's calendar, laid over whatever years it has.
+ */
+async function ensureDesk(input: CampaignInput, desk: string): Promise<void> {
+  try {
+    await startChild(deskWorkflow, {
+      workflowId: desk,
+      args: [
+        {
+          deskId: desk,
+          calendar: input.calendar,
+          // Their overdue reminders wait for Monday's digest, which a campaign without digests does not send.
+          digestUnits: input.options?.digests === false ? [] : [...input.supervisors, input.disciplineOffice],
+          ...(input.options?.wechatTaskQueue ? { wechatTaskQueue: input.options.wechatTaskQueue } : {}),
+          ...(input.options?.delivery ? { delivery: input.options.delivery } : {}),
+          ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}),
+        },
+      ],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      // A desk an administrator terminated may be started again; a running one is found, not doubled.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    await getExternalWorkflowHandle(desk).signal(calendarUpdateSignal, input.calendar);
+  }
 }
 
 interface LegacyDigestContext {

@@ -24,6 +24,7 @@ import {
   decideExtensionUpdate,
   calendarUpdateSignal,
   dutyChangedSignal,
+  dutyStatusSignal,
   morningItemSignal,
   rejectUpdate,
   reportActionsUpdate,
@@ -72,6 +73,8 @@ export const QUOTA_BEHIND_CLEARS_PATCH = 'quota-behind-clears';
 
 /** Duties set search attributes (campaign, unit, task, level, deadline) when their input asks for them. */
 export const SEARCH_ATTRIBUTES_PATCH = 'search-attributes';
+/** Duties of a campaign with a morning desk tell the desk their status changes (input-gated, and marked). */
+export const DESK_STATUS_PATCH = 'desk-status';
 
 /** Keeps a year's history well under Temporal's limits; the state carries over. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;
@@ -101,6 +104,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   let version = 0;
   /** The ledger line last sent to the campaign. */
   let reported = '';
+  /** The status the morning desk last heard (it starts every duty as open). */
+  let deskHeard = state.status;
   const changed = () => {
     version++;
     state.level = levelOf(input, state, now(), plan);
@@ -378,6 +383,12 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
 
   // Ledger line for the campaign; sent whenever it changes.
   const report = async () => {
+    if (input.morningDesk && input.morningWorkflowId && state.status !== deskHeard && patched(DESK_STATUS_PATCH)) {
+      deskHeard = state.status;
+      await getExternalWorkflowHandle(input.morningWorkflowId)
+        .signal(dutyStatusSignal, { dutyId: duty.dutyId, status: state.status })
+        .catch(() => undefined);
+    }
     if (!input.campaignWorkflowId) return;
     const entry: LedgerEntry = {
       dutyId: duty.dutyId,

@@ -10,6 +10,7 @@ import {
   DEFAULT_GRACE_WORKING_DAYS,
   DEFAULT_REMINDER_OFFSETS,
   DEFAULT_REPEAT_WORKING_DAYS,
+  IMPLIED_ESCALATION,
 } from './policy';
 import { assignCodes } from './codes';
 import type { DeliveryTimings, DutyInput, EscalationStep, LedgerEntry, Offices, OutgoingMessage } from './types';
@@ -56,6 +57,17 @@ export interface CampaignOptions {
    * the worker's cache, which would make it replay its whole history on every signal. Omitted = the campaign's.
    */
   dutyTaskQueue?: string;
+  /**
+   * The deployment's morning desk (workflows/desk.ts): its workflow id. The campaign starts it when it is not
+   * running, and its duties hand their morning items to it, so a unit with duties in several campaigns gets one
+   * message per instant; the campaign's digests go through it too. Omitted = the campaign sends its own.
+   */
+  morningDesk?: string;
+  /**
+   * Prefix of every reply code of this campaign (a lower-case letter, e.g. 'b' → b5, b19a), so that codes stay
+   * unique for a unit with duties in several campaigns. Omitted = none (the deployment's first campaign).
+   */
+  codePrefix?: string;
 }
 
 export interface CampaignInput {
@@ -192,9 +204,11 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
       task.deadlines.forEach((d, i) => {
         duties.push({
           ...base,
-          duty: ref(unit, 'deadline', `d${i + 1}`, d.clause ?? d.text, d.text),
+          // Only an implied deadline's duty carries the mark: every other duty's input stays as before.
+          duty: { ...ref(unit, 'deadline', `d${i + 1}`, d.clause ?? d.text, d.text), ...(d.implied ? { implied: true as const } : {}) },
           deadline: d.date,
           ...(d.reminderOffsets ? { reminderOffsets: d.reminderOffsets } : {}),
+          ...(d.implied ? { escalation: IMPLIED_ESCALATION } : {}),
         });
       });
       task.recurring.forEach((r, i) => {
@@ -222,6 +236,7 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
   }
   // Reply codes from the whole campaign, fixed for the duties' lives.
   const codes = assignCodes(duties.map((d) => ({ dutyId: d.duty.dutyId, unit: d.duty.unit, taskNumber: d.duty.taskNumber, deadline: d.deadline, kind: d.duty.kind })));
-  for (const d of duties) d.duty.code = codes.get(d.duty.dutyId) ?? String(d.duty.taskNumber);
+  const prefix = input.options?.codePrefix ?? '';
+  for (const d of duties) d.duty.code = prefix + (codes.get(d.duty.dutyId) ?? String(d.duty.taskNumber));
   return duties;
 }

@@ -1,3 +1,4 @@
 /** Every workflow type the worker registers. */
 export { campaignWorkflow } from './campaign';
 export { dutyWorkflow } from './duty';
+export { deskWorkflow } from './desk';

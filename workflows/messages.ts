@@ -1,7 +1,8 @@
 /** Message definitions, defined once and imported by the worker, CLI, bot and tests. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WorkCalendar } from '../calendar/working-days';
-import type { DutyState, LedgerEntry, OutgoingMessage } from './types';
+import type { ValidPlan } from '../plan/schema';
+import type { DutyState, DutyStatus, LedgerEntry, OutgoingMessage } from './types';
 
 export interface Actor {
   /** Display name or WeChat id of the person. */
@@ -73,3 +74,25 @@ export const morningItemSignal = defineSignal<[OutgoingMessage]>('morningItem');
 export const calendarUpdateSignal = defineSignal<[WorkCalendar]>('calendarUpdate');
 /** The calendar a campaign runs on now. */
 export const calendarQuery = defineQuery<WorkCalendar>('calendar');
+
+/** Duty → morning desk: the duty's status changed (items about work done while they waited are dropped). */
+export const dutyStatusSignal = defineSignal<[{ dutyId: string; status: DutyStatus }]>('dutyStatus');
+/** Campaign → morning desk: a digest for its slot; several campaigns' digests of one slot go as one message. */
+export const deskDigestSignal = defineSignal<[OutgoingMessage]>('deskDigest');
+/** What the desk holds: items and digests waiting for their instant to settle. */
+export const deskQuery = defineQuery<{ pending: number; digests: number }>('desk');
+
+/** What a campaign is: its notice, year and reply-code prefix (the dashboard, `duban campaign list`, the bot). */
+export interface CampaignInfo {
+  campaignId: string;
+  title: string;
+  year: number;
+  /** Reply codes of this campaign start with it (e.g. 'b' → b5, b19a); '' for the deployment's first campaign. */
+  codePrefix: string;
+  /** The morning desk it hands its messages to, if any. */
+  morningDesk?: string;
+  startedAt: number;
+}
+export const campaignInfoQuery = defineQuery<CampaignInfo>('campaignInfo');
+/** The plan a campaign runs (the dashboard's pages for a campaign it did not start itself). */
+export const planQuery = defineQuery<ValidPlan>('plan');

@@ -4,7 +4,8 @@
  * message per group. Pure: the campaign workflow, the simulator, the report and the tests use it.
  */
 import { formatShanghai } from '../calendar/working-days';
-import type { Level, MessageKind, OutgoingMessage, Recipient } from './types';
+import type { Digest } from './digest';
+import type { DutyStatus, Level, MessageKind, OutgoingMessage, Recipient } from './types';
 
 /**
  * How long the campaign waits after an instant before sending its morning messages: duties woken at 09:00
@@ -46,6 +47,77 @@ export const SETTLE_MAX_MS = 10 * 60_000;
 /** `lastArrival`: when the latest item for each instant arrived (workflow time). */
 export function settledAt(instant: number, lastArrival: number | undefined): number {
   return Math.min(instant + SETTLE_MAX_MS, Math.max(instant + SETTLE_MIN_MS, (lastArrival ?? instant) + SETTLE_QUIET_MS));
+}
+
+/** Units' messages sent at once when more than this many units are due at one instant (a storm). */
+export const MORNING_WAVE = 50;
+
+/**
+ * Whether an item still asks something of its unit, given its duty's status now: nothing about work it has done
+ * (a completed or closed duty), no request to acknowledge what was acknowledged. Unknown status: it does.
+ */
+export function stillAsked(item: OutgoingMessage, status: DutyStatus | undefined): boolean {
+  if (!status) return true;
+  if (status === 'completed' || status === 'closed') return false;
+  return item.kind !== 'ack-request' || status === 'open';
+}
+
+export interface GroupOptions {
+  /** `${instant}|${unit}` of messages already sent; updated (and pruned to the last 7 days). */
+  sent: Set<string>;
+  /** Workflow time now. */
+  now: number;
+  /** Items left out of a unit's group (a supervising office's overdue reminders on digest day). */
+  skip?: (item: OutgoingMessage, unit: string) => boolean;
+  /** An instant long past (a worker was down) counts as late even if nothing went for it (morning-waves). */
+  lateByAge: boolean;
+}
+
+/**
+ * The groups to send now from the items due: per (instant, unit), in groupItems' order. A group late for its
+ * instant (its unit's message already went, or the instant is long past) goes at the current minute, as one
+ * more message, with its items restamped.
+ */
+export function morningGroups(due: OutgoingMessage[], o: GroupOptions): MorningGroup[] {
+  const minute = Math.floor(o.now / 60_000) * 60_000;
+  const groups = groupItems(due).flatMap((g): MorningGroup[] => {
+    const items = o.skip ? g.items.filter((i) => !o.skip!(i, g.unit)) : g.items;
+    if (!items.length) return [];
+    const late = o.sent.has(`${g.at}|${g.unit}`) || (o.lateByAge && o.now - g.at > SETTLE_MAX_MS + 60_000);
+    return [late ? { ...g, at: minute, items: items.map((i) => ({ ...i, at: minute })) } : { ...g, items }];
+  });
+  for (const g of groups) o.sent.add(`${g.at}|${g.unit}`);
+  // Only recent instants can still receive late items.
+  for (const k of o.sent) if (Number(k.split('|')[0]) < o.now - 7 * 86_400_000) o.sent.delete(k);
+  return groups;
+}
+
+/**
+ * One digest per slot for supervisors, from the digests several campaigns handed the desk for it: a single
+ * campaign's digest goes as it is; several go as one message, each campaign's digest a section under its title.
+ */
+export function combinedDigest(deskId: string, digests: OutgoingMessage[]): OutgoingMessage {
+  const sorted = [...digests].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const [first] = sorted;
+  if (!first) throw new Error('combinedDigest: no digest');
+  if (sorted.length === 1) return first;
+  const recipients = new Map<string, Recipient>();
+  for (const d of sorted) for (const r of d.recipients) recipients.set(`${r.unit}|${r.role}`, r);
+  const date = formatShanghai(first.at).slice(0, 10);
+  const weekly = sorted.some((d) => d.key.includes('/digest/weekly/'));
+  const level = sorted.reduce<Level>((l, d) => (SEVERITY[d.level] > SEVERITY[l] ? d.level : l), 'none');
+  const digestsOf = sorted.flatMap((d) => (d.digest ? [d.digest] : []));
+  return {
+    key: `${deskId}/digest/${weekly ? 'weekly' : 'red'}/${date}`,
+    kind: 'digest',
+    toUnits: [...new Set(sorted.flatMap((d) => d.toUnits))],
+    recipients: [...recipients.values()],
+    level,
+    at: first.at,
+    subject: `【督办${weekly ? '周报' : '快报'}】${sorted.length} 个督办批次 · ${date}`,
+    text: sorted.map((d) => `━━ ${d.subject} ━━\n${d.text}`).join('\n\n'),
+    ...(digestsOf.length ? { digests: digestsOf satisfies Digest[] } : {}),
+  };
 }
 
 export interface MorningGroup {

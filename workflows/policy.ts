@@ -25,6 +25,16 @@ export const DEFAULT_ESCALATION: EscalationStep[] = [
   { afterWorkingDays: 3, to: ['leader', 'supervisor', 'rural-work-office'] },
   { afterWorkingDays: 5, to: ['leader', 'supervisor', 'rural-work-office', 'discipline'], formal: true },
 ];
+/**
+ * The ladder for a deadline the notice never named (an implied year-end deadline, `implied: true`): the unit's
+ * leader and the supervising offices are told, but no formal 督办通知书 and nothing to the discipline inspection
+ * office — they act on time limits a notice set, not on one duban presumed. Measured: with the full ladder the
+ * seed's 15 implied duties put 15 more formal notices on each of the three offices on 9 January 2023.
+ */
+export const IMPLIED_ESCALATION: EscalationStep[] = [
+  { afterWorkingDays: 1, to: ['leader', 'supervisor'] },
+  { afterWorkingDays: 3, to: ['leader', 'supervisor', 'rural-work-office'] },
+];
 /** Once the ladder is exhausted, repeat the last step weekly (five working days). */
 export const DEFAULT_REPEAT_WORKING_DAYS = 5;
 export const DEFAULT_GRACE_WORKING_DAYS = 3;

@@ -22,10 +22,21 @@ export function subjectOf(input: DutyInput, state: DutyState, prefix = '【督�
   return `${prefix}[任务${input.duty.taskNumber}] ${input.duty.taskTitle}${period} · ${monthDay(state.deadline)}截止`;
 }
 
+/** What a unit is told of a deadline the notice never named (plan `implied`): why it is the year's end. */
+export const IMPLIED_NOTE = '通知未列明时限，按年度任务于年底前办结';
+
+/**
+ * The note, for an implied duty whose deadline is still a year's end: once an extension is approved, or a person
+ * has written another date into the plan, the date is no longer a presumption. Empty for every other duty.
+ */
+function impliedNote(input: DutyInput, state: DutyState): string {
+  return input.duty.implied && state.deadline.endsWith('-12-31') ? `（${IMPLIED_NOTE}）` : '';
+}
+
 function head(input: DutyInput, state: DutyState): string {
   return (
     `任务${input.duty.taskNumber}「${input.duty.taskTitle}」${input.duty.period ? `（${input.duty.period}）` : ''} · 回复编号：${codeOf(input)}\n` +
-    `事项：${input.duty.what}\n截止：${state.deadline}\n原文：${input.duty.sentence}`
+    `事项：${input.duty.what}\n截止：${state.deadline}${impliedNote(input, state)}\n原文：${input.duty.sentence}`
   );
 }
 

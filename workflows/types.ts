@@ -55,6 +55,8 @@ export interface DutyRef {
   period?: string;
   /** The reply code units type to name this duty (workflows/codes.ts); absent in 0.1.0 inputs. */
   code?: string;
+  /** The plan's deadline is implied (the notice names no time limit: year end); absent otherwise. */
+  implied?: true;
 }
 
 export interface Recipient {
@@ -83,6 +85,8 @@ export interface OutgoingMessage {
   text: string;
   /** For digests: the figures, so email can draw the chart. */
   digest?: Digest;
+  /** A digest combining several campaigns' (the morning desk): each one's figures, for a chart each. */
+  digests?: Digest[];
   /** For a morning message: the per-duty messages it carries (each as its duty would have sent it). */
   items?: OutgoingMessage[];
 }
@@ -142,6 +146,11 @@ export interface DutyInput {
    * each message itself.
    */
   morningWorkflowId?: string;
+  /**
+   * The morning workflow is a deployment's desk (workflows/desk.ts), not the campaign: the duty also tells it
+   * when its status changes, so it can drop an item about work done while the item waited.
+   */
+  morningDesk?: boolean;
   /** Simulation only: added to the server's clock so a past plan year can run on today's server. */
   clockOffsetMs?: number;
   /**

@@ -1,0 +1,105 @@
+/**
+ * The campaigns of a deployment, as Temporal knows them: every campaign workflow in the namespace (visibility
+ * list), each asked what it is. The dashboard, the bot, `duban campaign list` and `duban campaign start` (which
+ * picks the next free reply-code prefix) read the same list; no file of our own can disagree with the server.
+ */
+import type { Client } from '@temporalio/client';
+import { campaignQueueOf } from '../worker';
+import { campaignInfoQuery, ledgerQuery, type CampaignInfo } from '../workflows/messages';
+import type { LedgerEntry, Level } from '../workflows/types';
+
+export interface CampaignListing {
+  workflowId: string;
+  /** Temporal's word for it: RUNNING, COMPLETED, TERMINATED, … */
+  status: string;
+  startTime: Date;
+  /** What the campaign says it is; absent when it cannot answer (no worker, or a campaign from before 0.5.0). */
+  info?: CampaignInfo;
+}
+
+/** Campaign workflows have ids `duban/<notice>/<year>` (cli/campaign-input.ts); simulations and tests add a suffix. */
+const QUERY = `WorkflowType = 'campaignWorkflow'`;
+
+export interface ListOptions {
+  /**
+   * The deployment's task queue (`TEMPORAL_TASK_QUEUE`, default `duban`): its campaigns run on `<queue>-campaigns`
+   * (before 0.4.0, on the queue itself). Another deployment in the same namespace is not this one's business.
+   */
+  taskQueue: string;
+  running?: boolean;
+  withInfo?: boolean;
+}
+
+export async function listCampaigns(client: Client, o: ListOptions): Promise<CampaignListing[]> {
+  const out: CampaignListing[] = [];
+  const queues = `(TaskQueue = '${o.taskQueue}' OR TaskQueue = '${campaignQueueOf(o.taskQueue)}')`;
+  const query = `${QUERY} AND ${queues}${o.running ? ` AND ExecutionStatus = 'Running'` : ''}`;
+  // A campaign continued as new is listed once per run: only its latest run counts.
+  const seen = new Set<string>();
+  for await (const w of client.workflow.list({ query })) {
+    if (seen.has(w.workflowId)) continue;
+    seen.add(w.workflowId);
+    out.push({ workflowId: w.workflowId, status: w.status.name, startTime: w.startTime });
+  }
+  if (o.withInfo !== false) {
+    await Promise.all(
+      out.map(async (c) => {
+        if (c.status !== 'RUNNING') return;
+        const info = await client.workflow
+          .getHandle(c.workflowId)
+          .query(campaignInfoQuery)
+          .catch(() => undefined);
+        if (info) c.info = info;
+      }),
+    );
+  }
+  return out.sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || a.workflowId.localeCompare(b.workflowId));
+}
+
+/** Ids of the running campaigns: the bot's duties come from all of them. */
+export async function runningCampaignIds(client: Client, taskQueue: string): Promise<string[]> {
+  return (await listCampaigns(client, { taskQueue, running: true, withInfo: false })).map((c) => c.workflowId);
+}
+
+const PREFIXES = 'bcdefghjkmnpqrstuvwxyz'.split('');
+
+/**
+ * The reply-code prefix for a new campaign: none for the deployment's first (its codes stay as 0.4.0 printed
+ * them), else the first letter no running campaign uses. Letters easy to misread next to digits (i, l, o) are
+ * skipped. Throws when every letter is taken.
+ */
+export function nextCodePrefix(running: CampaignListing[]): string {
+  const used = new Set(running.map((c) => c.info?.codePrefix ?? ''));
+  if (!running.length) return '';
+  const free = PREFIXES.find((p) => !used.has(p));
+  if (!free) throw new Error(`已有 ${running.length} 个督办批次在运行，回复编号前缀已用完：请先停止已结束的批次（npx duban campaign stop ID）`);
+  return free;
+}
+
+export interface LevelCounts {
+  duties: number;
+  open: number;
+  completed: number;
+  closed: number;
+  byLevel: Record<Level, number>;
+}
+
+/** Counts by level and status of a campaign's ledger (the campaign list on the dashboard and the CLI). */
+export function levelCounts(ledger: LedgerEntry[]): LevelCounts {
+  const byLevel: Record<Level, number> = { none: 0, green: 0, blue: 0, yellow: 0, red: 0 };
+  let completed = 0;
+  let closed = 0;
+  for (const e of ledger) {
+    if (e.status === 'completed') completed++;
+    else if (e.status === 'closed') closed++;
+    else byLevel[e.level]++;
+  }
+  return { duties: ledger.length, open: ledger.length - completed - closed, completed, closed, byLevel };
+}
+
+export async function ledgerOf(client: Client, workflowId: string): Promise<LedgerEntry[] | undefined> {
+  return client.workflow
+    .getHandle(workflowId)
+    .query(ledgerQuery)
+    .catch(() => undefined);
+}

@@ -1,0 +1,212 @@
+/**
+ * A county's year as commands: `duban import NOTICE` proposes a plan into data/plans/ for review;
+ * `duban campaign start PLAN` starts it on the running server beside the campaigns already there;
+ * `duban campaign list` and `duban campaign stop ID`. Every campaign of a deployment hands its morning messages
+ * to one desk (workflows/desk.ts), so a unit hears once per instant whatever the number of notices, and each
+ * later campaign's reply codes carry a letter of their own (b5, c19a).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { campaignQueueOf } from '../worker';
+import { levelCounts, ledgerOf, listCampaigns, nextCodePrefix, type CampaignListing } from '../campaigns/registry';
+import { readNoticeFile } from '../notice/read';
+import { parseNotice } from '../notice/parse';
+import { FileExistsError } from '../plan/errors';
+import { checkPlanUnits, loadDirectory, loadPlan, writePlan } from '../plan/files';
+import { planSchema } from '../plan/schema';
+import type { Directory } from '../plan/directory';
+import { dataDir } from '../links/config';
+import { ensureSearchAttributes } from '../servers/search-attributes';
+import { DUBAN_CAMPAIGN } from '../workflows/search-attributes';
+import { WECHAT_TASK_QUEUE } from '../bot/main';
+import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY, type LoadedCampaign } from './campaign-input';
+import { connectOptions, temporalTargetFromEnv, type TemporalTarget } from './connection';
+import { planTable } from './plan';
+
+/** The deployment's morning desk: one per task queue (a test's queue, a county's `duban`). */
+export function deskIdFor(taskQueue: string): string {
+  return `duban/desk/${taskQueue}`;
+}
+
+export function plansDir(): string {
+  return join(dataDir(), 'plans');
+}
+
+export interface StartedCampaign {
+  workflowId: string;
+  started: boolean;
+  codePrefix: string;
+  /** Lines for the operator (search attributes, prefix). */
+  notes: string[];
+}
+
+/**
+ * Starts a loaded campaign on the campaigns' queue (its duties on the main queue), with the deployment's desk and
+ * the next free code prefix; one already running under the same id simply continues.
+ */
+export async function startCampaignWorkflow(client: Client, target: TemporalTarget, loaded: LoadedCampaign): Promise<StartedCampaign> {
+  const notes: string[] = [];
+  const workflowId = campaignWorkflowId(loaded.input.campaignId);
+  const running = (await listCampaigns(client, { taskQueue: target.taskQueue, running: true })).filter((c) => c.workflowId !== workflowId);
+  const codePrefix = nextCodePrefix(running);
+  const indexed = await ensureSearchAttributes(client.connection as Connection, target.namespace);
+  if (indexed.ok && indexed.added.length) notes.push(`已在命名空间 ${target.namespace} 注册搜索属性 registered search attributes: ${indexed.added.join(', ')}`);
+  if (!indexed.ok) notes.push(`任务不带搜索属性 duties without search attributes（${indexed.reason}）：Temporal Web UI 中不能按单位、等级查找`);
+  const options = {
+    ...loaded.input.options,
+    ...(process.env.DUBAN_WECHAT === '1' ? { wechatTaskQueue: WECHAT_TASK_QUEUE } : {}),
+    ...(indexed.ok ? { searchAttributes: true } : {}),
+    dutyTaskQueue: target.taskQueue,
+    morningDesk: deskIdFor(target.taskQueue),
+    ...(codePrefix ? { codePrefix } : {}),
+  };
+  try {
+    await client.workflow.start('campaignWorkflow', {
+      taskQueue: campaignQueueOf(target.taskQueue),
+      workflowId,
+      args: [{ ...loaded.input, options }],
+      ...(indexed.ok ? { typedSearchAttributes: [{ key: DUBAN_CAMPAIGN, value: loaded.input.campaignId }] } : {}),
+    });
+    if (codePrefix) notes.push(`本批次回复编号以 ${codePrefix} 开头（如 ${codePrefix}1），与其他批次的编号不重复 (reply codes of this campaign start with ${codePrefix})`);
+    return { workflowId, started: true, codePrefix, notes };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { workflowId, started: false, codePrefix: '', notes };
+  }
+}
+
+async function connect(): Promise<{ client: Client; target: TemporalTarget }> {
+  const target = temporalTargetFromEnv();
+  const options = connectOptions(target);
+  try {
+    const connection = await Connection.connect({ ...options, connectTimeout: '5 seconds' });
+    return { client: new Client({ connection, namespace: target.namespace }), target };
+  } catch (cause) {
+    throw new Error(`无法连接 Temporal ${options.address} (cannot reach Temporal)：请先运行 npm start（内置服务器），或设置 TEMPORAL_ADDRESS 指向集群`, { cause });
+  }
+}
+
+const USAGE_IMPORT = '用法 usage: duban import NOTICE [--year Y] [--directory units.yaml] [--force]';
+
+/** `duban import NOTICE`: the proposed plan into data/plans/<notice>.yaml, printed for review. */
+export async function importCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { year: { type: 'string' }, directory: { type: 'string' }, force: { type: 'boolean', default: false }, out: { type: 'string' } },
+  });
+  const file = positionals[0];
+  if (!file) throw new Error(USAGE_IMPORT);
+  if (!existsSync(file)) throw new Error(`${file}: 文件不存在 (no such file)`);
+  if (values.year !== undefined && !/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份，如 2026 (a four-digit year)`);
+  const out = values.out ?? join(plansDir(), `${basename(file, extname(file))}.yaml`);
+  // A plan under review carries people's corrections: never replaced without --force.
+  if (existsSync(out) && !values.force) throw new FileExistsError(out, '它可能已有人工核对的修改；确需重新生成请加 --force');
+  const { text } = await readNoticeFile(file);
+  const proposed = parseNotice(text, { file, ...(values.year ? { year: Number(values.year) } : {}) });
+  const parsed = planSchema.safeParse(proposed);
+  const directory: Directory = loadDirectory(values.directory ?? process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY);
+  if (parsed.success) checkPlanUnits(parsed.data, directory, file);
+  mkdirSync(join(out, '..'), { recursive: true });
+  // A proposal that fails the schema (a task without a lead) is refused here, naming the task and the field.
+  const plan = writePlan(out, proposed);
+  process.stdout.write(`${planTable(plan)}\n\n`);
+  process.stdout.write(`已写入计划 plan written: ${out}\n请核对（牵头单位、截止日期、推定的年底期限），修改后启动：npx duban campaign start ${out}\n`);
+  return 0;
+}
+
+const USAGE_CAMPAIGN = '用法 usage: duban campaign start PLAN [--year Y] | list [--json] | stop ID --yes';
+
+const STATUS_CN: Record<string, string> = { RUNNING: '运行中', COMPLETED: '已结束', TERMINATED: '已停止', FAILED: '失败', CANCELLED: '已取消', CONTINUED_AS_NEW: '运行中', TIMED_OUT: '超时' };
+
+export function campaignTable(rows: (CampaignListing & { counts?: ReturnType<typeof levelCounts> })[]): string {
+  if (!rows.length) return '没有督办批次 (no campaigns)。启动：npx duban campaign start data/plans/<通知>.yaml';
+  const lines = rows.map((r) => {
+    const c = r.counts;
+    const figures = c ? `任务 ${c.duties}：红 ${c.byLevel.red} 黄 ${c.byLevel.yellow} 蓝 ${c.byLevel.blue} 常规 ${c.byLevel.none + c.byLevel.green}，已办结 ${c.completed}，已关闭 ${c.closed}` : '';
+    const prefix = r.info ? `编号前缀 ${r.info.codePrefix || '（无）'}` : '';
+    return [`${r.workflowId}  ${STATUS_CN[r.status] ?? r.status}`, r.info ? `  ${r.info.title}（${r.info.year} 年）${prefix ? ` · ${prefix}` : ''}` : '', figures ? `  ${figures}` : ''].filter(Boolean).join('\n');
+  });
+  return lines.join('\n');
+}
+
+export async function campaignCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'start') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { year: { type: 'string' }, directory: { type: 'string' } } });
+    const file = positionals[0];
+    if (!file) throw new Error(USAGE_CAMPAIGN);
+    if (!existsSync(file)) throw new Error(`${file}: 文件不存在 (no such file)；先用 npx duban import NOTICE 生成计划`);
+    if (values.year !== undefined && !/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份 (a four-digit year)`);
+    const isPlan = /\.ya?ml$/i.test(file);
+    const directory = loadDirectory(values.directory ?? process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY);
+    // The plan's own year unless told otherwise (a notice file is read for this year, as npm start does).
+    const year = values.year ? Number(values.year) : isPlan ? loadPlan(file, directory).year : new Date().getFullYear();
+    const loaded = loadCampaign({ year, ...(isPlan ? { plan: file } : { notice: file }), directory });
+    for (const w of loaded.warnings) process.stderr.write(`${w}\n`);
+    if (loaded.yearNote) process.stderr.write(`${loaded.yearNote}\n`);
+    const { client } = await connect();
+    try {
+      const started = await startCampaignWorkflow(client, temporalTargetFromEnv(), loaded);
+      for (const n of started.notes) process.stdout.write(`${n}\n`);
+      process.stdout.write(
+        started.started
+          ? `督办批次已启动 campaign started: ${started.workflowId}（${loaded.input.plan.tasks.length} 项任务；由运行中的 npm start 或 duban worker 执行）\n`
+          : `督办批次已在运行 campaign already running: ${started.workflowId}（未重复启动）\n`,
+      );
+      return 0;
+    } finally {
+      await client.connection.close();
+    }
+  }
+  if (sub === 'list') {
+    const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
+    const { client } = await connect();
+    try {
+      const rows = await Promise.all(
+        (await listCampaigns(client, { taskQueue: temporalTargetFromEnv().taskQueue })).map(async (r) => {
+          const ledger = r.status === 'RUNNING' ? await ledgerOf(client, r.workflowId) : undefined;
+          return { ...r, ...(ledger ? { counts: levelCounts(ledger) } : {}) };
+        }),
+      );
+      process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : `${campaignTable(rows)}\n`);
+      return 0;
+    } finally {
+      await client.connection.close();
+    }
+  }
+  if (sub === 'stop') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { yes: { type: 'boolean', default: false } } });
+    const id = positionals[0];
+    if (!id) throw new Error(USAGE_CAMPAIGN);
+    const { client } = await connect();
+    try {
+      const found = (await listCampaigns(client, { taskQueue: temporalTargetFromEnv().taskQueue, running: true })).find((c) => c.workflowId === id || c.info?.campaignId === id);
+      if (!found) throw new Error(`没有名为 ${id} 的运行中督办批次 (no running campaign)；npx duban campaign list 查看`);
+      const ledger = (await ledgerOf(client, found.workflowId)) ?? [];
+      const live = ledger.filter((e) => !e.ended);
+      if (!values.yes) {
+        process.stdout.write(`将停止 ${found.workflowId}（${found.info?.title ?? ''}）及其 ${live.length} 项未结束的任务：不再提醒、不再督办，历史保留。确认请加 --yes\n`);
+        return 2;
+      }
+      const reason = '管理员停止督办批次 (stopped by an administrator: duban campaign stop)';
+      // The campaign first, so it starts nothing more; then its duties, each of which would otherwise go on alone.
+      await client.workflow.getHandle(found.workflowId).terminate(reason);
+      let stopped = 0;
+      for (const e of live) {
+        await client.workflow
+          .getHandle(e.dutyId)
+          .terminate(reason)
+          .then(() => stopped++)
+          .catch(() => undefined);
+      }
+      process.stdout.write(`已停止 stopped: ${found.workflowId}，任务 ${stopped} 项\n`);
+      return 0;
+    } finally {
+      await client.connection.close();
+    }
+  }
+  throw new Error(USAGE_CAMPAIGN);
+}

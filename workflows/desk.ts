@@ -1,0 +1,135 @@
+/**
+ * The morning desk: one workflow per deployment that sends every campaign's morning messages, so a unit with
+ * duties in several notices (the seed's task 1 and a flood-prevention notice's inspection, say) still gets one
+ * message per send instant, and supervisors one digest per slot. Campaigns started with `options.morningDesk`
+ * start it (once: its id is fixed) and have their duties hand it their items, as a campaign of 0.4.0 has them
+ * hand items to itself; the desk settles each instant by arrivals, groups per (instant, unit) and sends.
+ *
+ * It keeps no ledger: a duty in desk mode tells it when its status changes (acknowledged, completed, closed), and
+ * an item whose duty was settled while it waited is dropped — nothing to a unit about work it has done.
+ * It runs until terminated, idle between instants, continuing as new when its history grows.
+ */
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { dayNumber, dateOfDayNumber, mergeCalendars, shanghaiDate, shiftWorkingDays, weekdayOfDayNumber, type WorkCalendar } from '../calendar/working-days';
+import { makeDeliverer } from './deliver';
+import { calendarUpdateSignal, deskDigestSignal, deskQuery, dutyStatusSignal, morningItemSignal } from './messages';
+import { combinedDigest, morningGroups, morningMessage, settledAt, stillAsked, MORNING_WAVE, SETTLE_MAX_MS } from './morning';
+import { makeWaker } from './wake';
+import type { DeliveryTimings, DutyStatus, OutgoingMessage } from './types';
+
+export interface DeskInput {
+  /** The desk's workflow id; prefixes its message keys. */
+  deskId: string;
+  calendar: WorkCalendar;
+  /** Units that read the weekly digest (supervising offices, 县纪委监委): their overdue reminders wait for it. */
+  digestUnits: string[];
+  wechatTaskQueue?: string;
+  delivery?: DeliveryTimings;
+  clockOffsetMs?: number;
+  /** History events before continuing as new (default 8,000; lowered only to record replay histories). */
+  continueAsNewAfterEvents?: number;
+  carried?: {
+    pending: OutgoingMessage[];
+    arrivals: [number, number][];
+    sent: string[];
+    status: [string, DutyStatus][];
+    digests: OutgoingMessage[];
+  };
+}
+
+export interface DeskState {
+  pending: number;
+  digests: number;
+}
+
+const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
+const HISTORY_EVENTS_HARD = 40_000;
+const HISTORY_BYTES_HARD = 30 * 1024 * 1024;
+
+/** The first working day of the week `date` is in (Monday, or later when Monday is a holiday): weekly digest day. */
+export function isWeeklyDigestDay(cal: WorkCalendar, date: string): boolean {
+  const day = dayNumber(date);
+  const monday = day - ((weekdayOfDayNumber(day) + 6) % 7);
+  return shiftWorkingDays(cal, dateOfDayNumber(monday), 0) === date;
+}
+
+export async function deskWorkflow(input: DeskInput): Promise<never> {
+  const now = () => Date.now() + (input.clockOffsetMs ?? 0);
+  let cal = input.calendar;
+  let pending: OutgoingMessage[] = input.carried?.pending ?? [];
+  let digests: OutgoingMessage[] = input.carried?.digests ?? [];
+  const arrivals = new Map<number, number>(input.carried?.arrivals ?? []);
+  const sentGroups = new Set<string>(input.carried?.sent ?? []);
+  // Statuses of duties with an item waiting, as their duties reported them after handing it over.
+  const status = new Map<string, DutyStatus>(input.carried?.status ?? []);
+  setHandler(morningItemSignal, (item) => {
+    pending.push(item);
+    arrivals.set(item.at, now());
+  });
+  setHandler(deskDigestSignal, (digest) => {
+    digests.push(digest);
+    arrivals.set(digest.at, now());
+  });
+  setHandler(dutyStatusSignal, ({ dutyId, status: s }) => {
+    if (pending.some((i) => i.dutyId === dutyId)) status.set(dutyId, s);
+  });
+  setHandler(calendarUpdateSignal, (update) => {
+    cal = mergeCalendars(cal, update);
+  });
+  setHandler(deskQuery, (): DeskState => ({ pending: pending.length, digests: digests.length }));
+
+  const { deliver } = makeDeliverer(input.wechatTaskQueue, undefined, input.delivery);
+  const digestUnits = new Set(input.digestUnits);
+  const dueAt = (m: OutgoingMessage) => settledAt(m.at, arrivals.get(m.at));
+  const nextDue = () => [...pending, ...digests].reduce<number | undefined>((at, m) => (at === undefined ? dueAt(m) : Math.min(at, dueAt(m))), undefined);
+  const historyLimit = input.continueAsNewAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
+
+  const sendDue = async () => {
+    const t = now();
+    const due: OutgoingMessage[] = [];
+    const waiting: OutgoingMessage[] = [];
+    for (const i of pending) (dueAt(i) <= t ? due : waiting).push(i);
+    pending = waiting;
+    const dueDigests = digests.filter((d) => dueAt(d) <= t);
+    digests = digests.filter((d) => dueAt(d) > t);
+    const waitingAt = new Set([...pending, ...digests].map((i) => i.at));
+    for (const at of arrivals.keys()) if (!waitingAt.has(at)) arrivals.delete(at);
+    const asked = due.filter((i) => stillAsked(i, i.dutyId ? status.get(i.dutyId) : undefined));
+    for (const id of [...status.keys()]) if (!pending.some((i) => i.dutyId === id)) status.delete(id);
+    // A supervising office reads its own overdue duties in Monday's digest, with their codes: not again at 09:00.
+    const inDigest = (i: OutgoingMessage, unit: string) => i.kind === 'overdue-reminder' && i.unit === unit && digestUnits.has(unit) && isWeeklyDigestDay(cal, shanghaiDate(i.at));
+    const groups = morningGroups(asked, { sent: sentGroups, now: t, skip: inDigest, lateByAge: true });
+    if (groups.length > MORNING_WAVE) {
+      // Hundreds of units at one instant: a wave at a time, each wave's messages at once.
+      for (let i = 0; i < groups.length; i += MORNING_WAVE) {
+        await Promise.all(groups.slice(i, i + MORNING_WAVE).map((g) => deliver(morningMessage(input.deskId, g))));
+      }
+    } else {
+      // One after another in the groups' order, as a campaign sends them: the order units hear in is the same on
+      // every run (and a simulated reply to one unit's message lands before the next unit's goes).
+      for (const g of groups) await deliver(morningMessage(input.deskId, g));
+    }
+    // Digests of one slot from several campaigns: one message to each supervisor.
+    const slots = new Map<number, OutgoingMessage[]>();
+    for (const d of dueDigests) slots.set(d.at, [...(slots.get(d.at) ?? []), d]);
+    for (const [, slot] of [...slots].sort((a, b) => a[0] - b[0])) await deliver(combinedDigest(input.deskId, slot));
+  };
+
+  const waker = makeWaker(now);
+  for (;;) {
+    const seen = pending.length + digests.length;
+    const info = () => workflowInfo();
+    const full = () => info().historyLength > historyLimit || info().continueAsNewSuggested;
+    await waker.until(() => pending.length + digests.length !== seen || (full() && !pending.length && !digests.length), nextDue());
+    if ([...pending, ...digests].some((m) => dueAt(m) <= now())) await sendDue();
+    const busy = pending.length > 0 || digests.length > 0;
+    if (full() && (!busy || info().historyLength >= HISTORY_EVENTS_HARD || info().historySize >= HISTORY_BYTES_HARD)) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof deskWorkflow>({
+        ...input,
+        calendar: cal,
+        carried: { pending, arrivals: [...arrivals], sent: [...sentGroups].filter((k) => Number(k.split('|')[0]) >= now() - SETTLE_MAX_MS - 7 * 86_400_000), status: [...status], digests },
+      });
+    }
+  }
+}

@@ -114,6 +114,8 @@ function findVerb(text: string): { verb: Verb; index: number; length: number } |
 }
 
 const taskNo = z.coerce.number().int().min(1).max(999);
+/** The letters later campaigns' codes start with (campaigns/registry.ts: no i, l or o, easily misread). */
+const CODE_PREFIX = '[b-hjkmnp-z]';
 const percentNo = z.coerce.number().min(0).max(100);
 
 /** What follows a number that makes it anything but a task: a date, a percentage, a count, a year. */
@@ -133,10 +135,22 @@ function findRef(text: string, verb: { index: number; length: number }, allowIte
     if (!task.success) return 'invalid';
     return { task: task.data, code: `${prefix.toLowerCase()}${task.data}${(letter ?? '').toLowerCase()}`, start: m.index, end: m.index + m[0].length };
   };
-  // A code of a deployment's later campaign carries its letter first (b5, B19a): tried before the rest, which
-  // would read its digits alone. A prefix no duty has (G5高速) is dropped by the resolver like 4A级.
-  const prefixed = /(?<![\da-z.])([a-z])(\d{1,3})([a-z])?(?![a-z\d])/i.exec(text);
-  if (prefixed) return make(prefixed, prefixed[2], prefixed[3], prefixed[1]);
+  // A code of a deployment's later campaign carries its letter first (b5, B19a). Read only where a code stands —
+  // right after the verb, right before it, or after 任务 — and only with a letter campaigns are given: 「完成任务3，
+  // 材料见附件B2」 is task 3, 「完成 3，见附件A1」 is 3.
+  const prefixedAt = (m: RegExpExecArray | null, offset: number, lead = 0): Found | 'invalid' | undefined => {
+    if (!m) return undefined;
+    const task = taskNo.safeParse(m[lead + 2]);
+    if (!task.success) return 'invalid';
+    const start = offset + m.index + (lead ? (m[1]?.length ?? 0) : 0);
+    return { task: task.data, code: `${(m[lead + 1] ?? '').toLowerCase()}${task.data}${(m[lead + 3] ?? '').toLowerCase()}`, start, end: offset + m.index + m[0].length };
+  };
+  const afterVerb = verb.index + verb.length;
+  const prefixed =
+    prefixedAt(new RegExp(`^(\\s*[:：,，]?\\s*)(${CODE_PREFIX})(\\d{1,3})([a-z])?(?![a-z\\d])`, 'i').exec(text.slice(afterVerb)), afterVerb, 1) ??
+    prefixedAt(new RegExp(`(?<![\\da-z.])(${CODE_PREFIX})(\\d{1,3})([a-z])?(?=\\s*[,，:：]?\\s*$)`, 'i').exec(text.slice(0, verb.index)), 0) ??
+    prefixedAt(new RegExp(`任务\\s*(${CODE_PREFIX})(\\d{1,3})([a-z])?(?![a-z\\d])`, 'i').exec(text), 0);
+  if (prefixed) return prefixed;
   const patterns: RegExp[] = [
     /任务\s*(\d{1,4})([a-z](?![a-z\d]))?(?!\d)/i,
     /(\d{1,4})([a-z])?\s*号\s*任务/i,

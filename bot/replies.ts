@@ -97,7 +97,11 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
   const actor = found && who.enteredBy === 'cli' ? { ...found, person: `${found.person}（管理员代录）` } : found;
   const campaignIds = ctx.campaigns ? await ctx.campaigns() : [ctx.campaignWorkflowId];
   if (!campaignIds.length) return '目前没有运行中的督办批次。';
-  const ledgers = await Promise.all(campaignIds.map(async (id) => ({ id, ledger: await ctx.client.workflow.getHandle(id).query(ledgerQuery) })));
+  // One campaign that does not answer (its worker busy) leaves the others' duties answerable; none answering is an error.
+  const settled = await Promise.allSettled(campaignIds.map(async (id) => ({ id, ledger: await ctx.client.workflow.getHandle(id).query(ledgerQuery) })));
+  const ledgers = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!ledgers.length && failed) throw failed.reason;
   const views: DutyView[] = ledgers.flatMap(({ id, ledger }) => {
     const codes = assignCodes(ledger);
     return ledger.map((e) => ({ e, id, codes }));

@@ -132,8 +132,10 @@ function named(c: Command & { code?: string; task?: number }, own: DutyView[], t
 }
 
 export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resolution {
-  // A lettered code no duty of the unit has (4A级, 5G, G5高速) is a word, not a code: read the reply without it.
-  if (parsed.ok && 'code' in parsed.command && parsed.command.code && /[a-z]/.test(parsed.command.code) && ctx.actor) {
+  // A code lettered after its number that no duty of the unit has (4A级, 5G) is a word, not a code: read the reply
+  // without it. A campaign letter before the number (b5) is never dropped: an unknown one is answered as such, not
+  // read as a bare 「完成」 that would act on whatever single duty is open.
+  if (parsed.ok && 'code' in parsed.command && parsed.command.code && /^\d+[a-z]+$/.test(parsed.command.code) && ctx.actor) {
     const unit = ctx.actor.unit;
     const code = parsed.command.code;
     const supervisingCommand = parsed.command.kind === 'decide' || parsed.command.kind === 'reject';

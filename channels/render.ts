@@ -128,6 +128,7 @@ export function renderMail(msg: OutgoingMessage, note?: string, links: MailLink[
 ${note ? `<p style="color:#b91c1c">${escapeHtml(note)}</p>` : ''}
 ${paragraphs}
 ${msg.digest ? digestChart(msg.digest) : ''}
+${(msg.digests ?? []).map(digestChart).join('\n')}
 ${buttons}
 <p style="color:#64748b;font-size:12px">${escapeHtml(footer)}</p>
 </body></html>`;

@@ -24,6 +24,7 @@ import { WECHAT_TASK_QUEUE } from '../bot/main';
 import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY, type LoadedCampaign } from './campaign-input';
 import { connectOptions, temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { planTable } from './plan';
+import { deskDropSignal } from '../workflows/messages';
 
 /** The deployment's morning desk: one per task queue (a test's queue, a county's `duban`). */
 export function deskIdFor(taskQueue: string): string {
@@ -46,10 +47,42 @@ export interface StartedCampaign {
  * Starts a loaded campaign on the campaigns' queue (its duties on the main queue), with the deployment's desk and
  * the next free code prefix; one already running under the same id simply continues.
  */
-export async function startCampaignWorkflow(client: Client, target: TemporalTarget, loaded: LoadedCampaign): Promise<StartedCampaign> {
+export async function startCampaignWorkflow(client: Client, target: TemporalTarget, loaded: LoadedCampaign, o: { main?: boolean } = {}): Promise<StartedCampaign> {
   const notes: string[] = [];
   const workflowId = campaignWorkflowId(loaded.input.campaignId);
-  const running = (await listCampaigns(client, { taskQueue: target.taskQueue, running: true })).filter((c) => c.workflowId !== workflowId);
+  // A campaign stopped (or over) is not started again under its id: its duties were terminated or have ended,
+  // so a new run would find them all ended and end at once, having done nothing.
+  const earlier = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch(() => undefined);
+  if (earlier && earlier.status.name !== 'RUNNING') {
+    // npm start keeps serving the dashboard and the other campaigns; it says why its own did not start.
+    if (o.main) {
+      notes.push(`督办批次 ${workflowId} 已${earlier.status.name === 'TERMINATED' ? '停止' : '结束'}（${earlier.status.name}），未重新启动；看板仍可查看`);
+      return { workflowId, started: false, codePrefix: '', notes };
+    }
+    throw new Error(
+      `督办批次 ${workflowId} 已${earlier.status.name === 'TERMINATED' ? '停止' : '结束'}（${earlier.status.name}），不能在同一编号下重新启动：` +
+        `如需重新督办，请把计划文件另存为新名称（如 ${loaded.input.campaignId.split('/')[0]}-2.yaml）后启动，成为新的批次 (a stopped or finished campaign is not restarted under its id)`,
+    );
+  }
+  // Running already (npm start again): it continues; nothing to choose.
+  if (earlier) return { workflowId, started: false, codePrefix: '', notes };
+  let running: CampaignListing[];
+  try {
+    running = (await listCampaigns(client, { taskQueue: target.taskQueue, running: true })).filter((c) => c.workflowId !== workflowId);
+  } catch (err) {
+    // The main job's own campaign is the deployment's first: it needs no list (a server without visibility still runs it).
+    if (!o.main) throw new Error(`无法列出运行中的督办批次 (cannot list campaigns: ${String(err)})：回复编号前缀无法确定，未启动`, { cause: err });
+    notes.push(`无法列出其他督办批次（${String(err)}），按首个批次启动（回复编号不带前缀）`);
+    running = [];
+  }
+  // A campaign that does not say what it is (no worker, or busy) might hold any prefix: guessing could give two the same.
+  const silent = running.filter((c) => !c.info);
+  if (silent.length) {
+    throw new Error(`督办批次 ${silent.map((c) => c.workflowId).join('、')} 未应答（worker 是否在运行？）：无法确定回复编号前缀，未启动；请确认 npm start 或 duban worker 在运行后重试`);
+  }
   const codePrefix = nextCodePrefix(running);
   const indexed = await ensureSearchAttributes(client.connection as Connection, target.namespace);
   if (indexed.ok && indexed.added.length) notes.push(`已在命名空间 ${target.namespace} 注册搜索属性 registered search attributes: ${indexed.added.join(', ')}`);
@@ -108,12 +141,20 @@ export async function importCommand(args: string[]): Promise<number> {
   const proposed = parseNotice(text, { file, ...(values.year ? { year: Number(values.year) } : {}) });
   const parsed = planSchema.safeParse(proposed);
   const directory: Directory = loadDirectory(values.directory ?? process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY);
-  if (parsed.success) checkPlanUnits(parsed.data, directory, file);
   mkdirSync(join(out, '..'), { recursive: true });
   // A proposal that fails the schema (a task without a lead) is refused here, naming the task and the field.
   const plan = writePlan(out, proposed);
   process.stdout.write(`${planTable(plan)}\n\n`);
-  process.stdout.write(`已写入计划 plan written: ${out}\n请核对（牵头单位、截止日期、推定的年底期限），修改后启动：npx duban campaign start ${out}\n`);
+  process.stdout.write(`已写入计划 plan written: ${out}\n`);
+  // Unit names that differ from the directory are what review is for: the plan is written, the names listed, and
+  // `campaign start` refuses it until they are corrected (here or in the directory).
+  try {
+    if (parsed.success) checkPlanUnits(parsed.data, directory, out);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n请在 ${out} 中改正单位名称（或在单位通讯录中登记），再启动：npx duban campaign start ${out}\n`);
+    return 1;
+  }
+  process.stdout.write(`请核对（牵头单位、截止日期、推定的年底期限），修改后启动：npx duban campaign start ${out}\n`);
   return 0;
 }
 
@@ -192,7 +233,8 @@ export async function campaignCommand(args: string[]): Promise<number> {
         return 2;
       }
       const reason = '管理员停止督办批次 (stopped by an administrator: duban campaign stop)';
-      // The campaign first, so it starts nothing more; then its duties, each of which would otherwise go on alone.
+      // The campaign first, so it starts nothing more; then its duties, each of which would otherwise go on alone;
+      // then what its duties handed the desk and is still waiting for its instant.
       await client.workflow.getHandle(found.workflowId).terminate(reason);
       let stopped = 0;
       for (const e of live) {
@@ -200,6 +242,12 @@ export async function campaignCommand(args: string[]): Promise<number> {
           .getHandle(e.dutyId)
           .terminate(reason)
           .then(() => stopped++)
+          .catch(() => undefined);
+      }
+      if (found.info?.morningDesk) {
+        await client.workflow
+          .getHandle(found.info.morningDesk)
+          .signal(deskDropSignal, { campaignId: found.info.campaignId })
           .catch(() => undefined);
       }
       process.stdout.write(`已停止 stopped: ${found.workflowId}，任务 ${stopped} 项\n`);

@@ -132,7 +132,7 @@ async function startCampaign(address: string, target: TemporalTarget, outbox: st
   // Duties carry search attributes only where the server knows them (a server refuses a workflow that sets
   // unknown ones): registered when missing, left off with a note when the server will not have them. The
   // campaign hands its morning messages to the deployment's desk, with the campaigns `duban campaign start` adds.
-  const started = await startCampaignWorkflow(client, target, loaded);
+  const started = await startCampaignWorkflow(client, target, loaded, { main: true });
   const workflowId = started.workflowId;
   for (const n of started.notes) say(n);
   say(started.started ? `督办批次已启动 campaign started: ${workflowId}（${loaded.input.plan.tasks.length} 项任务）` : `督办批次继续运行 campaign continues: ${workflowId}`);

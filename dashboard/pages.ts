@@ -18,9 +18,11 @@ nav a{margin-right:12px}.muted{color:#64748b;font-size:12px}#charts figure{margi
 .chart-unavailable{border:1px dashed #cbd5e1;padding:8px 12px;color:#64748b}.chart-unavailable figcaption{font-weight:bold;color:#0f172a}`;
 
 /** Links carry no token: a token-protected dashboard keeps its session in a cookie (dashboard/server.ts). */
-export function layout(title: string, body: string): string {
+export function layout(title: string, body: string, campaign?: string): string {
+  // On a campaign other than the dashboard's first, its own 台账 and data, not the first's.
+  const q = campaign ? `?${new URLSearchParams({ campaign }).toString()}` : '';
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${h(title)}</title><style>${STYLE}</style></head>
-<body><nav><a href="/">督办总览</a><a href="/unit">我的任务</a><a href="/outbox">发件箱</a><a href="/ledger.xlsx" download>导出台账（Excel）</a><a href="/api/ledger">数据 JSON</a></nav>${body}</body></html>`;
+<body><nav><a href="/">督办总览</a><a href="/unit">我的任务</a><a href="/outbox">发件箱</a><a href="/ledger.xlsx${h(q)}" download>导出台账（Excel）</a><a href="/api/ledger${h(q)}">数据 JSON</a></nav>${body}</body></html>`;
 }
 
 function worst(entries: LedgerEntry[]): Level {
@@ -155,6 +157,7 @@ ${d.campaigns ? campaignsTable(d.campaigns, d.selected) : ''}
 ${charts ? `<h2>图表</h2><section id="charts">${charts}</section>` : ''}
 ${d.unitFilter ? `<p><a href="/unit?${new URLSearchParams({ name: d.unitFilter }).toString()}">${h(d.unitFilter)} 在全部督办批次中的待办</a></p>` : ''}
 ${d.unitFilter ? `<p><a href="/ics/${encodeURIComponent(d.unitFilter)}.ics${d.icsKey || d.campaignParam ? `?${new URLSearchParams({ ...(d.icsKey ? { key: d.icsKey } : {}), ...(d.campaignParam ? { campaign: d.campaignParam } : {}) }).toString()}` : ''}">订阅 ${h(d.unitFilter)} 的截止日期日历（.ics）</a></p>` : '<p class="muted">选择单位后可订阅该单位的截止日期日历。</p>'}`,
+    d.campaignParam,
   );
 }
 

@@ -13,7 +13,9 @@ import { parseCommand } from '../bot/commands';
 import { resolveReply, type DutyView } from '../bot/resolve';
 import { nextCodePrefix, type CampaignListing } from '../campaigns/registry';
 import { simulateYear, type SimulationResult } from '../cli/simulate';
-import { combinedDigest } from '../workflows/morning';
+import { combinedDigest, morningGroups, morningMessage } from '../workflows/morning';
+import { buildDigest } from '../workflows/digest';
+import { renderMail } from '../channels/render';
 import { deskWorkflow, isWeeklyDigestDay } from '../workflows/desk';
 import { dutyStatusSignal, morningItemSignal } from '../workflows/messages';
 import { officialCalendar } from '../calendar/official';
@@ -65,9 +67,17 @@ describe('reply codes across campaigns', () => {
     expect(resolve('完成 12 已办', duties)).toMatchObject({ intent: 'complete', duties: [{ code: '12' }] });
   });
 
-  it('reads a letter-and-number no duty has (G5高速) as words, not a code', () => {
-    const res = resolve('收到，G5高速沿线的已安排', [view('12', { status: 'open' })]);
-    expect(res).toMatchObject({ intent: 'acknowledge', duties: [{ code: '12' }] });
+  it('reads a campaign letter only where a code stands, and never guesses past an unknown one', () => {
+    // Letters and numbers elsewhere in the text are words: the number written is the duty.
+    const own = [view('3'), view('b2'), view('5', { status: 'open' })];
+    expect(resolve('完成任务3，材料见附件B2', own)).toMatchObject({ intent: 'complete', duties: [{ code: '3' }] });
+    expect(parseCommand('完成任务3，材料见附件B2')).toMatchObject({ command: { code: '3', note: '材料见附件B2' } });
+    expect(resolve('完成 5，见附件A1', own)).toMatchObject({ intent: 'complete', duties: [{ code: '5' }] });
+    expect(resolve('延期 5 7月15日 原因：等待G3审批', own)).toMatchObject({ intent: 'extension', duties: [{ code: '5' }] });
+    // A lettered code the unit does not hold is answered, not dropped into a bare 「完成」 on the one open duty.
+    const unknown = resolve('完成 g5 已办', [view('5', { status: 'open' })]);
+    expect(unknown.intent).toBe('refused');
+    expect(unknown.answer).toContain('g5');
   });
 
   it('gives the first campaign no prefix and each later one the next free letter', () => {
@@ -101,6 +111,30 @@ describe('the desk (pure parts)', () => {
     expect(both.text).toContain('b 的周报');
     expect(both.level).toBe('red');
     expect(both.recipients).toHaveLength(2);
+    // The email draws each notice's chart, as a single digest's email draws its one.
+    const { calendar } = officialCalendar([2022]);
+    const figures = (unit: string) => buildDigest([{ dutyId: `x/${unit}`, kind: 'deadline', taskNumber: 1, unit, deadline: '2022-05-31', status: 'completed', level: 'green', remindersSent: 0, escalationsSent: 0, ended: false, updatedAt: 0 }], calendar, Date.parse('2022-06-06T09:30:00+08:00'));
+    const mail = renderMail(combinedDigest('desk', [{ ...digest('a', 'weekly'), digest: figures('县民政局') }, { ...digest('b', 'weekly'), digest: figures('县财政局') }]));
+    expect(mail.html.match(/aria-label="各单位办结率与确认率"/g)).toHaveLength(2);
+    expect(mail.html).toContain('县民政局');
+    expect(mail.html).toContain('县财政局');
+  });
+
+  it('sends a unit one late message for items late from several instants, under a key never used', () => {
+    const T = Date.parse('2022-06-07T09:00:00+08:00');
+    const late = (dutyId: string, at: number): OutgoingMessage => ({
+      key: `${dutyId}/reminder/${at}`, kind: 'reminder', dutyId, taskNumber: 3, unit: '县民政局', code: '3', toUnits: ['县民政局'],
+      recipients: [{ unit: '县民政局', role: 'coordinators' }], level: 'blue', at, deadline: '2022-06-30', subject: '催办', text: dutyId,
+    });
+    const now = T + 3 * 3600_000;
+    const minute = Math.floor(now / 60_000) * 60_000;
+    // Both instants' messages went already; the unit also had a message at this very minute.
+    const sent = new Set([`${T}|县民政局`, `${T + 3600_000}|县民政局`, `${minute}|县民政局`]);
+    const groups = morningGroups([late('a', T), late('b', T + 3600_000)], { sent, now, lateByAge: true, mergeLate: true });
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.items.map((i) => i.dutyId)).toEqual(['a', 'b']);
+    expect(groups[0]!.at).toBe(minute + 60_000);
+    expect(morningMessage('desk', groups[0]!).key).not.toBe(morningMessage('desk', { ...groups[0]!, at: minute }).key);
   });
 
   it('knows the weekly digest day: Monday, or the first working day after a Monday holiday', () => {
@@ -142,7 +176,7 @@ describe('the desk workflow', () => {
         const desk = await env.client.workflow.start(deskWorkflow, {
           taskQueue,
           workflowId: deskId,
-          args: [{ deskId, calendar: officialCalendar([2022]).calendar, digestUnits: ['县乡村振兴局'], clockOffsetMs, continueAsNewAfterEvents: 12 }],
+          args: [{ deskId, calendar: officialCalendar([2022]).calendar, campaigns: [{ campaignId: 'seed', digestUnits: ['县乡村振兴局'] }], clockOffsetMs, continueAsNewAfterEvents: 12 }],
         });
         const firstRun = (await desk.describe()).runId;
         await desk.signal(morningItemSignal, item('seed/t3/a', T));
@@ -289,6 +323,16 @@ describe('the office’s commands: import, campaign start, list, stop', () => {
       expect((await listed()).map((r) => r.status)).toEqual(['RUNNING', 'TERMINATED']);
       const duty = await env.client.workflow.getHandle('dazhu-2022-renju/2029/t1/d1/县农业农村局').describe();
       expect(duty.status.name).toBe('TERMINATED');
+      // Started again under its id it would find its duties ended and end at once: refused, saying what to do.
+      const restarted = await cli('campaign', 'start', plan);
+      expect(restarted.failed).toBe(1);
+      expect(restarted.stderr).toContain('不能在同一编号下重新启动');
+      // A notice naming a unit the directory lacks: the plan is written for review, the unit named, start refused.
+      const countyB = await cli('import', join(__dirname, 'fixtures', 'notices', 'county-b-2023.txt'), '--year', '2029');
+      expect(countyB.failed).toBe(1);
+      expect(countyB.stderr).toContain('未知单位');
+      expect(readFileSync(join(data, 'plans', 'county-b-2023.yaml'), 'utf8')).toContain('tasks:');
+      expect((await cli('campaign', 'start', join(data, 'plans', 'county-b-2023.yaml'))).failed).toBe(1);
       expect((await cli('campaign', 'stop', 'duban/dazhu-2022-28/2029', '--yes')).failed).toBe(0);
       await env.client.workflow.getHandle(`duban/desk/${taskQueue}`).terminate('test over').catch(() => undefined);
     };

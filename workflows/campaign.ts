@@ -40,6 +40,7 @@ import {
   calendarUpdateSignal,
   campaignInfoQuery,
   deskDigestSignal,
+  deskJoinSignal,
   dutyChangedSignal,
   ledgerQuery,
   morningItemSignal,
@@ -391,6 +392,14 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
  * it), and gives it this campaign's calendar, laid over whatever years it has.
  */
 async function ensureDesk(input: CampaignInput, desk: string): Promise<void> {
+  const join = {
+    campaignId: input.campaignId,
+    // Their overdue reminders wait for Monday's digest, which a campaign without digests does not send.
+    digestUnits: input.options?.digests === false ? [] : [...input.supervisors, input.disciplineOffice],
+    calendar: input.calendar,
+    ...(input.options?.wechatTaskQueue ? { wechatTaskQueue: input.options.wechatTaskQueue } : {}),
+    ...(input.options?.delivery ? { delivery: input.options.delivery } : {}),
+  };
   try {
     await startChild(deskWorkflow, {
       workflowId: desk,
@@ -398,10 +407,9 @@ async function ensureDesk(input: CampaignInput, desk: string): Promise<void> {
         {
           deskId: desk,
           calendar: input.calendar,
-          // Their overdue reminders wait for Monday's digest, which a campaign without digests does not send.
-          digestUnits: input.options?.digests === false ? [] : [...input.supervisors, input.disciplineOffice],
-          ...(input.options?.wechatTaskQueue ? { wechatTaskQueue: input.options.wechatTaskQueue } : {}),
-          ...(input.options?.delivery ? { delivery: input.options.delivery } : {}),
+          campaigns: [{ campaignId: join.campaignId, digestUnits: join.digestUnits }],
+          ...(join.wechatTaskQueue ? { wechatTaskQueue: join.wechatTaskQueue } : {}),
+          ...(join.delivery ? { delivery: join.delivery } : {}),
           ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}),
         },
       ],
@@ -411,7 +419,7 @@ async function ensureDesk(input: CampaignInput, desk: string): Promise<void> {
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    await getExternalWorkflowHandle(desk).signal(calendarUpdateSignal, input.calendar);
+    await getExternalWorkflowHandle(desk).signal(deskJoinSignal, join);
   }
 }
 

@@ -12,7 +12,7 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { dayNumber, dateOfDayNumber, mergeCalendars, shanghaiDate, shiftWorkingDays, weekdayOfDayNumber, type WorkCalendar } from '../calendar/working-days';
 import { makeDeliverer } from './deliver';
-import { calendarUpdateSignal, deskDigestSignal, deskQuery, dutyStatusSignal, morningItemSignal } from './messages';
+import { calendarUpdateSignal, deskDigestSignal, deskDropSignal, deskJoinSignal, deskQuery, dutyStatusSignal, morningItemSignal } from './messages';
 import { combinedDigest, morningGroups, morningMessage, settledAt, stillAsked, MORNING_WAVE, SETTLE_MAX_MS } from './morning';
 import { makeWaker } from './wake';
 import type { DeliveryTimings, DutyStatus, OutgoingMessage } from './types';
@@ -21,8 +21,11 @@ export interface DeskInput {
   /** The desk's workflow id; prefixes its message keys. */
   deskId: string;
   calendar: WorkCalendar;
-  /** Units that read the weekly digest (supervising offices, 县纪委监委): their overdue reminders wait for it. */
-  digestUnits: string[];
+  /**
+   * Its campaigns, each with the units that read its weekly digest (supervising offices, 县纪委监委): their own
+   * overdue reminders from that campaign wait for its digest on digest day.
+   */
+  campaigns: { campaignId: string; digestUnits: string[] }[];
   wechatTaskQueue?: string;
   delivery?: DeliveryTimings;
   clockOffsetMs?: number;
@@ -76,10 +79,31 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   setHandler(calendarUpdateSignal, (update) => {
     cal = mergeCalendars(cal, update);
   });
+  const campaigns = new Map(input.campaigns.map((c) => [c.campaignId, c.digestUnits]));
+  let wechatTaskQueue = input.wechatTaskQueue;
+  let delivery = input.delivery;
+  setHandler(deskJoinSignal, (join) => {
+    campaigns.set(join.campaignId, join.digestUnits);
+    cal = mergeCalendars(cal, join.calendar);
+    wechatTaskQueue = join.wechatTaskQueue;
+    delivery = join.delivery;
+  });
+  // Items of a stopped campaign's duties are dropped: nothing more is sent about them.
+  setHandler(deskDropSignal, ({ campaignId }) => {
+    const theirs = (m: OutgoingMessage) => m.key.startsWith(`${campaignId}/`);
+    pending = pending.filter((m) => !theirs(m));
+    digests = digests.filter((m) => !theirs(m));
+    campaigns.delete(campaignId);
+  });
+  /** The units that read the digest of the campaign an item comes from (its duty id starts with the campaign id). */
+  const digestUnitsOf = (item: OutgoingMessage): string[] => {
+    for (const [id, units] of campaigns) if (item.key.startsWith(`${id}/`)) return units;
+    return [];
+  };
   setHandler(deskQuery, (): DeskState => ({ pending: pending.length, digests: digests.length }));
 
-  const { deliver } = makeDeliverer(input.wechatTaskQueue, undefined, input.delivery);
-  const digestUnits = new Set(input.digestUnits);
+  // The channels as the latest campaign to join configured them.
+  const deliver = (msg: OutgoingMessage) => makeDeliverer(wechatTaskQueue, undefined, delivery).deliver(msg);
   const dueAt = (m: OutgoingMessage) => settledAt(m.at, arrivals.get(m.at));
   const nextDue = () => [...pending, ...digests].reduce<number | undefined>((at, m) => (at === undefined ? dueAt(m) : Math.min(at, dueAt(m))), undefined);
   const historyLimit = input.continueAsNewAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
@@ -97,8 +121,8 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     const asked = due.filter((i) => stillAsked(i, i.dutyId ? status.get(i.dutyId) : undefined));
     for (const id of [...status.keys()]) if (!pending.some((i) => i.dutyId === id)) status.delete(id);
     // A supervising office reads its own overdue duties in Monday's digest, with their codes: not again at 09:00.
-    const inDigest = (i: OutgoingMessage, unit: string) => i.kind === 'overdue-reminder' && i.unit === unit && digestUnits.has(unit) && isWeeklyDigestDay(cal, shanghaiDate(i.at));
-    const groups = morningGroups(asked, { sent: sentGroups, now: t, skip: inDigest, lateByAge: true });
+    const inDigest = (i: OutgoingMessage, unit: string) => i.kind === 'overdue-reminder' && i.unit === unit && digestUnitsOf(i).includes(unit) && isWeeklyDigestDay(cal, shanghaiDate(i.at));
+    const groups = morningGroups(asked, { sent: sentGroups, now: t, skip: inDigest, lateByAge: true, mergeLate: true });
     if (groups.length > MORNING_WAVE) {
       // Hundreds of units at one instant: a wave at a time, each wave's messages at once.
       for (let i = 0; i < groups.length; i += MORNING_WAVE) {
@@ -128,6 +152,9 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
       await continueAsNew<typeof deskWorkflow>({
         ...input,
         calendar: cal,
+        campaigns: [...campaigns].map(([campaignId, digestUnits]) => ({ campaignId, digestUnits })),
+        ...(wechatTaskQueue ? { wechatTaskQueue } : {}),
+        ...(delivery ? { delivery } : {}),
         carried: { pending, arrivals: [...arrivals], sent: [...sentGroups].filter((k) => Number(k.split('|')[0]) >= now() - SETTLE_MAX_MS - 7 * 86_400_000), status: [...status], digests },
       });
     }

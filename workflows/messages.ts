@@ -2,7 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WorkCalendar } from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
-import type { DutyState, DutyStatus, LedgerEntry, OutgoingMessage } from './types';
+import type { DeliveryTimings, DutyState, DutyStatus, LedgerEntry, OutgoingMessage } from './types';
 
 export interface Actor {
   /** Display name or WeChat id of the person. */
@@ -79,6 +79,21 @@ export const calendarQuery = defineQuery<WorkCalendar>('calendar');
 export const dutyStatusSignal = defineSignal<[{ dutyId: string; status: DutyStatus }]>('dutyStatus');
 /** Campaign → morning desk: a digest for its slot; several campaigns' digests of one slot go as one message. */
 export const deskDigestSignal = defineSignal<[OutgoingMessage]>('deskDigest');
+/**
+ * Campaign → morning desk, when it starts and finds the desk running: it is one of the desk's campaigns now, with
+ * its digest readers and calendar; its channel settings become the desk's (the latest campaign started carries
+ * the deployment's current configuration, e.g. WeChat turned on).
+ */
+export interface DeskJoin {
+  campaignId: string;
+  digestUnits: string[];
+  calendar: WorkCalendar;
+  wechatTaskQueue?: string;
+  delivery?: DeliveryTimings;
+}
+export const deskJoinSignal = defineSignal<[DeskJoin]>('deskJoin');
+/** `duban campaign stop` → desk: drop what the stopped campaign's duties handed over (nothing more about them). */
+export const deskDropSignal = defineSignal<[{ campaignId: string }]>('deskDrop');
 /** What the desk holds: items and digests waiting for their instant to settle. */
 export const deskQuery = defineQuery<{ pending: number; digests: number }>('desk');
 

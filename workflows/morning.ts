@@ -71,6 +71,11 @@ export interface GroupOptions {
   skip?: (item: OutgoingMessage, unit: string) => boolean;
   /** An instant long past (a worker was down) counts as late even if nothing went for it (morning-waves). */
   lateByAge: boolean;
+  /**
+   * Late items of one unit from several instants go as one message (the desk). A campaign keeps one message per
+   * late group, as its recorded histories did.
+   */
+  mergeLate?: boolean;
 }
 
 /**
@@ -80,13 +85,30 @@ export interface GroupOptions {
  */
 export function morningGroups(due: OutgoingMessage[], o: GroupOptions): MorningGroup[] {
   const minute = Math.floor(o.now / 60_000) * 60_000;
-  const groups = groupItems(due).flatMap((g): MorningGroup[] => {
+  // Each group keeps its place in groupItems' order (a campaign sends them one after another in it).
+  const onTime: (MorningGroup & { order: number })[] = [];
+  const late: (MorningGroup & { order: number })[] = [];
+  for (const [order, g] of groupItems(due).entries()) {
     const items = o.skip ? g.items.filter((i) => !o.skip!(i, g.unit)) : g.items;
-    if (!items.length) return [];
-    const late = o.sent.has(`${g.at}|${g.unit}`) || (o.lateByAge && o.now - g.at > SETTLE_MAX_MS + 60_000);
-    return [late ? { ...g, at: minute, items: items.map((i) => ({ ...i, at: minute })) } : { ...g, items }];
+    if (!items.length) continue;
+    const isLate = o.sent.has(`${g.at}|${g.unit}`) || (o.lateByAge && o.now - g.at > SETTLE_MAX_MS + 60_000);
+    if (!isLate) onTime.push({ ...g, items, order });
+    else {
+      const same = o.mergeLate ? late.find((l) => l.unit === g.unit) : undefined;
+      if (same) same.items.push(...items);
+      else late.push({ ...g, items: [...items], order });
+    }
+  }
+  for (const g of onTime) o.sent.add(`${g.at}|${g.unit}`);
+  // A late message goes at the current minute, or the next one its unit has had no message in: its key (minute and
+  // unit) must be one never used, or the send ledger would take it for a repeat and drop it.
+  const restamped = late.map((g) => {
+    let at = minute;
+    while (o.sent.has(`${at}|${g.unit}`)) at += 60_000;
+    o.sent.add(`${at}|${g.unit}`);
+    return { ...g, at, items: g.items.map((i) => ({ ...i, at })) };
   });
-  for (const g of groups) o.sent.add(`${g.at}|${g.unit}`);
+  const groups = [...onTime, ...restamped].sort((a, b) => a.order - b.order).map(({ order: _order, ...g }) => g);
   // Only recent instants can still receive late items.
   for (const k of o.sent) if (Number(k.split('|')[0]) < o.now - 7 * 86_400_000) o.sent.delete(k);
   return groups;

@@ -14,6 +14,7 @@ import { watchProgress } from '../servers/progress-watch';
 import { attachTimeSkipping } from '../servers/time-skipping';
 import { createWorker } from '../worker';
 import type { CampaignSummary, campaignWorkflow } from '../workflows/campaign';
+import type { deskWorkflow } from '../workflows/desk';
 import { deskQuery, ledgerQuery } from '../workflows/messages';
 import { deskIdFor } from './campaign';
 import { expandCampaign } from '../workflows/expand';
@@ -267,6 +268,16 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
           startAt,
           ...(useDesk || prefix ? { options: { ...l.input.options, ...(useDesk ? { morningDesk: deskId } : {}), ...(prefix ? { codePrefix: prefix } : {}) } } : {}),
         });
+        if (useDesk) {
+          // Started here, not as the first campaign's child (as in a deployment): the Java test server has stopped
+          // its clock for good when a child ended or continued as new after its parent had (a recording run with
+          // the desk as a child hung right after the year, its desk having continued as new).
+          await client.workflow.start<typeof deskWorkflow>('deskWorkflow', {
+            taskQueue,
+            workflowId: deskId,
+            args: [{ deskId, calendar: loaded.input.calendar, campaigns: [], clockOffsetMs }],
+          });
+        }
         const handle = await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { taskQueue, workflowId, args: [withDesk(loaded, '')] });
         // Later campaigns once the first has started the desk (each would find it anyway).
         const others: (typeof handle)[] = [];
@@ -285,14 +296,14 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
         const results = await Promise.race([allResults(), watch.stalled, channel.failed]);
         const result = sumSummaries(results);
         if (useDesk) {
-          // What the desk still holds when the last duty ended goes once its instant settles; then it is stopped.
+          // What the desk still holds when the last duty ended goes once its instant settles. It is left running,
+          // idle (no timer holds the clock), as in a deployment.
           const desk = client.workflow.getHandle(deskId);
           for (let i = 0; i < 30; i++) {
             const held = await desk.query(deskQuery);
             if (!held.pending && !held.digests) break;
             await env.sleep(60_000);
           }
-          await desk.terminate('simulation over').catch(() => undefined);
         }
         if (extra.length) {
           const ledgers = await Promise.all([handle, ...others].map((h) => h.query(ledgerQuery)));

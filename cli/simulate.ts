@@ -296,14 +296,15 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
         const results = await Promise.race([allResults(), watch.stalled, channel.failed]);
         const result = sumSummaries(results);
         if (useDesk) {
-          // What the desk still holds when the last duty ended goes once its instant settles. It is left running,
-          // idle (no timer holds the clock), as in a deployment.
+          // What the desk still holds when the last duty ended goes once its instant settles; then the desk (no
+          // child of a campaign here) is stopped, leaving a shared test server as it found it.
           const desk = client.workflow.getHandle(deskId);
           for (let i = 0; i < 30; i++) {
             const held = await desk.query(deskQuery);
             if (!held.pending && !held.digests) break;
             await env.sleep(60_000);
           }
+          await desk.terminate('simulation over').catch(() => undefined);
         }
         if (extra.length) {
           const ledgers = await Promise.all([handle, ...others].map((h) => h.query(ledgerQuery)));

@@ -36,8 +36,8 @@ duban — turns county work notices into Temporal workflows that remind, take re
                         单位通讯录 Excel：template 生成空模板（不覆盖已有文件），check 校验 .yaml/.xlsx，convert 在 .yaml 与 .xlsx 间转换
                         The unit directory in Excel: an empty template, a check naming sheet/row/column, YAML ⇄ .xlsx
   calendar load FILE [--campaign ID] [--year Y]
-                        载入新一年的法定节假日安排（YAML，同 DUBAN_CALENDAR），正在运行的督办按新日历重排尚未发出的提醒
-                        Load next year's official days into a running campaign; its duties re-plan what is still ahead
+                        载入新一年的法定节假日安排（YAML，同 DUBAN_CALENDAR），所有运行中的督办批次（或 --campaign 指定的）按新日历重排尚未发出的提醒
+                        Load next year's official days into every running campaign (or the one named); duties re-plan what is ahead
   cluster up|down       在本机搭建/停止真实 Temporal 集群（server v1.29.1 + PostgreSQL，四个服务进程），之后用 TEMPORAL_ADDRESS 连接
                         Set up / stop a real Temporal cluster here (server v1.29.1 on PostgreSQL, four service processes)
   links rotate          更换办理链接的密钥：此前发出的链接全部失效（DUBAN_PUBLIC_URL 设置后邮件带办理链接）

@@ -16,6 +16,7 @@
  * number that is a date, a percentage or a count is never taken for a task. Which duty a command acts on is
  * decided later (bot/resolve.ts), never guessed here.
  */
+import { CODE_PREFIXES } from '../workflows/codes';
 import { z } from 'zod';
 
 interface Ref {
@@ -114,8 +115,8 @@ function findVerb(text: string): { verb: Verb; index: number; length: number } |
 }
 
 const taskNo = z.coerce.number().int().min(1).max(999);
-/** The letters later campaigns' codes start with (campaigns/registry.ts: no i, l or o, easily misread). */
-const CODE_PREFIX = '[b-hjkmnp-z]';
+/** The letters later campaigns' codes start with (workflows/codes.ts). */
+const CODE_PREFIX = `[${CODE_PREFIXES.join('')}]`;
 const percentNo = z.coerce.number().min(0).max(100);
 
 /** What follows a number that makes it anything but a task: a date, a percentage, a count, a year. */

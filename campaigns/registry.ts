@@ -5,6 +5,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { campaignQueueOf } from '../worker';
+import { CODE_PREFIXES } from '../workflows/codes';
+import { dutiesByLevel } from '../ops/metrics';
 import { campaignInfoQuery, ledgerQuery, type CampaignInfo } from '../workflows/messages';
 import type { LedgerEntry, Level } from '../workflows/types';
 
@@ -56,12 +58,19 @@ export async function listCampaigns(client: Client, o: ListOptions): Promise<Cam
   return out.sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || a.workflowId.localeCompare(b.workflowId));
 }
 
+/** The deployment's morning desk: one per task queue (a test's queue, a county's `duban`). */
+export function deskIdFor(taskQueue: string): string {
+  return `duban/desk/${taskQueue}`;
+}
+
+/** Temporal's word for a campaign's state, as offices read it (`campaign list`, the dashboard). */
+export const CAMPAIGN_STATUS_CN: Record<string, string> = { RUNNING: '运行中', COMPLETED: '已结束', TERMINATED: '已停止', FAILED: '失败', CANCELLED: '已取消', CONTINUED_AS_NEW: '运行中', TIMED_OUT: '超时' };
+
 /** Ids of the running campaigns: the bot's duties come from all of them. */
 export async function runningCampaignIds(client: Client, taskQueue: string): Promise<string[]> {
   return (await listCampaigns(client, { taskQueue, running: true, withInfo: false })).map((c) => c.workflowId);
 }
 
-const PREFIXES = 'bcdefghjkmnpqrstuvwxyz'.split('');
 
 /**
  * The reply-code prefix for a new campaign: none for the deployment's first (its codes stay as 0.4.0 printed
@@ -71,7 +80,7 @@ const PREFIXES = 'bcdefghjkmnpqrstuvwxyz'.split('');
 export function nextCodePrefix(running: CampaignListing[]): string {
   const used = new Set(running.map((c) => c.info?.codePrefix ?? ''));
   if (!running.length) return '';
-  const free = PREFIXES.find((p) => !used.has(p));
+  const free = CODE_PREFIXES.find((p) => !used.has(p));
   if (!free) throw new Error(`已有 ${running.length} 个督办批次在运行，回复编号前缀已用完：请先停止已结束的批次（npx duban campaign stop ID）`);
   return free;
 }
@@ -84,17 +93,11 @@ export interface LevelCounts {
   byLevel: Record<Level, number>;
 }
 
-/** Counts by level and status of a campaign's ledger (the campaign list on the dashboard and the CLI). */
+/** Counts by status, and the open duties' by level, of a campaign's ledger (the campaign list on the dashboard and the CLI). */
 export function levelCounts(ledger: LedgerEntry[]): LevelCounts {
-  const byLevel: Record<Level, number> = { none: 0, green: 0, blue: 0, yellow: 0, red: 0 };
-  let completed = 0;
-  let closed = 0;
-  for (const e of ledger) {
-    if (e.status === 'completed') completed++;
-    else if (e.status === 'closed') closed++;
-    else byLevel[e.level]++;
-  }
-  return { duties: ledger.length, open: ledger.length - completed - closed, completed, closed, byLevel };
+  const open = ledger.filter((e) => e.status !== 'completed' && e.status !== 'closed');
+  const completed = ledger.filter((e) => e.status === 'completed').length;
+  return { duties: ledger.length, open: open.length, completed, closed: ledger.length - open.length - completed, byLevel: dutiesByLevel(open) };
 }
 
 export async function ledgerOf(client: Client, workflowId: string): Promise<LedgerEntry[] | undefined> {

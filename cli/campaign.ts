@@ -10,7 +10,7 @@ import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { campaignQueueOf } from '../worker';
-import { levelCounts, ledgerOf, listCampaigns, nextCodePrefix, type CampaignListing } from '../campaigns/registry';
+import { CAMPAIGN_STATUS_CN, deskIdFor, levelCounts, ledgerOf, listCampaigns, nextCodePrefix, type CampaignListing } from '../campaigns/registry';
 import { readNoticeFile } from '../notice/read';
 import { parseNotice } from '../notice/parse';
 import { FileExistsError } from '../plan/errors';
@@ -25,11 +25,6 @@ import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY, type LoadedCampaign }
 import { connectOptions, temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { planTable } from './plan';
 import { deskDropSignal } from '../workflows/messages';
-
-/** The deployment's morning desk: one per task queue (a test's queue, a county's `duban`). */
-export function deskIdFor(taskQueue: string): string {
-  return `duban/desk/${taskQueue}`;
-}
 
 export function plansDir(): string {
   return join(dataDir(), 'plans');
@@ -160,15 +155,13 @@ export async function importCommand(args: string[]): Promise<number> {
 
 const USAGE_CAMPAIGN = '用法 usage: duban campaign start PLAN [--year Y] | list [--json] | stop ID --yes';
 
-const STATUS_CN: Record<string, string> = { RUNNING: '运行中', COMPLETED: '已结束', TERMINATED: '已停止', FAILED: '失败', CANCELLED: '已取消', CONTINUED_AS_NEW: '运行中', TIMED_OUT: '超时' };
-
 export function campaignTable(rows: (CampaignListing & { counts?: ReturnType<typeof levelCounts> })[]): string {
   if (!rows.length) return '没有督办批次 (no campaigns)。启动：npx duban campaign start data/plans/<通知>.yaml';
   const lines = rows.map((r) => {
     const c = r.counts;
     const figures = c ? `任务 ${c.duties}：红 ${c.byLevel.red} 黄 ${c.byLevel.yellow} 蓝 ${c.byLevel.blue} 常规 ${c.byLevel.none + c.byLevel.green}，已办结 ${c.completed}，已关闭 ${c.closed}` : '';
     const prefix = r.info ? `编号前缀 ${r.info.codePrefix || '（无）'}` : '';
-    return [`${r.workflowId}  ${STATUS_CN[r.status] ?? r.status}`, r.info ? `  ${r.info.title}（${r.info.year} 年）${prefix ? ` · ${prefix}` : ''}` : '', figures ? `  ${figures}` : ''].filter(Boolean).join('\n');
+    return [`${r.workflowId}  ${CAMPAIGN_STATUS_CN[r.status] ?? r.status}`, r.info ? `  ${r.info.title}（${r.info.year} 年）${prefix ? ` · ${prefix}` : ''}` : '', figures ? `  ${figures}` : ''].filter(Boolean).join('\n');
   });
   return lines.join('\n');
 }

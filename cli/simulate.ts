@@ -16,7 +16,8 @@ import { createWorker } from '../worker';
 import type { CampaignSummary, campaignWorkflow } from '../workflows/campaign';
 import type { deskWorkflow } from '../workflows/desk';
 import { deskQuery, ledgerQuery } from '../workflows/messages';
-import { deskIdFor } from './campaign';
+import { deskIdFor } from '../campaigns/registry';
+import { CODE_PREFIXES } from '../workflows/codes';
 import { expandCampaign } from '../workflows/expand';
 import { byDuty, itemsOf } from '../workflows/morning';
 import type { DutyState, LedgerEntry, OutgoingMessage } from '../workflows/types';
@@ -145,9 +146,6 @@ export function sortEvents(events: SimulationEvent[], seqOf?: (e: SimulationEven
     .sort((a, b) => (a.e.at < b.e.at ? -1 : a.e.at > b.e.at ? 1 : group(a.e) < group(b.e) ? -1 : group(a.e) > group(b.e) ? 1 : a.i - b.i))
     .map(({ e }) => e);
 }
-
-/** Code prefixes of the simulated later campaigns, in order (as campaigns/registry.ts gives them). */
-const SIM_PREFIXES = 'bcdefghjkmnpqrstuvwxyz'.split('');
 
 function sumSummaries(all: CampaignSummary[]): CampaignSummary {
   const [first] = all;
@@ -282,7 +280,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
         // Later campaigns once the first has started the desk (each would find it anyway).
         const others: (typeof handle)[] = [];
         for (const [i, l] of extra.entries()) {
-          others.push(await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { taskQueue, workflowId: extraIds[i]!, args: [withDesk(l, SIM_PREFIXES[i]!)] }));
+          others.push(await client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { taskQueue, workflowId: extraIds[i]!, args: [withDesk(l, CODE_PREFIXES[i]!)] }));
         }
         // A failure in the simulated people ends the run at once.
         // One result at a time: the time-skipping client unlocks the server's clock while it waits for a result and

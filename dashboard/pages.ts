@@ -7,6 +7,7 @@ import { formatShanghai } from '../calendar/working-days';
 import { ledgerCharts } from '../charts/ledger-charts';
 import { LEVEL_CN, LEVEL_ORDER, PAGE_FONT } from '../charts/levels';
 import { sharedChartCache, type ChartCache } from './chart-cache';
+import { CAMPAIGN_STATUS_CN } from '../campaigns/registry';
 
 const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '办理中', completed: '已办结', closed: '已关闭（未办结）' };
 
@@ -58,8 +59,6 @@ export interface CampaignRow {
   codePrefix?: string;
   counts?: { duties: number; open: number; completed: number; closed: number; byLevel: Record<Level, number> };
 }
-
-const CAMPAIGN_STATUS_CN: Record<string, string> = { RUNNING: '运行中', COMPLETED: '已结束', TERMINATED: '已停止', FAILED: '失败', CANCELLED: '已取消' };
 
 /** The campaigns table: notice, year, counts by level; each links to its own overview and 台账. */
 export function campaignsTable(rows: CampaignRow[], selected?: string): string {

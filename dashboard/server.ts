@@ -14,7 +14,7 @@ import type { ValidPlan } from '../plan/schema';
 import { buildDigest } from '../workflows/digest';
 import { calendarQuery, ledgerQuery, planQuery, statusQuery } from '../workflows/messages';
 import { levelCounts, ledgerOf, listCampaigns, type CampaignListing } from '../campaigns/registry';
-import type { OutgoingMessage } from '../workflows/types';
+import type { LedgerEntry, OutgoingMessage } from '../workflows/types';
 import { OFFICE_COOKIE } from '../links/actions';
 import { actionPage, csrfToken, dashboardDecision, officeSession, readForm, type ActionDeps } from './actions';
 import { dutyPage, layout, outboxPage, overviewPage, unitCalendar, unitDutiesPage, type CampaignRow, type UnitDutyRow } from './pages';
@@ -180,7 +180,7 @@ export function createDashboard(deps: DashboardDeps): Server {
       if (url.pathname === '/unit') return send(200, 'text/html', unitDutiesPage(url.searchParams.get('name') ?? '', await unitDuties(deps, url.searchParams.get('name') ?? '')));
       if (url.pathname === '/') {
         const ledger = await campaign.query(ledgerQuery);
-        const campaigns = await campaignRows(deps);
+        const campaigns = await campaignRows(deps, { workflowId: selectedId, ledger });
         const unit = url.searchParams.get('unit') || undefined;
         const units = [...new Set(ledger.map((e) => e.unit))].sort();
         const feed = unit && deps.token ? { icsKey: icsKey(deps.token, unit) } : {};
@@ -251,11 +251,12 @@ export function createDashboard(deps: DashboardDeps): Server {
 }
 
 /** The deployment's campaigns with their figures, for the overview's list (empty when Temporal lists none). */
-async function campaignRows(deps: DashboardDeps): Promise<CampaignRow[]> {
+async function campaignRows(deps: DashboardDeps, shown?: { workflowId: string; ledger: LedgerEntry[] }): Promise<CampaignRow[]> {
   const listed = await listCampaigns(deps.client, { taskQueue: deps.taskQueue ?? 'duban' }).catch((): CampaignListing[] => []);
   return Promise.all(
     listed.map(async (c) => {
-      const ledger = c.status === 'RUNNING' ? await ledgerOf(deps.client, c.workflowId) : undefined;
+      // The campaign the page shows was read already.
+      const ledger = c.status !== 'RUNNING' ? undefined : c.workflowId === shown?.workflowId ? shown.ledger : await ledgerOf(deps.client, c.workflowId);
       return {
         workflowId: c.workflowId,
         status: c.status,

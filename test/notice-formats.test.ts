@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { htmlToNoticeText, readNoticeFile, tableLines } from '../notice/read';
 import { parseNotice } from '../notice/parse';
 import { docxOf, table } from './docx-fixture';
+import { withoutPlace } from './notice-fixture';
 
 const source = readFileSync(join(__dirname, 'fixtures', 'notices', 'relative-2024.txt'), 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'duban-formats-'));
@@ -18,7 +19,7 @@ const write = (name: string, bytes: Buffer | string) => {
   writeFileSync(file, bytes);
   return file;
 };
-const withoutSource = (plan: ReturnType<typeof parseNotice>) => ({ ...plan, source: undefined, tasks: plan.tasks.map((t) => ({ ...t, line: undefined })) });
+const withoutSource = withoutPlace;
 
 describe('notice files', () => {
   it('reads a .docx with Word’s list numbering and runs split mid-sentence into the same plan as its text', async () => {

@@ -4,16 +4,16 @@
  * refused with what to do. The PDFs are made here from the notice's text, as an OA system prints a web page.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfText, type PdfTextItem } from '../notice/pdf-layout';
 import { readNoticeFile } from '../notice/read';
 import { parseNotice } from '../notice/parse';
+import { launchChromium, printPdf, withoutPlace } from './notice-fixture';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const seedFile = join(__dirname, '..', 'seeds', 'dazhu-2022-28.txt');
 const relativeFile = join(__dirname, 'fixtures', 'notices', 'relative-2024.txt');
 const dir = mkdtempSync(join(tmpdir(), 'duban-pdf-'));
@@ -44,23 +44,16 @@ function noticeHtml(text: string): string {
 
 let browser: Browser;
 
-async function pdfOf(html: string, name: string, pageFurniture = true): Promise<string> {
-  const page = await browser.newPage();
-  try {
-    await page.setContent(html);
-    const pdf = await page.pdf({
-      format: 'A4',
-      margin: { top: '37mm', bottom: '35mm', left: '28mm', right: '26mm' },
-      displayHeaderFooter: pageFurniture,
-      headerTemplate: '<div style="font-size:10pt;width:100%;text-align:center">大竹县人民政府办公室文件</div>',
-      footerTemplate: '<div style="font-size:14pt;width:100%;text-align:center">— <span class="pageNumber"></span> —</div>',
-    });
-    const file = join(dir, name);
-    writeFileSync(file, pdf);
-    return file;
-  } finally {
-    await page.close();
-  }
+function pdfOf(html: string, name: string, pageFurniture = true): Promise<string> {
+  return printPdf(browser, html, join(dir, name), {
+    margin: { top: '37mm', bottom: '35mm', left: '28mm', right: '26mm' },
+    ...(pageFurniture
+      ? {
+          headerTemplate: '<div style="font-size:10pt;width:100%;text-align:center">大竹县人民政府办公室文件</div>',
+          footerTemplate: '<div style="font-size:14pt;width:100%;text-align:center">— <span class="pageNumber"></span> —</div>',
+        }
+      : {}),
+  });
 }
 
 /** `duban plan FILE --json` as a user runs it. */
@@ -70,11 +63,10 @@ function planJson(file: string): Record<string, unknown> & { tasks: Record<strin
 }
 
 /** The plan without what names the file: its path and the line each task starts on in that file. */
-const content = (plan: ReturnType<typeof planJson>) => ({ ...plan, source: undefined, tasks: plan.tasks.map((t) => ({ ...t, line: undefined })) });
+const content = withoutPlace;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: npm test installs Debian's chromium (duban setup), or set CHROMIUM_PATH`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

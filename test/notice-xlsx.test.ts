@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { docxOf, table } from './docx-fixture';
+import { withoutPlace } from './notice-fixture';
 
 const dir = mkdtempSync(join(tmpdir(), 'duban-xlsx-'));
 const TITLE = '某某县2024年农村人居环境整治任务分解表';
@@ -21,7 +22,7 @@ function plan(file: string, ...args: string[]) {
   const run = spawnSync(process.execPath, [join(__dirname, '..', 'bin', 'duban.js'), 'plan', file, '--json', ...args], { encoding: 'utf8' });
   return { status: run.status, plan: run.status === 0 ? (JSON.parse(run.stdout) as { title: string; year: number; noticeDate?: string; tasks: Record<string, unknown>[] }) : undefined, stderr: run.stderr };
 }
-const content = (p: NonNullable<ReturnType<typeof plan>['plan']>) => ({ ...p, source: undefined, tasks: p.tasks.map((t) => ({ ...t, line: undefined })) });
+const content = withoutPlace;
 
 async function save(name: string, build: (workbook: ExcelJS.Workbook) => void): Promise<string> {
   const workbook = new ExcelJS.Workbook();

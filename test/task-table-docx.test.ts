@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { readNoticeFile } from '../notice/read';
-import { parseNotice } from '../notice/parse';
 import { docxOf, mergedTable, table, type MergedCell } from './docx-fixture';
+import { planOf, withoutPlace } from './notice-fixture';
 
 const dir = mkdtempSync(join(tmpdir(), 'duban-merged-'));
 const TITLE = '某某县2024年农村人居环境整治任务分解表';
@@ -60,10 +59,7 @@ async function workbook(): Promise<string> {
   return file;
 }
 
-async function planOf(file: string) {
-  return parseNotice((await readNoticeFile(file)).text, { file });
-}
-const content = (plan: ReturnType<typeof parseNotice>) => ({ ...plan, source: undefined, tasks: plan.tasks.map((t) => ({ ...t, line: undefined })) });
+const content = withoutPlace;
 
 describe('task tables in a .docx with merged cells', () => {
   it('gets from mammoth a vertical merge as rowspan (its continuation cells left out) and a grid span as colspan', async () => {

@@ -4,18 +4,18 @@
  * numbers) gives the same plan as the same table in a .docx and in an .xlsx. The PDFs are made here from HTML, as
  * an OA system prints a page, with Debian's chromium (see notice-pdf.test.ts).
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfText, type PdfTextItem } from '../notice/pdf-layout';
 import { readNoticeFile } from '../notice/read';
 import { parseNotice } from '../notice/parse';
 import { docxOf, table } from './docx-fixture';
+import { launchChromium, planOf, printPdf, withoutPlace } from './notice-fixture';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'duban-pdf-table-'));
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const TITLE = '某某县2024年农村人居环境整治任务分解表';
@@ -48,23 +48,11 @@ function tableHtml(rows: string[][], align: 'top' | 'middle' = 'top'): string {
 
 let browser: Browser;
 
-async function pdfOf(html: string, name: string): Promise<string> {
-  const page = await browser.newPage();
-  try {
-    await page.setContent(html);
-    const pdf = await page.pdf({
-      format: 'A4',
-      margin: { top: '30mm', bottom: '30mm', left: '26mm', right: '26mm' },
-      displayHeaderFooter: true,
-      headerTemplate: '<span></span>',
-      footerTemplate: '<div style="font-size:12pt;width:100%;text-align:center">— <span class="pageNumber"></span> —</div>',
-    });
-    const file = join(dir, name);
-    writeFileSync(file, pdf);
-    return file;
-  } finally {
-    await page.close();
-  }
+function pdfOf(html: string, name: string): Promise<string> {
+  return printPdf(browser, html, join(dir, name), {
+    margin: { top: '30mm', bottom: '30mm', left: '26mm', right: '26mm' },
+    footerTemplate: '<div style="font-size:12pt;width:100%;text-align:center">— <span class="pageNumber"></span> —</div>',
+  });
 }
 
 async function docx(rows: string[][]): Promise<string> {
@@ -86,14 +74,10 @@ async function workbook(rows: string[][]): Promise<string> {
   return file;
 }
 
-async function planOf(file: string) {
-  return parseNotice((await readNoticeFile(file)).text, { file });
-}
-const content = (plan: ReturnType<typeof parseNotice>) => ({ ...plan, source: undefined, tasks: plan.tasks.map((t) => ({ ...t, line: undefined })) });
+const content = withoutPlace;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: npm test installs Debian's chromium (duban setup), or set CHROMIUM_PATH`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -47,7 +47,7 @@ import {
   planQuery,
   reportRequestSignal,
 } from './messages';
-import { MORNING_WAVE, SETTLE_MS, morningGroups, morningMessage, settledAt, stillAsked as stillAskedBy } from './morning';
+import { MORNING_WAVE, SETTLE_MS, morningGroups, morningMessage, sendGroups, settledAt, stillAsked as stillAskedBy } from './morning';
 import { deskWorkflow } from './desk';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
@@ -285,16 +285,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     // Late for its instant (its unit's message already went, or the instant is long past: a worker was down):
     // one more message, at the minute it goes.
     const groups = morningGroups(due.filter(stillAsked), { sent: sentGroups, now: t, skip: inDigest, lateByAge: waves });
-    if (waves && groups.length > MORNING_WAVE) {
-      // Hundreds of units at one instant (a storm): a wave at a time, each wave's messages at once.
-      for (let i = 0; i < groups.length; i += MORNING_WAVE) {
-        await Promise.all(groups.slice(i, i + MORNING_WAVE).map((g) => deliver(morningMessage(input.campaignId, g))));
-      }
-      return;
-    }
-    // One after another, in the groups' order: the order units hear in is the same on every run (and a
-    // simulated reply to one unit's message lands before the next unit's message goes).
-    for (const g of groups) await deliver(morningMessage(input.campaignId, g));
+    await sendGroups(groups, (g) => deliver(morningMessage(input.campaignId, g)), waves);
   };
   const digestsOn = input.options?.digests !== false;
   const digestUnits = new Set(digestRecipients.map((r) => r.unit));

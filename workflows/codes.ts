@@ -27,6 +27,12 @@ function letters(n: number): string {
   return out;
 }
 
+/**
+ * The letters a deployment's later campaigns put before their codes (b5, c19a): none for the first; no i, l or o,
+ * easily misread beside digits. The registry picks them, the bot's grammar reads them.
+ */
+export const CODE_PREFIXES = 'bcdefghjkmnpqrstuvwxyz'.split('');
+
 /** dutyId → code. */
 export function assignCodes(duties: Codable[]): Map<string, string> {
   const groups = new Map<string, Codable[]>();

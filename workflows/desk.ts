@@ -13,7 +13,7 @@ import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo
 import { dayNumber, dateOfDayNumber, mergeCalendars, shanghaiDate, shiftWorkingDays, weekdayOfDayNumber, type WorkCalendar } from '../calendar/working-days';
 import { makeDeliverer } from './deliver';
 import { calendarUpdateSignal, deskDigestSignal, deskDropSignal, deskJoinSignal, deskQuery, dutyStatusSignal, morningItemSignal } from './messages';
-import { combinedDigest, morningGroups, morningMessage, settledAt, stillAsked, MORNING_WAVE, SETTLE_MAX_MS } from './morning';
+import { combinedDigest, morningGroups, morningMessage, sendGroups, settledAt, stillAsked, SETTLE_MAX_MS } from './morning';
 import { makeWaker } from './wake';
 import type { DeliveryTimings, DutyStatus, OutgoingMessage } from './types';
 
@@ -119,20 +119,12 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     const waitingAt = new Set([...pending, ...digests].map((i) => i.at));
     for (const at of arrivals.keys()) if (!waitingAt.has(at)) arrivals.delete(at);
     const asked = due.filter((i) => stillAsked(i, i.dutyId ? status.get(i.dutyId) : undefined));
-    for (const id of [...status.keys()]) if (!pending.some((i) => i.dutyId === id)) status.delete(id);
+    const stillWaiting = new Set(pending.map((i) => i.dutyId));
+    for (const id of [...status.keys()]) if (!stillWaiting.has(id)) status.delete(id);
     // A supervising office reads its own overdue duties in Monday's digest, with their codes: not again at 09:00.
     const inDigest = (i: OutgoingMessage, unit: string) => i.kind === 'overdue-reminder' && i.unit === unit && digestUnitsOf(i).includes(unit) && isWeeklyDigestDay(cal, shanghaiDate(i.at));
     const groups = morningGroups(asked, { sent: sentGroups, now: t, skip: inDigest, lateByAge: true, mergeLate: true });
-    if (groups.length > MORNING_WAVE) {
-      // Hundreds of units at one instant: a wave at a time, each wave's messages at once.
-      for (let i = 0; i < groups.length; i += MORNING_WAVE) {
-        await Promise.all(groups.slice(i, i + MORNING_WAVE).map((g) => deliver(morningMessage(input.deskId, g))));
-      }
-    } else {
-      // One after another in the groups' order, as a campaign sends them: the order units hear in is the same on
-      // every run (and a simulated reply to one unit's message lands before the next unit's goes).
-      for (const g of groups) await deliver(morningMessage(input.deskId, g));
-    }
+    await sendGroups(groups, (g) => deliver(morningMessage(input.deskId, g)), true);
     // Digests of one slot from several campaigns: one message to each supervisor.
     const slots = new Map<number, OutgoingMessage[]>();
     for (const d of dueDigests) slots.set(d.at, [...(slots.get(d.at) ?? []), d]);
@@ -142,12 +134,11 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   const waker = makeWaker(now);
   for (;;) {
     const seen = pending.length + digests.length;
-    const info = () => workflowInfo();
-    const full = () => info().historyLength > historyLimit || info().continueAsNewSuggested;
+    const full = () => workflowInfo().historyLength > historyLimit || workflowInfo().continueAsNewSuggested;
     await waker.until(() => pending.length + digests.length !== seen || (full() && !pending.length && !digests.length), nextDue());
     if ([...pending, ...digests].some((m) => dueAt(m) <= now())) await sendDue();
     const busy = pending.length > 0 || digests.length > 0;
-    if (full() && (!busy || info().historyLength >= HISTORY_EVENTS_HARD || info().historySize >= HISTORY_BYTES_HARD)) {
+    if (full() && (!busy || workflowInfo().historyLength >= HISTORY_EVENTS_HARD || workflowInfo().historySize >= HISTORY_BYTES_HARD)) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof deskWorkflow>({
         ...input,

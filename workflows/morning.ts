@@ -53,6 +53,19 @@ export function settledAt(instant: number, lastArrival: number | undefined): num
 export const MORNING_WAVE = 50;
 
 /**
+ * Sends an instant's groups: more than MORNING_WAVE (a storm, when `waves`) a wave at a time, each wave's messages
+ * at once; otherwise one after another in the groups' order, so the order units hear in is the same on every run
+ * (and a simulated reply to one unit's message lands before the next unit's message goes).
+ */
+export async function sendGroups(groups: MorningGroup[], send: (g: MorningGroup) => Promise<void>, waves: boolean): Promise<void> {
+  if (waves && groups.length > MORNING_WAVE) {
+    for (let i = 0; i < groups.length; i += MORNING_WAVE) await Promise.all(groups.slice(i, i + MORNING_WAVE).map(send));
+    return;
+  }
+  for (const g of groups) await send(g);
+}
+
+/**
  * Whether an item still asks something of its unit, given its duty's status now: nothing about work it has done
  * (a completed or closed duty), no request to acknowledge what was acknowledged. Unknown status: it does.
  */

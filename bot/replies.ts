@@ -110,6 +110,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
     task: e.taskNumber,
     kind: e.kind,
     ...(campaignIds.length > 1 ? { campaign: id } : {}),
+    ...(e.lead ? { lead: e.lead } : {}),
     // The code fixed at the campaign's start; computed again only for 0.1.0 duties, which carry none.
     code: e.code ?? codes.get(e.dutyId) ?? String(e.taskNumber),
     unit: e.unit,
@@ -142,7 +143,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
     if (named.length === 1) await onRecord(named[0]?.dutyId, reason);
     return reason;
   }
-  if (res.intent === 'list') return mine(actor, res.duties);
+  if (res.intent === 'list') return mine(actor, res.duties, views.filter((v) => v.lead === actor.unit));
   if (res.answer) {
     if (res.intent === 'refused') await onRecord(res.duties[0]?.dutyId, res.answer);
     return res.answer;
@@ -229,11 +230,27 @@ export function confirmation(c: Command, s: DutyState, code: string): string {
   }
 }
 
-function mine(actor: Actor, open: DutyView[]): string {
-  if (!open.length) return `${actor.unit} 目前没有待办的督办事项。`;
-  const sorted = [...open].sort((a, b) => a.deadline.localeCompare(b.deadline));
-  return [
-    `${actor.unit} 待办 ${open.length} 项（回复时写编号）：`,
-    ...sorted.slice(0, 15).map((e) => `${e.code}  任务${e.task}${e.period ? `（${e.period}）` : ''} 截止 ${e.deadline} ${STATUS_CN[e.status]}`),
-  ].join('\n');
+function mine(actor: Actor, open: DutyView[], parts: DutyView[] = []): string {
+  const lines: string[] = [];
+  if (!open.length) lines.push(`${actor.unit} 目前没有待办的督办事项。`);
+  else {
+    const sorted = [...open].sort((a, b) => a.deadline.localeCompare(b.deadline));
+    lines.push(
+      `${actor.unit} 待办 ${open.length} 项（回复时写编号）：`,
+      ...sorted.slice(0, 15).map((e) => `${e.code}  任务${e.task}${e.period ? `（${e.period}）` : ''} 截止 ${e.deadline} ${STATUS_CN[e.status]}`),
+    );
+  }
+  // A lead unit (lead+co) sees who has reported their part, per task, and how to send one back.
+  const byTask = new Map<number, DutyView[]>();
+  for (const p of parts) byTask.set(p.task, [...(byTask.get(p.task) ?? []), p]);
+  for (const [task, list] of [...byTask].sort((a, b) => a[0] - b[0])) {
+    const done = list.filter((p) => p.status === 'completed');
+    const missing = list.filter((p) => p.status !== 'completed');
+    lines.push(
+      `任务${task} 配合单位报送：已报 ${done.length}/${list.length}${done.length ? `（${done.map((p) => p.unit).join('、')}）` : ''}` +
+        `${missing.length ? `；未报：${missing.map((p) => p.unit).join('、')}` : ''}` +
+        `${done[0] ? `。退回请回复「驳回 ${done[0].code} ${done[0].unit} 理由」` : ''}`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -31,6 +31,8 @@ export interface DutyView {
   unit: string;
   /** The campaign's workflow id, when the duties come from several. */
   campaign?: string;
+  /** A co-unit's part (`lead+co`): the lead unit, which reviews it as a supervising office would. */
+  lead?: string;
   period?: string;
   deadline: string;
   status: 'open' | 'acknowledged' | 'completed' | 'closed';
@@ -165,12 +167,15 @@ export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resoluti
   const live = ctx.duties.filter((d) => !d.ended);
 
   if (c.kind === 'decide' || c.kind === 'reject') {
-    if (actor.role !== 'supervisor') {
+    // A lead unit reviews its co-units' parts (lead+co) as a supervising office would: only those.
+    const leadsParts = actor.role !== 'supervisor' && live.some((d) => d.lead === actor.unit);
+    if (actor.role !== 'supervisor' && !leadsParts) {
       if (ctx.inGroup && !c.code) return { intent: 'ignore', command: c, duties: [] };
       return { intent: 'refused', command: c, duties: [], answer: `${actor.unit}不是督办单位，不能审批延期或驳回办结。` };
     }
     // Never a supervisor's own unit (县委农办 decides for 县乡村振兴局).
-    const others = live.filter((d) => d.unit !== actor.unit && (c.code ? d.code === c.code || (/^\d+$/.test(c.code) && d.task === c.task) : true));
+    const reviewable = leadsParts ? live.filter((d) => d.lead === actor.unit) : live;
+    const others = reviewable.filter((d) => d.unit !== actor.unit && (c.code ? d.code === c.code || (/^\d+$/.test(c.code) && d.task === c.task) : true));
     if (c.kind === 'decide' && !c.code && others.every((d) => d.pendingExtension === undefined)) {
       return { intent, command: c, duties: [], answer: `请写明编号和单位，例如「${replyForm(c.approve ? 'decide-yes' : 'decide-no', '15')} 县委组织部」。` };
     }

@@ -13,6 +13,12 @@ import type { CampaignInput, CampaignOptions } from '../workflows/expand';
 export const REPO_ROOT = join(__dirname, '..');
 export const SEED_NOTICE = join(REPO_ROOT, 'seeds', 'dazhu-2022-28.txt');
 export const SEED_DIRECTORY = join(REPO_ROOT, 'seeds', 'dazhu-units.yaml');
+/**
+ * The seed notice's plan as a county office would run it: what `duban import` proposes, reviewed (task 1 is
+ * `accountable: lead+co`). Its name gives the same campaign id as the notice's, so a running seed campaign
+ * started from the notice simply continues. test/seed-plan.test.ts keeps it equal to the parser's proposal.
+ */
+export const SEED_PLAN = join(REPO_ROOT, 'seeds', 'dazhu-2022-28.yaml');
 
 export interface CampaignSource {
   /** A plan file (YAML); takes precedence over the notice. */
@@ -57,10 +63,11 @@ export function planForYear(plan: ValidPlan, year: number): ValidPlan {
 
 export function loadCampaign(source: CampaignSource): LoadedCampaign {
   const directory = typeof source.directory === 'object' ? source.directory : loadDirectory(source.directory ?? SEED_DIRECTORY);
-  const file = source.plan ?? source.notice ?? SEED_NOTICE;
+  const planFile = source.plan ?? (source.notice ? undefined : SEED_PLAN);
+  const file = planFile ?? source.notice ?? SEED_NOTICE;
   let plan: ValidPlan;
-  if (source.plan) {
-    plan = loadPlan(source.plan, directory);
+  if (planFile) {
+    plan = loadPlan(planFile, directory);
   } else {
     const bytes = readFileSync(file);
     // A .docx or PDF is read by `duban plan` (asynchronously, and worth a look before it runs): not here.

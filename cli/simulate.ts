@@ -11,6 +11,7 @@ import { RecordingChannel } from '../activities/outbox';
 import { formatShanghai, isOfficeHours, shanghaiDate, type WorkCalendar } from '../calendar/working-days';
 import { startTestServer } from '../servers/processes';
 import { watchProgress } from '../servers/progress-watch';
+import { countLeakedTimeLocks } from '../servers/time-lock-leak';
 import { attachTimeSkipping } from '../servers/time-skipping';
 import { createWorker } from '../worker';
 import type { CampaignSummary, campaignWorkflow } from '../workflows/campaign';
@@ -251,6 +252,13 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
       // Messages and replies, and the campaign's history: duties reporting to it are busy work too.
       activity: async () => arrived.length + Number((await client.workflow.getHandle(workflowId).describe().catch(() => undefined))?.historyLength ?? 0),
       stallMs: (options.stallSeconds ?? 60) * 1000,
+      // A campaign that continued as new while its duties ran on leaves the test server's clock held when they end.
+      timeLocks: {
+        leaked: () => countLeakedTimeLocks(client, workflowIds),
+        unlock: async () => {
+          await env.connection.testService?.unlockTimeSkipping({});
+        },
+      },
       get clockOffsetMs() {
         return clockOffsetMs;
       },

@@ -80,7 +80,22 @@ export interface UnitDutyRow {
 }
 
 /** 「我的任务」: a unit's open duties in every campaign, by deadline, with the codes to reply with. */
-export function unitDutiesPage(unit: string, rows: UnitDutyRow[]): string {
+/** A lead unit's view of its co-units' parts (`accountable: lead+co`): who has reported, per task. */
+function partsTable(parts: UnitDutyRow[]): string {
+  if (!parts.length) return '';
+  const rows = parts
+    .map(
+      ({ entry: e, campaignTitle }) =>
+        `<tr data-unit="${h(e.unit)}" data-status="${e.status}"><td>任务${e.taskNumber}</td><td>${h(campaignTitle)}</td><td>${h(e.unit)}</td><td><b>${h(e.code ?? String(e.taskNumber))}</b></td><td>${h(e.deadline)}</td><td><a href="/duty?${new URLSearchParams({ id: e.dutyId }).toString()}">${h(STATUS_CN[e.status] ?? e.status)}</a></td></tr>`,
+    )
+    .join('\n');
+  const reported = parts.filter((p) => p.entry.status === 'completed').length;
+  return `<h2>配合单位报送（本单位牵头审核）</h2>
+<p class="muted">已报 ${reported}/${parts.length}。退回请回复「驳回 编号 单位 理由」，如「驳回 ${h(parts[0]!.entry.code ?? '1')} ${h(parts[0]!.entry.unit)} 材料不全」。</p>
+<table id="unit-parts"><tr><th>任务</th><th>通知</th><th>配合单位</th><th>编号</th><th>报送截止</th><th>状态</th></tr>${rows}</table>`;
+}
+
+export function unitDutiesPage(unit: string, rows: UnitDutyRow[], parts: UnitDutyRow[] = []): string {
   const body = rows
     .map(
       ({ entry: e, campaignTitle, taskTitle }) =>
@@ -92,7 +107,8 @@ export function unitDutiesPage(unit: string, rows: UnitDutyRow[]): string {
     `<h1>${h(unit || '请选择单位')} 的待办任务</h1>
 <form method="get" action="/unit"><label>单位 <input name="name" value="${h(unit)}"></label> <button>查看</button></form>
 <p class="muted">全部督办批次中尚未办结的任务，按截止日期排列；回复时写编号（如「完成 ${h(rows[0]?.entry.code ?? '5')} 情况说明」）。</p>
-<table id="unit-duties"><tr><th>编号</th><th>通知</th><th>任务</th><th>截止</th><th>状态</th><th>等级</th></tr>${body || '<tr><td colspan="6">无待办任务</td></tr>'}</table>`,
+<table id="unit-duties"><tr><th>编号</th><th>通知</th><th>任务</th><th>截止</th><th>状态</th><th>等级</th></tr>${body || '<tr><td colspan="6">无待办任务</td></tr>'}</table>
+${partsTable(parts)}`,
   );
 }
 

@@ -177,7 +177,11 @@ export function createDashboard(deps: DashboardDeps): Server {
       const campaign = deps.client.workflow.getHandle(selectedId);
       const plan = listed ? await campaign.query(planQuery) : deps.plan;
       const selectedCalendar = listed ? await campaign.query(calendarQuery) : deps.calendar;
-      if (url.pathname === '/unit') return send(200, 'text/html', unitDutiesPage(url.searchParams.get('name') ?? '', await unitDuties(deps, url.searchParams.get('name') ?? '')));
+      if (url.pathname === '/unit') {
+        const name = url.searchParams.get('name') ?? '';
+        const { own, parts } = await unitDuties(deps, name);
+        return send(200, 'text/html', unitDutiesPage(name, own, parts));
+      }
       if (url.pathname === '/') {
         const ledger = await campaign.query(ledgerQuery);
         const campaigns = await campaignRows(deps, { workflowId: selectedId, ledger });
@@ -277,20 +281,26 @@ async function planOfDuty(deps: DashboardDeps, dutyId: string): Promise<ValidPla
 }
 
 /** A unit's open duties in every running campaign: 「我的任务」 on the dashboard. */
-async function unitDuties(deps: DashboardDeps, unit: string): Promise<UnitDutyRow[]> {
-  if (!unit) return [];
+/** A unit's open duties in every campaign, and the co-units' parts it leads (`lead+co`), open or not. */
+async function unitDuties(deps: DashboardDeps, unit: string): Promise<{ own: UnitDutyRow[]; parts: UnitDutyRow[] }> {
+  if (!unit) return { own: [], parts: [] };
   const running = (await listCampaigns(deps.client, { taskQueue: deps.taskQueue ?? 'duban', running: true }).catch((): CampaignListing[] => [])).filter((c) => c.info);
   const ids = running.length ? running : [{ workflowId: deps.campaignWorkflowId, info: undefined } as CampaignListing];
   const rows = await Promise.all(
     ids.map(async (c) => {
       const handle = deps.client.workflow.getHandle(c.workflowId);
       const [ledger, plan] = await Promise.all([handle.query(ledgerQuery), c.workflowId === deps.campaignWorkflowId ? deps.plan : handle.query(planQuery)]);
-      return ledger
-        .filter((e) => e.unit === unit && !e.ended && e.status !== 'completed' && e.status !== 'closed')
-        .map((e) => ({ entry: e, campaignTitle: plan.title, taskTitle: plan.tasks.find((t) => t.number === e.taskNumber)?.title ?? '' }));
+      const row = (e: LedgerEntry) => ({ entry: e, campaignTitle: plan.title, taskTitle: plan.tasks.find((t) => t.number === e.taskNumber)?.title ?? '' });
+      return {
+        own: ledger.filter((e) => e.unit === unit && !e.ended && e.status !== 'completed' && e.status !== 'closed').map(row),
+        parts: ledger.filter((e) => e.lead === unit).map(row),
+      };
     }),
   );
-  return rows.flat().sort((a, b) => a.entry.deadline.localeCompare(b.entry.deadline) || (a.entry.code ?? '').localeCompare(b.entry.code ?? ''));
+  return {
+    own: rows.flatMap((r) => r.own).sort((a, b) => a.entry.deadline.localeCompare(b.entry.deadline) || (a.entry.code ?? '').localeCompare(b.entry.code ?? '')),
+    parts: rows.flatMap((r) => r.parts).sort((a, b) => a.entry.taskNumber - b.entry.taskNumber || a.entry.deadline.localeCompare(b.entry.deadline) || a.entry.unit.localeCompare(b.entry.unit)),
+  };
 }
 
 export async function startDashboard(deps: DashboardDeps, host = '127.0.0.1', port = 8080): Promise<{ url: string; close: () => Promise<void> }> {

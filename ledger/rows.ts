@@ -122,7 +122,8 @@ export function ledgerRows(plan: Pick<ValidPlan, 'tasks'>, ledger: LedgerEntry[]
       task: `${e.taskNumber} ${titles.get(e.taskNumber) ?? ''}`.trim(),
       unit: e.unit,
       code: e.code ?? String(e.taskNumber),
-      item: itemText(e.kind, e.period),
+      // A co-unit's part (lead+co) says so, and to whom it reports: the task's own row is the lead's.
+      item: `${itemText(e.kind, e.period)}${e.lead ? `（承担部分，报${e.lead}）` : ''}`,
       deadline: e.deadline,
       status: statusText(e, state),
       level: LEVEL_CN[e.level],

@@ -136,7 +136,8 @@ export function writePlan(file: string, plan: Plan): ValidPlan {
   if (!parsed.success) throw fromZod(file, parsed.error);
   const header =
     `# duban 督办计划 · duty plan — generated from ${plan.source ?? 'a notice'}; check and correct, then run it.\n` +
-    `# accountable: lead = 仅牵头单位负责 (lead unit only) | all = 所列单位各自负责 (every listed unit)\n`;
+    `# accountable: lead = 仅牵头单位负责 (lead unit only) | all = 所列单位各自负责 (every listed unit)\n` +
+    `#   | lead+co = 牵头单位负责全项，配合单位各自报送承担部分 (the lead for the task, each co-unit for its part)\n`;
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, header + stringify(plan, { lineWidth: 0 }));
   renameSync(tmp, file);

@@ -58,8 +58,14 @@ export const taskSchema = z.object({
   section: z.string().default(''),
   lead: z.string().min(1, '缺少牵头单位，请填写 (lead unit is missing: fill it in)'),
   coUnits: z.array(z.string().min(1)).default([]),
-  /** Who is accountable: the lead unit only, or every listed unit (e.g. each township's screening). */
-  accountable: z.enum(['lead', 'all']).default('lead'),
+  /**
+   * Who is accountable: the lead unit only; every listed unit (each its own duty, as if each led); or the lead
+   * for the task and each co-unit for its part (`lead+co`: each co-unit, groups expanded, reports its part to the
+   * lead `partWorkingDaysBefore` working days before each of the lead's deadlines).
+   */
+  accountable: z.enum(['lead', 'all', 'lead+co']).default('lead'),
+  /** For `lead+co`: working days before the lead's deadline a co-unit's part is due (default 3). */
+  partWorkingDaysBefore: z.number().int().min(0, '须为 0–30 个工作日 (0–30 working days)').max(30, '须为 0–30 个工作日 (0–30 working days)').optional(),
   deadlines: z.array(deadlineSchema).default([]),
   recurring: z.array(recurringSchema).default([]),
   quotas: z.array(quotaSchema).default([]),

@@ -30,6 +30,13 @@ export interface ProgressWatchOptions {
   /** Added to the server clock when reporting workflow time (the simulator's year offset). */
   clockOffsetMs?: number;
   pollMs?: number;
+  /**
+   * Time-skipping server only: how to find and give back clock locks the server left behind (see
+   * time-lock-leak.ts). Asked once the run has stood still for `leakCheckMs` with no workflow holding work.
+   */
+  timeLocks?: { leaked: () => Promise<number>; unlock: () => Promise<void> };
+  /** Real milliseconds of standing still before looking for left-behind locks (default 3000). */
+  leakCheckMs?: number;
 }
 
 const PENDING_WORK = new Set(['WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_FAILED', 'WORKFLOW_TASK_TIMED_OUT', 'ACTIVITY_TASK_SCHEDULED', 'ACTIVITY_TASK_STARTED']);
@@ -64,8 +71,10 @@ export async function describeStuck(client: Client, workflowIds: string[], limit
  * Resolves never; rejects with a StalledRunError once the run stops progressing. `stop()` ends the watch.
  * Progress is the clock moving faster than real time (time skipped) or the activity counter changing.
  */
-export function watchProgress(options: ProgressWatchOptions): { stalled: Promise<never>; stop: () => void } {
+export function watchProgress(options: ProgressWatchOptions): { stalled: Promise<never>; stop: () => void; released: () => number } {
   const pollMs = options.pollMs ?? 2000;
+  const leakCheckMs = Math.min(options.leakCheckMs ?? 3000, options.stallMs);
+  let released = 0;
   // A call that hangs counts as no answer: the watch must not hang on the server it watches.
   const answer = <T>(p: Promise<T>): Promise<T> =>
     Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('no answer')), pollMs * 5).unref())]);
@@ -93,6 +102,18 @@ export function watchProgress(options: ProgressWatchOptions): { stalled: Promise
       }
       lastReal = real;
       if (stopped) return;
+      if (options.timeLocks && real - progressAt >= leakCheckMs) {
+        try {
+          const stuck = await answer(describeStuck(options.client, options.workflowIds(), 1));
+          const leaked = stuck.length ? released : await options.timeLocks.leaked();
+          if (stopped) return;
+          // Giving back a lock is progress: the clock moves again.
+          if (released < leaked) progressAt = real;
+          for (; released < leaked; released++) await options.timeLocks.unlock();
+        } catch {
+          // looked for again at the next poll
+        }
+      }
       if (real - progressAt >= options.stallMs) {
         const stuck = await answer(describeStuck(options.client, options.workflowIds())).catch(() => []);
         if (stopped) return;
@@ -114,6 +135,7 @@ export function watchProgress(options: ProgressWatchOptions): { stalled: Promise
   stalled.catch(() => undefined);
   return {
     stalled,
+    released: () => released,
     stop: () => {
       stopped = true;
       if (timer) clearTimeout(timer);

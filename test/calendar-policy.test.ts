@@ -172,9 +172,10 @@ describe('campaign expansion of the seed plan', () => {
   const duties = expandCampaign(input, '2022-04-29');
 
   it('makes one duty per accountable (duty, unit) with deterministic ids', () => {
-    // 32 dated duties, and 15 for the tasks the notice gives no time limit (year-end, implied: issue #15).
-    expect(duties).toHaveLength(47);
-    expect(new Set(duties.map((d) => d.duty.dutyId)).size).toBe(47);
+    // 32 dated duties, 15 for the tasks the notice gives no time limit (year-end, implied: issue #15), and 22
+    // co-units' parts of task 1 (lead+co).
+    expect(duties).toHaveLength(69);
+    expect(new Set(duties.map((d) => d.duty.dutyId)).size).toBe(69);
     expect(expandCampaign(input, '2022-04-29').map((d) => d.duty.dutyId)).toEqual(duties.map((d) => d.duty.dutyId));
     expect(duties[0]?.duty.dutyId).toBe('dazhu-2022-28/2022/t1/d1/县乡村振兴局');
   });

@@ -157,12 +157,13 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
   }, 240_000);
 
   it('has one row per duty under a frozen header', () => {
-    // 32 dated duties and 15 year-end ones of tasks the notice gives no time limit (issue #15).
-    expect(result.dutyStates?.size).toBe(47);
+    // 32 dated duties, 15 year-end ones of tasks the notice gives no time limit and task 1's 22 co-units' parts
+    // (issue #15).
+    expect(result.dutyStates?.size).toBe(69);
     expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual(LEDGER_COLUMNS.map((c) => c.header));
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-    expect(rows).toHaveLength(47);
-    expect(new Set(rows.map((r) => `${r['单位']!.text}/${r['回复码']!.text}/${r['截止日期']!.text}`)).size).toBe(47);
+    expect(rows).toHaveLength(69);
+    expect(new Set(rows.map((r) => `${r['单位']!.text}/${r['回复码']!.text}/${r['截止日期']!.text}`)).size).toBe(69);
   });
 
   it('shows completed duties as 已办结 with who and when, and the unresolved as closed', () => {
@@ -191,8 +192,8 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
     const script = 'import sys, openpyxl; ws = openpyxl.load_workbook(sys.argv[1])["台账"]; print(ws.max_row, ws.freeze_panes, type(ws["F2"].value).__name__, ws["G1"].value)';
     const py = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
     expect(py.stderr).toBe('');
-    // The header and the 47 duties' rows.
-    expect(py.stdout.trim()).toBe('48 A2 datetime 状态');
+    // The header and the 69 duties' rows.
+    expect(py.stdout.trim()).toBe('70 A2 datetime 状态');
   });
 
   describe('the dashboard’s /ledger.xlsx', () => {

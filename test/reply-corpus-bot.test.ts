@@ -68,7 +68,7 @@ describe('reply corpus through the bot (puppet-mock, real campaign)', () => {
     await bot.start();
     mocker.login(self);
     await until('login', () => bot.isLoggedIn);
-    const campaign = await startBotCampaign(env, { ...loaded.input, clockOffsetMs, startAt }, (entries) => entries.length === 47, campaignWorkflowId);
+    const campaign = await startBotCampaign(env, { ...loaded.input, clockOffsetMs, startAt }, (entries) => entries.length === 69, campaignWorkflowId);
     cleanup = async () => {
       await campaign.stop();
       await bot.stop();

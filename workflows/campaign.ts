@@ -187,6 +187,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
             taskNumber: d.duty.taskNumber,
             unit: d.duty.unit,
             ...(d.duty.period ? { period: d.duty.period } : {}),
+            ...(d.duty.partOf ? { lead: d.duty.partOf.lead } : {}),
             deadline: d.deadline,
             status: 'open',
             level: 'none',

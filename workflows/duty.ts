@@ -193,7 +193,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       changed();
       return state;
     },
-    { validator: (req) => refuse(refuseReject(state, req)) },
+    { validator: (req) => refuse(refuseReject(state, req, input)) },
   );
   setHandler(
     requestExtensionUpdate,
@@ -220,7 +220,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       changed();
       return state;
     },
-    { validator: (req) => refuse(refuseDecision(state, req, shanghaiDate(now()))) },
+    { validator: (req) => refuse(refuseDecision(state, req, shanghaiDate(now()), input)) },
   );
   setHandler(
     reportProgressUpdate,
@@ -397,6 +397,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       taskNumber: duty.taskNumber,
       unit: duty.unit,
       ...(duty.period ? { period: duty.period } : {}),
+      ...(duty.partOf ? { lead: duty.partOf.lead } : {}),
       deadline: state.deadline,
       status: state.status,
       level: state.level,

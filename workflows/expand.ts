@@ -2,7 +2,7 @@
  * Campaign expansion: a plan and a directory's groups and offices → one duty per accountable
  * (duty, unit), with deterministic ids. Pure: the campaign workflow runs it, tests check it alone.
  */
-import { dayNumber, endOfMonth, type WorkCalendar } from '../calendar/working-days';
+import { dayNumber, endOfMonth, shiftWorkingDays, workingDayOnOrBefore, type WorkCalendar } from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
 import {
   DEFAULT_ACK_NAG_WORKING_DAYS,
@@ -11,6 +11,10 @@ import {
   DEFAULT_REMINDER_OFFSETS,
   DEFAULT_REPEAT_WORKING_DAYS,
   IMPLIED_ESCALATION,
+  PART_ESCALATION,
+  PART_REMINDER_OFFSETS,
+  DEFAULT_PART_WORKING_DAYS_BEFORE,
+  PART_CLOSE_WORKING_DAYS_AFTER_LEAD,
 } from './policy';
 import { assignCodes } from './codes';
 import type { DeliveryTimings, DutyInput, EscalationStep, LedgerEntry, Offices, OutgoingMessage } from './types';
@@ -188,7 +192,9 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
   for (const task of input.plan.tasks) {
     const listed = expand(input.groups, [task.lead, ...task.coUnits]);
     const accountable = task.accountable === 'all' ? listed : expand(input.groups, [task.lead]);
-    const inform = listed.filter((u) => !accountable.includes(u));
+    // lead+co: co-units have parts of their own (below), so they are not copied on the lead's messages as well.
+    const parts = task.accountable === 'lead+co' ? listed.filter((u) => !accountable.includes(u)) : [];
+    const inform = listed.filter((u) => !accountable.includes(u) && !parts.includes(u));
     const ref = (unit: string, kind: DutyInput['duty']['kind'], id: string, what: string, sentence: string, period?: string) => ({
       dutyId: `${input.campaignId}/t${task.number}/${id}/${unit}`,
       kind,
@@ -211,6 +217,26 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
           ...(d.implied ? { escalation: IMPLIED_ESCALATION } : {}),
         });
       });
+      // Each co-unit's part of each deadline, due before the lead's: reported to the lead unit, which is its
+      // supervising office for it (escalation copies, extension decisions, sending a part back).
+      for (const partUnit of unit === accountable[0] ? parts : []) {
+        task.deadlines.forEach((d, i) => {
+          const partDate = shiftWorkingDays(input.calendar, workingDayOnOrBefore(input.calendar, d.date), -(task.partWorkingDaysBefore ?? DEFAULT_PART_WORKING_DAYS_BEFORE));
+          duties.push({
+            ...common,
+            informUnits: [],
+            offices: { ...officesFor(input, partUnit), supervisor: unit },
+            duty: {
+              ...ref(partUnit, 'deadline', `d${i + 1}-part`, `${d.clause ?? d.text}（本单位承担部分，报${unit}）`, d.text),
+              partOf: { lead: unit, leadDeadline: d.date },
+            },
+            deadline: partDate,
+            reminderOffsets: PART_REMINDER_OFFSETS,
+            escalation: PART_ESCALATION,
+            closeAt: shiftWorkingDays(input.calendar, workingDayOnOrBefore(input.calendar, d.date), PART_CLOSE_WORKING_DAYS_AFTER_LEAD),
+          });
+        });
+      }
       task.recurring.forEach((r, i) => {
         const progress = PROGRESS_RE.test(r.clause ?? r.text);
         for (const p of periodsOf(r.cadence, year, startDate, { ...(r.dueDay !== undefined ? { dueDay: r.dueDay } : {}), ...(r.forPreviousPeriod ? { forPreviousPeriod: true } : {}) })) {

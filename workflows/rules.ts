@@ -43,8 +43,14 @@ export function refuseComplete(state: DutyState, { actor, note }: CompleteReques
   return undefined;
 }
 
-export function refuseReject(state: DutyState, { actor, reason }: RejectRequest): string | undefined {
-  if (actor.role !== 'supervisor') return `${actor.person} 不是督办单位人员，不能驳回办结`;
+/** The lead unit of a co-unit's part (`lead+co`) reviews it as a supervising office would. */
+function leadOfPart(actor: Actor, input: Pick<DutyInput, 'duty'> | undefined): boolean {
+  const lead = input?.duty.partOf?.lead;
+  return lead !== undefined && actsForUnit(actor, lead);
+}
+
+export function refuseReject(state: DutyState, { actor, reason }: RejectRequest, input?: Pick<DutyInput, 'duty'>): string | undefined {
+  if (actor.role !== 'supervisor' && !leadOfPart(actor, input)) return `${actor.person} 不是督办单位人员，不能驳回办结`;
   if (actor.unit === state.unit) return `${actor.unit} 不能审核本单位的任务，由上一级督办单位审核`;
   if (state.status !== 'completed') return '该任务尚未报办结，无可驳回';
   if (!reason.trim()) return '请写明驳回理由';
@@ -64,8 +70,8 @@ export function refuseExtension(state: DutyState, input: DutyInput, req: Extensi
 }
 
 /** `today` is the Shanghai date the decision is taken on. */
-export function refuseDecision(state: DutyState, { actor, approve }: ExtensionDecision, today?: string): string | undefined {
-  if (actor.role !== 'supervisor') return `${actor.person} 不是督办单位人员，不能审批延期`;
+export function refuseDecision(state: DutyState, { actor, approve }: ExtensionDecision, today?: string, input?: Pick<DutyInput, 'duty'>): string | undefined {
+  if (actor.role !== 'supervisor' && !leadOfPart(actor, input)) return `${actor.person} 不是督办单位人员，不能审批延期`;
   if (actor.unit === state.unit) return `${actor.unit} 不能审批本单位的延期申请，由上一级督办单位审批`;
   if (!state.pendingExtension) return '该任务没有待审批的延期申请';
   if (approve && today && dayNumber(state.pendingExtension.date) <= dayNumber(today)) {

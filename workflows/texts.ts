@@ -33,10 +33,16 @@ function impliedNote(input: DutyInput, state: DutyState): string {
   return input.duty.implied && state.deadline.endsWith('-12-31') ? `（${IMPLIED_NOTE}）` : '';
 }
 
+/** A co-unit's part (`lead+co`): to whom it reports, and the lead's own date. Empty for every other duty. */
+function partNote(input: DutyInput): string {
+  const p = input.duty.partOf;
+  return p ? `\n报送：本单位承担的部分办结后回复「完成 ${codeOf(input)} 情况说明」，报牵头单位${p.lead}（其截止 ${p.leadDeadline}），由${p.lead}审核` : '';
+}
+
 function head(input: DutyInput, state: DutyState): string {
   return (
     `任务${input.duty.taskNumber}「${input.duty.taskTitle}」${input.duty.period ? `（${input.duty.period}）` : ''} · 回复编号：${codeOf(input)}\n` +
-    `事项：${input.duty.what}\n截止：${state.deadline}${impliedNote(input, state)}\n原文：${input.duty.sentence}`
+    `事项：${input.duty.what}\n截止：${state.deadline}${impliedNote(input, state)}${partNote(input)}\n原文：${input.duty.sentence}`
   );
 }
 

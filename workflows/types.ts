@@ -57,6 +57,11 @@ export interface DutyRef {
   code?: string;
   /** The plan's deadline is implied (the notice names no time limit: year end); absent otherwise. */
   implied?: true;
+  /**
+   * A co-unit's part of a task whose plan says `accountable: lead+co`: reported to the lead unit, which reviews
+   * it as a supervising office would (sends it back, decides an extension). Absent for every other duty.
+   */
+  partOf?: { lead: string; leadDeadline: string };
 }
 
 export interface Recipient {
@@ -241,6 +246,8 @@ export interface LedgerEntry {
   taskNumber: number;
   unit: string;
   period?: string;
+  /** A co-unit's part (`lead+co`): the lead unit it reports to. */
+  lead?: string;
   deadline: string;
   status: DutyStatus;
   level: Level;

@@ -83,7 +83,9 @@ export function repliesTo(msg: OutgoingMessage, mode: RepliesMode, seen: Map<str
     case 'extension':
       if (msg.kind === 'ack-request' && n === 1) return [ack];
       if (msg.kind === 'status-check' || (msg.kind === 'reminder' && n === 1)) {
-        const date = addDays(msg.deadline ?? '2022-12-31', 15);
+        // A co-unit's part can be put off only as far as the lead's own date, which its messages give.
+        const leadDate = /其截止 (\d{4}-\d{2}-\d{2})/.exec(msg.text)?.[1];
+        const date = leadDate ?? addDays(msg.deadline ?? '2022-12-31', 15);
         return [{ ...base, update: 'requestExtension', arg: { actor, date, reason: '等待上级批复' }, says: `延期 ${t} ${date} 等待上级批复` }];
       }
       if (onDay) return [complete('延期后完成')];

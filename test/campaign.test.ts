@@ -45,7 +45,8 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
 
   it("escalates silent units' duties to the discipline inspection office five working days after the deadline", () => {
     // Deadlines the notice set: an implied year-end one stops at the supervising offices (below).
-    const silent = result.ledger.filter((e) => personaOf(e.dutyId, 'mixed') === 'silent' && e.kind === 'deadline' && !UNDATED.has(e.taskNumber));
+    // Co-units' parts (lead+co) have a ladder of their own (below).
+    const silent = result.ledger.filter((e) => personaOf(e.dutyId, 'mixed') === 'silent' && e.kind === 'deadline' && !UNDATED.has(e.taskNumber) && !e.lead);
     expect(silent.length).toBeGreaterThan(0);
     for (const duty of silent) {
       const escalations = result.dutyMessages.filter((m) => m.dutyId === duty.dutyId && (m.kind === 'escalation' || m.kind === 'supervision-notice'));
@@ -63,6 +64,20 @@ describe('a year of the seed plan (2022, mixed replies)', () => {
       }
       expect(formal?.toUnits).toContain('县纪委监委');
       expect(duty.status).toBe('closed');
+    }
+  });
+
+  it('escalates a silent co-unit’s part once, to its leader and the lead unit, and closes it the day after the lead’s date', () => {
+    const silent = result.ledger.filter((e) => e.lead && personaOf(e.dutyId, 'mixed') === 'silent');
+    expect(silent.length).toBeGreaterThan(0);
+    for (const part of silent) {
+      const escalations = result.dutyMessages.filter((m) => m.dutyId === part.dutyId && (m.kind === 'escalation' || m.kind === 'supervision-notice'));
+      expect(escalations.map((m) => m.kind)).toEqual(['escalation']);
+      expect(escalations[0]!.at).toBe(shanghaiInstant(shiftWorkingDays(result.calendar, part.deadline, 1)));
+      expect(escalations[0]!.toUnits).toContain('县乡村振兴局');
+      expect(escalations[0]!.toUnits).not.toContain('县纪委监委');
+      expect(part.status).toBe('closed');
+      expect(result.dutyMessages.filter((m) => m.dutyId === part.dutyId).every((m) => m.at <= shanghaiInstant('2022-06-01'))).toBe(true);
     }
   });
 
@@ -184,8 +199,8 @@ describe('a silent year of the seed plan (2022, nobody replies)', () => {
 
   it('sends the formal notice once per duty, and task 1 reaches 县纪委监委 within 10 working days of 31 May', () => {
     const formal = result.messages.filter((m) => m.kind === 'supervision-notice');
-    // Every duty with a time limit the notice set; none of the 15 implied year-end ones.
-    expect(formal.length).toBe(result.ledger.filter((e) => !UNDATED.has(e.taskNumber)).length);
+    // Every duty with a time limit the notice set; none of the 15 implied year-end ones, none of task 1's parts.
+    expect(formal.length).toBe(result.ledger.filter((e) => !UNDATED.has(e.taskNumber) && !e.lead).length);
     expect(new Set(formal.map((m) => m.dutyId)).size).toBe(formal.length);
     const t1 = result.messages.find((m) => m.toUnits.includes('县纪委监委') && itemsOf(m).some((i) => i.taskNumber === 1));
     expect(t1?.kind).toBe('supervision-notice');

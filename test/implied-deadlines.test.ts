@@ -58,7 +58,8 @@ describe('the seed plan (2022)', () => {
     // The dated tasks' duties are exactly those of the plan without the implied deadlines: same ids, codes, texts.
     const dated = { ...seed.input.plan, tasks: seed.input.plan.tasks.map((t) => ({ ...t, deadlines: t.deadlines.filter((d) => !d.implied) })) };
     const before = expandCampaign({ ...seed.input, plan: dated }, START);
-    expect(before).toHaveLength(32);
+    // 32 dated duties and task 1's 22 co-units' parts (lead+co).
+    expect(before).toHaveLength(54);
     expect(duties.filter((d) => !d.duty.implied)).toEqual(before);
   });
 

@@ -224,7 +224,7 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(await res.arrayBuffer());
       const s = wb.getWorksheet('台账')!;
-      expect(s.rowCount).toBe(48);
+      expect(s.rowCount).toBe(70);
       expect(s.getColumn(7).values.slice(2)).toEqual(rows.map((r) => r['状态']!.value));
       // The home page links to it.
       const home = await (await fetch(`${base}/`, { headers: { authorization: 'Bearer secret-token-123' } })).text();
@@ -251,7 +251,7 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(await res.arrayBuffer());
       expect(wb.worksheets.map((w) => w.name)).toEqual(['台账', '说明']);
-      expect(wb.getWorksheet('台账')!.rowCount).toBe(48);
+      expect(wb.getWorksheet('台账')!.rowCount).toBe(70);
       const note = wb.getWorksheet('说明')!;
       expect(wb.views[0]?.activeTab).toBe(wb.worksheets.indexOf(note));
       expect(note.getCell('A1').text).toMatch(/^注意：以下 2 项任务的办理详情未能读取.*确认人、办结人、办结说明和延期栏为空，不表示无人确认或办结/);

@@ -61,7 +61,8 @@ export async function startLinkedCampaign(tag: string): Promise<LinkedCampaign> 
   const secretFile = join(mkdtempSync(join(tmpdir(), `duban-${tag}-`)), 'link-secret');
   const secret = linkSecretSource(secretFile);
   const loaded = loadCampaign({ year: 2022, options: { closeAt: '2023-03-31' } });
-  const plan = { ...loaded.input.plan, tasks: loaded.input.plan.tasks.filter((t) => t.number === 1) };
+  // Task 1's lead duty alone: its co-units' parts (lead+co in the seed plan) are test/lead-co.test.ts's.
+  const plan = { ...loaded.input.plan, tasks: loaded.input.plan.tasks.filter((t) => t.number === 1).map((t) => ({ ...t, accountable: 'lead' as const })) };
   const campaignId = `${tag}-test-${randomUUID()}`;
   const campaignWorkflowId = `duban/${campaignId}`;
   const clockOffsetMs = Date.parse('2022-05-05T10:00:00+08:00') - Date.now();

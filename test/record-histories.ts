@@ -113,7 +113,9 @@ async function main() {
       const persona = personaOf(e.dutyId, 'mixed') ?? 'none';
       const past = e.deadline === '2022-03-31' ? '-past-due' : '';
       const also = e.dutyId.startsWith('dazhu-2022-renju/') ? '-also' : '';
-      const name = `duty-${e.kind}${past}-${persona}${also}`;
+      // From 0.6.0's code on, co-units' parts (lead+co, the seed's task 1) by persona too (recorded from 0.7.0).
+      const part = e.lead ? '-part' : '';
+      const name = `duty-${e.kind}${part}${past}-${persona}${also}`;
       if (!pick.has(name)) pick.set(name, e.dutyId);
     }
     for (const [name, workflowId] of pick) await save(env.client.workflow, name, workflowId);

@@ -64,6 +64,9 @@ export function refuseExtension(state: DutyState, input: DutyInput, req: Extensi
   if (state.pendingExtension) return `已有待审批的延期申请（至 ${state.pendingExtension.date}），请等待督办单位答复`;
   if (!isValidDate(req.date)) return `日期「${req.date}」不存在，请写成 YYYY-MM-DD，例如 2022-07-15`;
   if (dayNumber(req.date) <= dayNumber(state.deadline)) return `新日期须晚于当前截止日期 ${state.deadline}`;
+  // A co-unit's part reports to the lead in time for the lead's own date: never later than that.
+  const part = input.duty.partOf;
+  if (part && dayNumber(req.date) > dayNumber(part.leadDeadline)) return `新日期不得晚于牵头单位${part.lead}的截止日期 ${part.leadDeadline}`;
   if (input.closeAt && dayNumber(req.date) >= dayNumber(input.closeAt)) return `新日期须早于督办批次结束日 ${input.closeAt}`;
   if (!req.reason.trim()) return '请写明延期理由';
   return undefined;

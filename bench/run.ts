@@ -33,6 +33,7 @@ import { clusterUp, HISTORY_SHARDS, TEMPORAL_SERVER_VERSION } from '../servers/c
 import { startDevServer } from '../servers/processes';
 import { campaignQueueOf, WORKFLOWS_PATH } from '../worker';
 import type { campaignWorkflow } from '../workflows/campaign';
+import type { deskWorkflow } from '../workflows/desk';
 import type { dutyWorkflow } from '../workflows/duty';
 import { ledgerQuery } from '../workflows/messages';
 import type { DutyInput } from '../workflows/types';
@@ -53,6 +54,9 @@ const { values: args } = parseArgs({
     typical: { type: 'string' },
     units: { type: 'string' },
     settle: { type: 'string' },
+    // The typical case's batching: the deployment's desk (default, as `npm start` runs from 0.5.0; duties hand their
+    // reminders ahead from 0.7.0), or a campaign of its own as 0.4.0 measured it.
+    morning: { type: 'string', default: 'desk' },
     'cpu-prof': { type: 'string' },
     render: { type: 'string' },
     engine: { type: 'string', default: 'dev' },
@@ -388,15 +392,23 @@ async function typicalPhase(ctx: Ctx) {
   const seed = seedCampaign().input;
   const campaignInput = { ...seed, campaignId, plan: { ...seed.plan, tasks: seed.plan.tasks.slice(0, 1) }, clockOffsetMs, options: { digests: false, dutyTaskQueue: taskQueue, ...(settleSeconds !== undefined ? { morningSettleSeconds: settleSeconds } : {}) } };
   const campaignId_ = `duban/${campaignId}`;
-  const duties = typicalDuties(n, units, taskQueue, deadline, instant, campaignId_);
-  const unitKey = (u: string) => `${campaignId}/morning/${deadline}/09:00/${u}`;
+  const viaDesk = args.morning !== 'campaign';
+  const deskId = `duban/desk/${taskQueue}`;
+  const duties = viaDesk
+    ? typicalDuties(n, units, taskQueue, deadline, instant, deskId).map((d) => ({ ...d, morningDesk: true }))
+    : typicalDuties(n, units, taskQueue, deadline, instant, campaignId_);
+  const keyPrefix = viaDesk ? deskId : campaignId;
+  const unitKey = (u: string) => `${keyPrefix}/morning/${deadline}/09:00/${u}`;
   const wanted = new Set(Array.from({ length: units }, (_, i) => unitKey(benchUnit(i))));
-  const late = () => [...accepted.keys()].filter((k) => k.startsWith(`${campaignId}/morning/${deadline}/`) && !wanted.has(k) && /单位\d{4}$/.test(k));
+  const late = () => [...accepted.keys()].filter((k) => k.startsWith(`${keyPrefix}/morning/${deadline}/`) && !wanted.has(k) && /单位\d{4}$/.test(k));
   let started = 0;
   try {
-    // As `npm start` runs it: the campaign on a queue of its own, its duties on the main one.
+    // As `npm start` runs it: the campaign (and the desk) on a queue of its own, the duties on the main one.
     await ctx.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { taskQueue: campaignQueue, workflowId: campaignId_, args: [campaignInput] });
-    log(`typical case: ${n} reminders over ${units} units at one instant, batched per unit (campaign settles ${settleSeconds === undefined ? 'by arrivals, 20 s–10 min' : `${settleSeconds} s`}); instant in ${round((instant - t0) / 1000)} s`);
+    if (viaDesk) {
+      await ctx.client.workflow.start<typeof deskWorkflow>('deskWorkflow', { taskQueue: campaignQueue, workflowId: deskId, args: [{ deskId, calendar: seed.calendar, campaigns: [], clockOffsetMs }] });
+    }
+    log(`typical case: ${n} reminders over ${units} units at one instant, batched per unit by the ${viaDesk ? 'desk (reminders handed ahead)' : 'campaign'} (settles ${settleSeconds === undefined ? 'by arrivals, 20 s–10 min' : `${settleSeconds} s`}); instant in ${round((instant - t0) / 1000)} s`);
     const r = await pool(n, START_CONCURRENCY, (i) => startDuty(ctx.client, taskQueue, duties[i]!), Math.max(1000, instant - Date.now()));
     started = r.done;
     const quiet = await waitQuiet(worker.inFlight, Math.max(0, instant - Date.now() - 3000));
@@ -421,12 +433,13 @@ async function typicalPhase(ctx: Ctx) {
     // Items that came after their unit's message went would make a second message: give them a moment.
     await sleepMs(5000);
     const times = [...wanted].filter((k) => accepted.has(k)).map((k) => accepted.get(k)! - instant);
-    const campaign = await ctx.client.workflow.getHandle(campaignId_).describe();
+    const campaign = await ctx.client.workflow.getHandle(viaDesk ? deskId : campaignId_).describe();
     const figure = {
       n,
       units,
       started,
       settle: settleSeconds === undefined ? 'by arrivals (20 s–10 min)' : `${settleSeconds} s`,
+      batchedBy: viaDesk ? 'desk, reminders handed ahead' : 'campaign',
       unitsMessaged: times.length,
       lastMs: times.length ? Math.max(...times) : null,
       firstMs: times.length ? Math.min(...times) : null,
@@ -442,7 +455,7 @@ async function typicalPhase(ctx: Ctx) {
     return { ...figure, met: figure.unitsMessaged === units && (figure.lastMs ?? Infinity) <= 60_000 && figure.lateMessages === 0 };
   } finally {
     await worker.stop(5000);
-    await terminateAll(ctx.client, [...duties.slice(0, started).map((d) => d.duty.dutyId), campaignId_], 300_000).catch(() => undefined);
+    await terminateAll(ctx.client, [...duties.slice(0, started).map((d) => d.duty.dutyId), campaignId_, ...(viaDesk ? [deskId] : [])], 300_000).catch(() => undefined);
     await sink.stop();
   }
 }

@@ -127,7 +127,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
       v.pendingExtension = (await status(v.dutyId)).pendingExtension !== undefined;
     }
   }
-  const lastMessage = actor && command.kind === 'acknowledge' && !command.code ? await lastMessageOf(views.filter((v) => v.unit === actor.unit && !v.ended && v.status !== 'completed'), status) : [];
+  const lastMessage = actor && command.kind === 'acknowledge' && !command.code ? await lastMessageOf(views.filter((v) => v.unit === actor.unit && !v.ended && v.status !== 'completed'), status, (ctx.now ?? Date.now)()) : [];
   const today = shanghaiDate((ctx.now ?? Date.now)());
   const res = resolveReply(parsed, { ...(actor ? { actor } : {}), duties: views, lastMessage, today, inGroup, text });
   counted(ctx, res.intent);
@@ -164,13 +164,16 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
 
 const TO_UNIT = new Set<string>(MESSAGES_TO_UNIT);
 
-/** The duties listed in the last message the unit received: those whose latest message is the latest of all. */
-async function lastMessageOf(open: DutyView[], status: (dutyId: string) => Promise<DutyState>): Promise<string[]> {
+/**
+ * The duties listed in the last message the unit received: those whose latest message is the latest of all. A
+ * message handed to the desk for a later instant (hand-ahead: recorded at its instant) has not been received yet.
+ */
+async function lastMessageOf(open: DutyView[], status: (dutyId: string) => Promise<DutyState>, now: number): Promise<string[]> {
   let latest = -1;
   let duties: string[] = [];
   for (const v of open) {
     const history = (await status(v.dutyId)).history;
-    const last = [...history].reverse().find((h) => TO_UNIT.has(h.event));
+    const last = [...history].reverse().find((h) => TO_UNIT.has(h.event) && h.at <= now);
     // One send instant: the same minute.
     const minute = last ? Math.floor(last.at / 60_000) : -1;
     if (minute > latest) {
@@ -240,16 +243,20 @@ function mine(actor: Actor, open: DutyView[], parts: DutyView[] = []): string {
       ...sorted.slice(0, 15).map((e) => `${e.code}  任务${e.task}${e.period ? `（${e.period}）` : ''} 截止 ${e.deadline} ${STATUS_CN[e.status]}`),
     );
   }
-  // A lead unit (lead+co) sees who has reported their part, per task, and how to send one back.
-  const byTask = new Map<number, DutyView[]>();
-  for (const p of parts) byTask.set(p.task, [...(byTask.get(p.task) ?? []), p]);
-  for (const [task, list] of [...byTask].sort((a, b) => a[0] - b[0])) {
+  // A lead unit (lead+co) sees who has reported their part, per task of each campaign, and how to send one back
+  // (only a part still open to review can be).
+  const byTask = new Map<string, DutyView[]>();
+  for (const p of parts) byTask.set(`${p.campaign ?? ''}\u0000${p.code}`, [...(byTask.get(`${p.campaign ?? ''}\u0000${p.code}`) ?? []), p]);
+  for (const list of [...byTask.values()].sort((a, b) => a[0]!.task - b[0]!.task)) {
     const done = list.filter((p) => p.status === 'completed');
-    const missing = list.filter((p) => p.status !== 'completed');
+    const closed = list.filter((p) => p.status !== 'completed' && p.ended);
+    const missing = list.filter((p) => p.status !== 'completed' && !p.ended);
+    const reviewable = done.find((p) => !p.ended);
     lines.push(
-      `任务${task} 配合单位报送：已报 ${done.length}/${list.length}${done.length ? `（${done.map((p) => p.unit).join('、')}）` : ''}` +
+      `任务${list[0]!.code} 配合单位报送：已报 ${done.length}/${list.length}${done.length ? `（${done.map((p) => p.unit).join('、')}）` : ''}` +
         `${missing.length ? `；未报：${missing.map((p) => p.unit).join('、')}` : ''}` +
-        `${done[0] ? `。退回请回复「驳回 ${done[0].code} ${done[0].unit} 理由」` : ''}`,
+        `${closed.length ? `；逾期未报（已关闭）：${closed.map((p) => p.unit).join('、')}` : ''}` +
+        `${reviewable ? `。退回请回复「驳回 ${reviewable.code} ${reviewable.unit} 理由」` : ''}`,
     );
   }
   return lines.join('\n');

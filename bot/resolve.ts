@@ -192,6 +192,10 @@ export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resoluti
         answer: `有 ${awaiting.length} 项待处理：${awaiting.slice(0, 12).map((d) => `${d.unit} ${describe(d)}`).join('；')}。请在回复中写明单位和编号，例如「${c.kind === 'decide' ? replyForm(c.approve ? 'decide-yes' : 'decide-no', awaiting[0]?.code ?? '') : replyForm('reject', awaiting[0]?.code ?? '')} ${units[0]}」。`,
       };
     }
+    if (!others.length && leadsParts && c.code) {
+      const codes = [...new Set(reviewable.map((d) => d.code))].join('、');
+      return { intent: 'refused', command: c, duties: [], answer: `${actor.unit}不是督办单位，只能审核本单位牵头任务的配合单位报送（编号 ${codes}），编号 ${c.code} 不在其中。` };
+    }
     if (!others.length) return { intent: 'refused', command: c, duties: [], answer: c.code ? `没有编号为 ${c.code} 的督办事项。` : '没有待处理的事项。' };
     return { intent, command: c, duties: [], answer: c.kind === 'decide' ? '目前没有待审批的延期申请。' : '目前没有待审核的办结报告。' };
   }
@@ -207,6 +211,16 @@ export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resoluti
       if (stillOpen.length === 1) return { intent, command: c, duties: stillOpen };
       if (!stillOpen.length) return { intent: 'refused', command: c, duties: hits, answer: `${hits.map((d) => d.code).join('、')} 均已办结。` };
       return ask(c, intent, stillOpen, form);
+    }
+    // A co-unit's part (lead+co) closed with the lead's date: the unit did hold it, and reports to the lead now.
+    const closedPart = ctx.duties.find((d) => d.ended && d.unit === actor.unit && d.lead && d.code === c.code);
+    if (closedPart && !own.some((d) => d.task === c.task)) {
+      return {
+        intent: 'refused',
+        command: c,
+        duties: [closedPart],
+        answer: `未受理：${actor.unit}承担的任务${closedPart.task}部分已随牵头单位截止（${closedPart.deadline} 报送期）关闭，请直接报牵头单位${closedPart.lead}。`,
+      };
     }
     const elsewhere = live.find((d) => d.code === c.code || d.task === c.task);
     if (elsewhere && !own.some((d) => d.task === c.task)) {

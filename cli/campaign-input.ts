@@ -16,7 +16,7 @@ export const SEED_DIRECTORY = join(REPO_ROOT, 'seeds', 'dazhu-units.yaml');
 /**
  * The seed notice's plan as a county office would run it: what `duban import` proposes, reviewed (task 1 is
  * `accountable: lead+co`). Its name gives the same campaign id as the notice's, so a running seed campaign
- * started from the notice simply continues. test/seed-plan.test.ts keeps it equal to the parser's proposal.
+ * started from the notice simply continues. test/lead-co.test.ts keeps it equal to the parser's proposal.
  */
 export const SEED_PLAN = join(REPO_ROOT, 'seeds', 'dazhu-2022-28.yaml');
 

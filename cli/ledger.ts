@@ -10,7 +10,7 @@ import { readLedger } from '../ledger/read';
 import { beijingMinute, ledgerRows } from '../ledger/rows';
 import { OVERWRITE_HINT, writeLedgerFile } from '../ledger/xlsx';
 import { FileExistsError } from '../plan/errors';
-import { campaignWorkflowId, loadCampaign, SEED_NOTICE, type LoadedCampaign } from './campaign-input';
+import { campaignWorkflowId, loadCampaign, SEED_PLAN, type LoadedCampaign } from './campaign-input';
 import { connectOptions, temporalTargetFromEnv } from './connection';
 
 const USAGE = '用法 usage: duban ledger --xlsx FILE.xlsx [--force] [--campaign ID] [--year Y] [--plan plan.yaml] [--directory units.yaml]';
@@ -42,7 +42,7 @@ export function ledgerSource(flags: LedgerFlags, env: NodeJS.ProcessEnv = proces
   const directory = flags.directory ?? env.DUBAN_DIRECTORY;
   const loaded = loadCampaign({ year: Number(year), ...(plan ? { plan } : {}), ...(notice ? { notice } : {}), ...(directory ? { directory } : {}) });
   if (flags.campaign && planPart(flags.campaign) !== planPart(loaded.input.campaignId)) {
-    const from = plan ?? notice ?? SEED_NOTICE;
+    const from = plan ?? notice ?? SEED_PLAN;
     throw new Error(
       `--campaign ${flags.campaign}：该督办批次按计划「${planPart(flags.campaign)}」运行，而载入的计划是「${planPart(loaded.input.campaignId)}」（${from}），` +
         `台账的任务名称会对不上：请用 --plan 指定该批次的计划文件（或设置 DUBAN_PLAN）(the campaign runs another plan: pass --plan with its plan file)`,

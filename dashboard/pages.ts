@@ -79,7 +79,6 @@ export interface UnitDutyRow {
   taskTitle: string;
 }
 
-/** 「我的任务」: a unit's open duties in every campaign, by deadline, with the codes to reply with. */
 /** A lead unit's view of its co-units' parts (`accountable: lead+co`): who has reported, per task. */
 function partsTable(parts: UnitDutyRow[]): string {
   if (!parts.length) return '';
@@ -95,6 +94,7 @@ function partsTable(parts: UnitDutyRow[]): string {
 <table id="unit-parts"><tr><th>任务</th><th>通知</th><th>配合单位</th><th>编号</th><th>报送截止</th><th>状态</th></tr>${rows}</table>`;
 }
 
+/** 「我的任务」: a unit's open duties in every campaign, by deadline, with the codes to reply with. */
 export function unitDutiesPage(unit: string, rows: UnitDutyRow[], parts: UnitDutyRow[] = []): string {
   const body = rows
     .map(

@@ -280,8 +280,7 @@ async function planOfDuty(deps: DashboardDeps, dutyId: string): Promise<ValidPla
   return owner ? deps.client.workflow.getHandle(owner.workflowId).query(planQuery) : deps.plan;
 }
 
-/** A unit's open duties in every running campaign: 「我的任务」 on the dashboard. */
-/** A unit's open duties in every campaign, and the co-units' parts it leads (`lead+co`), open or not. */
+/** 「我的任务」 on the dashboard: a unit's open duties in every running campaign, and the co-units' parts it leads (`lead+co`), open or not. */
 async function unitDuties(deps: DashboardDeps, unit: string): Promise<{ own: UnitDutyRow[]; parts: UnitDutyRow[] }> {
   if (!unit) return { own: [], parts: [] };
   const running = (await listCampaigns(deps.client, { taskQueue: deps.taskQueue ?? 'duban', running: true }).catch((): CampaignListing[] => [])).filter((c) => c.info);

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 
 export class PlanFileError extends Error {
   constructor(
-    readonly code: 'UNREADABLE' | 'BAD_YAML' | 'INVALID' | 'UNKNOWN_UNIT' | 'DUPLICATE_CONTACT',
+    readonly code: 'UNREADABLE' | 'BAD_YAML' | 'INVALID' | 'UNKNOWN_UNIT' | 'DUPLICATE_CONTACT' | 'GROUP_LEAD',
     readonly file: string,
     readonly where: string,
     detail: string,

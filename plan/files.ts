@@ -119,6 +119,15 @@ export function checkPlanUnits(plan: ValidPlan, dir: Directory, file: string): v
         );
       }
     }
+    // Parts report to one lead unit, which reviews them: a group (eight townships) cannot be that one unit.
+    if (task.accountable === 'lead+co' && task.lead in dir.groups) {
+      throw new PlanFileError(
+        'GROUP_LEAD',
+        file,
+        `tasks[${i}].lead（任务${task.number}）`,
+        `lead+co 的牵头单位须是一个单位，「${task.lead}」是单位组：请写明牵头的单位，或改为 all (a lead+co lead must be one unit, not a group)`,
+      );
+    }
   });
 }
 

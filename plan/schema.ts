@@ -90,6 +90,13 @@ export const planSchema = z
         ctx.addIssue({ code: 'custom', path: ['tasks', i, 'number'], message: `任务编号 ${task.number} 重复（另见 tasks[${first}]）(duplicate task number)` });
       }
       seen.set(task.number, i);
+      // lead+co asks something of the co-units: without any, or with the option on another task, it is a slip.
+      if (task.accountable === 'lead+co' && task.coUnits.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'accountable'], message: 'lead+co 需要配合单位：请填写 coUnits，或改为 lead (lead+co needs co-units)' });
+      }
+      if (task.partWorkingDaysBefore !== undefined && task.accountable !== 'lead+co') {
+        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'partWorkingDaysBefore'], message: '只用于 accountable: lead+co：请删除，或把 accountable 改为 lead+co (only for lead+co)' });
+      }
       task.deadlines.forEach((d, j) => {
         if (!d.date.startsWith(String(plan.year)) && !d.date.startsWith(String(plan.year + 1))) {
           ctx.addIssue({ code: 'custom', path: ['tasks', i, 'deadlines', j, 'date'], message: `日期 ${d.date} 不在计划年度 ${plan.year} (date outside the plan year)` });

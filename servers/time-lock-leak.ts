@@ -6,18 +6,22 @@
  * `processCompleteWorkflowExecution` locks "notify parent"; `childWorkflowCompleted` on a closed run throws
  * NOT_FOUND, which is caught, and the unlock never comes. Failing and cancelled children are the same.)
  *
- * A real cluster or the dev server has no such clock. Simulations and the tests' year runs count the locks left
- * behind this way — children that closed after the parent run that started them — and give each back once, so a
- * year whose campaign continues as new still runs to its end. Nothing is released that this did not leave.
+ * A real cluster or the dev server has no such clock. Simulations count the locks left behind this way —
+ * children that ended while the parent run that started them was closed, their end missing from its history — and
+ * give each back once, so a year whose campaign continues as new still runs to its end.
  */
 import type { Client } from '@temporalio/client';
 
 /** Ends that notify the parent (a terminated or continued-as-new child does not, and holds nothing). */
 const NOTIFYING = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
 
-/** How many clock locks the given workflows' children have left behind: one per child that outlived its parent run. */
+/**
+ * How many clock locks the given workflows' children have left behind: one per child that ended (and would tell its
+ * parent) while the parent run that started it was closed — its end is not in that run's history.
+ */
 export async function countLeakedTimeLocks(client: Client, workflowIds: string[]): Promise<number> {
-  const parentClosedAt = new Map<string, number | undefined>();
+  /** Per closed parent run, the children whose end its history took (undefined: the run is still open). */
+  const taken = new Map<string, Set<string> | undefined>();
   let leaked = 0;
   for (const id of workflowIds) {
     const child = await client.workflow
@@ -28,15 +32,29 @@ export async function countLeakedTimeLocks(client: Client, workflowIds: string[]
     const { workflowId, runId } = child.parentExecution;
     if (!workflowId || !runId) continue;
     const key = `${workflowId}\u0000${runId}`;
-    if (!parentClosedAt.has(key)) {
-      const parent = await client.workflow
-        .getHandle(workflowId, runId)
-        .describe()
-        .catch(() => undefined);
-      parentClosedAt.set(key, parent?.closeTime?.getTime());
-    }
-    const closed = parentClosedAt.get(key);
-    if (closed !== undefined && closed <= child.closeTime.getTime()) leaked++;
+    if (!taken.has(key)) taken.set(key, await childEndsTaken(client, workflowId, runId));
+    const ends = taken.get(key);
+    if (ends && !ends.has(id)) leaked++;
   }
   return leaked;
+}
+
+async function childEndsTaken(client: Client, workflowId: string, runId: string): Promise<Set<string> | undefined> {
+  try {
+    const handle = client.workflow.getHandle(workflowId, runId);
+    if ((await handle.describe()).status.name === 'RUNNING') return undefined;
+    const ends = new Set<string>();
+    for (const e of (await handle.fetchHistory()).events ?? []) {
+      const a =
+        e.childWorkflowExecutionCompletedEventAttributes ??
+        e.childWorkflowExecutionFailedEventAttributes ??
+        e.childWorkflowExecutionCanceledEventAttributes ??
+        e.childWorkflowExecutionTimedOutEventAttributes;
+      const child = a?.workflowExecution?.workflowId;
+      if (child) ends.add(child);
+    }
+    return ends;
+  } catch {
+    return undefined;
+  }
 }

@@ -15,7 +15,9 @@ import { planSchema } from '../plan/schema';
 import { expandCampaign } from '../workflows/expand';
 import { ledgerQuery, type Actor } from '../workflows/messages';
 import { initialDutyState } from '../workflows/policy';
-import { refuseDecision, refuseReject } from '../workflows/rules';
+import { refuseDecision, refuseExtension, refuseReject } from '../workflows/rules';
+import { ackRequestText } from '../workflows/texts';
+import { checkPlanUnits } from '../plan/files';
 import type { DutyInput, LedgerEntry } from '../workflows/types';
 import { startBotCampaign, type BotCampaign } from './bot-campaign';
 import { dutyInput } from './duty-fixtures';
@@ -59,6 +61,34 @@ describe('the seed plan (seeds/dazhu-2022-28.yaml)', () => {
     expect(lead).toMatchObject({ deadline: '2022-05-31', informUnits: [] });
   });
 
+  it('tells a co-unit what its part is, to whom it reports and by when', () => {
+    const part = parts.find((p) => p.duty.unit === '县教科局')!;
+    const text = ackRequestText(part, initialDutyState(part, Date.parse('2022-04-29T10:00:00+08:00')), true);
+    expect(text).toContain('事项：5月底前完成全县年度集中排查（本单位承担部分，报县乡村振兴局）');
+    expect(text).toContain('截止：2022-05-26');
+    expect(text).toContain('报送：本单位承担的部分办结后回复「完成 1 情况说明」，报牵头单位县乡村振兴局（其截止 2022-05-31），由县乡村振兴局审核');
+  });
+
+  it('gives no parts for a date already past at the start or a presumed year end: the co-units stay informed', () => {
+    const tasks = seed.input.plan.tasks.map((t) => (t.number === 4 || t.number === 2 ? { ...t, accountable: 'lead+co' as const } : t));
+    const all = expandCampaign({ ...seed.input, plan: { ...seed.input.plan, tasks } }, seed.nominalStart.slice(0, 10));
+    for (const n of [2, 4]) {
+      expect(all.filter((d) => d.duty.taskNumber === n && d.duty.partOf)).toEqual([]);
+      const lead = all.find((d) => d.duty.taskNumber === n)!;
+      expect(lead.informUnits).toEqual(seed.input.plan.tasks.find((t) => t.number === n)!.coUnits);
+    }
+  });
+
+  it('refuses a lead+co plan that cannot work, saying where', () => {
+    const task1 = seed.input.plan.tasks[0]!;
+    const noCo = planSchema.safeParse({ ...seed.input.plan, tasks: [{ ...task1, coUnits: [] }] });
+    expect(noCo.error?.issues[0]).toMatchObject({ path: ['tasks', 0, 'accountable'], message: expect.stringContaining('lead+co 需要配合单位') });
+    const stray = planSchema.safeParse({ ...seed.input.plan, tasks: [{ ...task1, accountable: 'lead', partWorkingDaysBefore: 3 }] });
+    expect(stray.error?.issues[0]).toMatchObject({ path: ['tasks', 0, 'partWorkingDaysBefore'], message: expect.stringContaining('只用于 accountable: lead+co') });
+    const groupLead = { ...seed.input.plan, tasks: [{ ...task1, lead: '各乡镇(街道)', coUnits: ['县民政局'] }] };
+    expect(() => checkPlanUnits(groupLead, seed.directory, 'plan.yaml')).toThrow(/tasks\[0\]\.lead（任务1）.*lead\+co 的牵头单位须是一个单位/);
+  });
+
   it('takes partWorkingDaysBefore from the plan, and refuses one out of range saying where', () => {
     const tasks = seed.input.plan.tasks.map((t) => (t.number === 1 ? { ...t, partWorkingDaysBefore: 5 } : t));
     const five = expandCampaign({ ...seed.input, plan: { ...seed.input.plan, tasks } }, seed.nominalStart.slice(0, 10)).filter((d) => d.duty.partOf);
@@ -84,6 +114,13 @@ describe('who reviews a part', () => {
     // The same coordinator reviews nothing that is not a part it leads.
     const own = dutyInput('t/t5/d1/县教科局', '2022-05-26');
     expect(refuseReject(completed, { actor: leadCoordinator, reason: '材料不全' }, own)).toMatch(/不是督办单位/);
+  });
+
+  it('lets a part be put off only as far as the lead’s own date', () => {
+    const open = { ...completed, status: 'acknowledged' as const };
+    const coordinator: Actor = { person: '陈建华', unit: '县教科局', role: 'coordinator' };
+    expect(refuseExtension(open, part, { actor: coordinator, date: '2022-06-10', reason: '乡镇数据未齐' })).toMatch(/不得晚于牵头单位县农业农村局原定的截止日期 2022-05-31/);
+    expect(refuseExtension(open, part, { actor: coordinator, date: '2022-05-31', reason: '乡镇数据未齐' })).toBeUndefined();
   });
 
   it('lets the lead unit decide a part’s extension', () => {
@@ -117,6 +154,20 @@ describe('who reviews a part', () => {
     // A unit that leads no part is refused, never routed to someone else's.
     const refused = resolveReply(parseCommand(text), { actor: otherCoordinator, duties: views, today: '2022-05-27', inGroup: false, text });
     expect(refused.intent).toBe('refused');
+    // The lead reviews its parts only, and says so.
+    const notMine = '驳回 5 县教科局 材料不全';
+    const five = resolveReply(parseCommand(notMine), { actor: leadCoordinator, duties: [...views, view('县教科局', { dutyId: 'c/t5/d1/县教科局', code: '5', task: 5, lead: undefined })], today: '2022-05-27', inGroup: false, text: notMine });
+    expect(five).toMatchObject({ intent: 'refused', answer: expect.stringContaining('只能审核本单位牵头任务的配合单位报送（编号 1）') });
+  });
+
+  it('tells a co-unit whose part has closed to report to the lead, not that the task is not its own', () => {
+    const closed: DutyView = { dutyId: 'c/t1/d1-part/县教科局', task: 1, kind: 'deadline', code: '1', unit: '县教科局', lead: '县乡村振兴局', deadline: '2022-05-26', status: 'closed', ended: true };
+    const lead: DutyView = { ...closed, dutyId: 'c/t1/d1/县乡村振兴局', unit: '县乡村振兴局', lead: undefined, deadline: '2022-05-31', status: 'acknowledged', ended: false };
+    const text = '完成 1 排查已完成';
+    const res = resolveReply(parseCommand(text), { actor: { person: '陈建华', unit: '县教科局', role: 'coordinator' }, duties: [closed, lead], today: '2022-06-02', inGroup: true, text });
+    expect(res.intent).toBe('refused');
+    expect(res.answer).toContain('请直接报牵头单位县乡村振兴局');
+    expect(res.answer).not.toContain('不是县教科局的督办事项');
   });
 });
 

@@ -12,7 +12,7 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { dayNumber, dateOfDayNumber, mergeCalendars, shanghaiDate, shiftWorkingDays, weekdayOfDayNumber, type WorkCalendar } from '../calendar/working-days';
 import { makeDeliverer } from './deliver';
-import { calendarUpdateSignal, deskDigestSignal, deskDropSignal, deskJoinSignal, deskQuery, dutyStatusSignal, morningItemSignal } from './messages';
+import { calendarUpdateSignal, deskDigestSignal, deskDropSignal, deskJoinSignal, deskQuery, deskRetractSignal, dutyStatusSignal, morningItemSignal } from './messages';
 import { combinedDigest, morningGroups, morningMessage, sendGroups, settledAt, stillAsked, SETTLE_MAX_MS } from './morning';
 import { makeWaker } from './wake';
 import type { DeliveryTimings, DutyStatus, OutgoingMessage } from './types';
@@ -87,6 +87,11 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     cal = mergeCalendars(cal, join.calendar);
     wechatTaskQueue = join.wechatTaskQueue;
     delivery = join.delivery;
+  });
+  // A duty whose state changed before the instant of what it handed ahead takes it back (and hands it again).
+  setHandler(deskRetractSignal, ({ keys }) => {
+    const taken = new Set(keys);
+    pending = pending.filter((m) => !taken.has(m.key));
   });
   // Items of a stopped campaign's duties are dropped: nothing more is sent about them.
   setHandler(deskDropSignal, ({ campaignId }) => {

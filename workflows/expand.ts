@@ -192,9 +192,13 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
   for (const task of input.plan.tasks) {
     const listed = expand(input.groups, [task.lead, ...task.coUnits]);
     const accountable = task.accountable === 'all' ? listed : expand(input.groups, [task.lead]);
-    // lead+co: co-units have parts of their own (below), so they are not copied on the lead's messages as well.
+    // lead+co: co-units have parts of the deadlines (below), so they are not copied on the lead's deadline messages
+    // as well; they stay copied on its cadences and quotas, which have no parts.
     const parts = task.accountable === 'lead+co' ? listed.filter((u) => !accountable.includes(u)) : [];
-    const inform = listed.filter((u) => !accountable.includes(u) && !parts.includes(u));
+    const inform = listed.filter((u) => !accountable.includes(u));
+    // Only for a date the notice set and still ahead at the start: a presumed year end or a date already past
+    // (the lead is asked for its status) leaves the co-units informed, not holding a part closed at once.
+    const withParts = (d: ValidPlan['tasks'][number]['deadlines'][number]) => parts.length > 0 && !d.implied && dayNumber(d.date) >= dayNumber(startDate);
     const ref = (unit: string, kind: DutyInput['duty']['kind'], id: string, what: string, sentence: string, period?: string) => ({
       dutyId: `${input.campaignId}/t${task.number}/${id}/${unit}`,
       kind,
@@ -210,6 +214,7 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
       task.deadlines.forEach((d, i) => {
         duties.push({
           ...base,
+          informUnits: withParts(d) ? inform.filter((u) => !parts.includes(u)) : inform,
           // Only an implied deadline's duty carries the mark: every other duty's input stays as before.
           duty: { ...ref(unit, 'deadline', `d${i + 1}`, d.clause ?? d.text, d.text), ...(d.implied ? { implied: true as const } : {}) },
           deadline: d.date,
@@ -221,6 +226,7 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
       // supervising office for it (escalation copies, extension decisions, sending a part back).
       for (const partUnit of unit === accountable[0] ? parts : []) {
         task.deadlines.forEach((d, i) => {
+          if (!withParts(d)) return;
           const partDate = shiftWorkingDays(input.calendar, workingDayOnOrBefore(input.calendar, d.date), -(task.partWorkingDaysBefore ?? DEFAULT_PART_WORKING_DAYS_BEFORE));
           duties.push({
             ...common,
@@ -233,7 +239,10 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
             deadline: partDate,
             reminderOffsets: PART_REMINDER_OFFSETS,
             escalation: PART_ESCALATION,
-            closeAt: shiftWorkingDays(input.calendar, workingDayOnOrBefore(input.calendar, d.date), PART_CLOSE_WORKING_DAYS_AFTER_LEAD),
+            // Never after the campaign's own end.
+            closeAt: [shiftWorkingDays(input.calendar, workingDayOnOrBefore(input.calendar, d.date), PART_CLOSE_WORKING_DAYS_AFTER_LEAD), common.closeAt]
+              .filter((c): c is string => c !== undefined)
+              .sort()[0]!,
           });
         });
       }

@@ -92,6 +92,11 @@ export interface DeskJoin {
   delivery?: DeliveryTimings;
 }
 export const deskJoinSignal = defineSignal<[DeskJoin]>('deskJoin');
+/**
+ * Duty → morning desk: take back items handed ahead of their instant (hand-ahead): the duty's state changed before
+ * the instant came (a reply, an extension, a calendar), and it hands what it still has to say again, as it now stands.
+ */
+export const deskRetractSignal = defineSignal<[{ keys: string[] }]>('deskRetract');
 /** `duban campaign stop` → desk: drop what the stopped campaign's duties handed over (nothing more about them). */
 export const deskDropSignal = defineSignal<[{ campaignId: string }]>('deskDrop');
 /** What the desk holds: items and digests waiting for their instant to settle. */

@@ -66,7 +66,7 @@ export function refuseExtension(state: DutyState, input: DutyInput, req: Extensi
   if (dayNumber(req.date) <= dayNumber(state.deadline)) return `新日期须晚于当前截止日期 ${state.deadline}`;
   // A co-unit's part reports to the lead in time for the lead's own date: never later than that.
   const part = input.duty.partOf;
-  if (part && dayNumber(req.date) > dayNumber(part.leadDeadline)) return `新日期不得晚于牵头单位${part.lead}的截止日期 ${part.leadDeadline}`;
+  if (part && dayNumber(req.date) > dayNumber(part.leadDeadline)) return `新日期不得晚于牵头单位${part.lead}原定的截止日期 ${part.leadDeadline}（承担部分的报送期到此为止）`;
   if (input.closeAt && dayNumber(req.date) >= dayNumber(input.closeAt)) return `新日期须早于督办批次结束日 ${input.closeAt}`;
   if (!req.reason.trim()) return '请写明延期理由';
   return undefined;

@@ -230,6 +230,11 @@ export interface DutyState {
   escalationsSent: number;
   /** Idempotency keys of scheduled messages already handled (sent or skipped). */
   handledKeys: string[];
+  /**
+   * Reminders and requests to acknowledge handed to the morning desk before their instant (hand-ahead): taken back
+   * if the duty's state changes before `at`. Absent for duties that never handed any ahead.
+   */
+  ahead?: { key: string; at: number; kind: MessageKind; mark: string }[];
   /** Messages prompted by a reply (rejection, extension, progress), sent at the next office hour. */
   queued: QueuedMessage[];
   /** The workflow has finished (review window over, or campaign closed). */

@@ -35,7 +35,7 @@ import { campaignQueueOf, WORKFLOWS_PATH } from '../worker';
 import type { campaignWorkflow } from '../workflows/campaign';
 import type { deskWorkflow } from '../workflows/desk';
 import type { dutyWorkflow } from '../workflows/duty';
-import { ledgerQuery } from '../workflows/messages';
+import { deskQuery, ledgerQuery } from '../workflows/messages';
 import type { DutyInput } from '../workflows/types';
 import { renderChart } from './chart';
 import { startSinkProcess, startWorkerProcess, type WorkerProcess } from './children';
@@ -57,6 +57,9 @@ const { values: args } = parseArgs({
     // The typical case's batching: the deployment's desk (default, as `npm start` runs from 0.5.0; duties hand their
     // reminders ahead from 0.7.0), or a campaign of its own as 0.4.0 measured it.
     morning: { type: 'string', default: 'desk' },
+    // Seconds from the typical case's start to its instant (default: from the calibration). With the desk, the
+    // duties hand their reminders over in that time, as a deployment's do the evening before.
+    lead: { type: 'string' },
     'cpu-prof': { type: 'string' },
     render: { type: 'string' },
     engine: { type: 'string', default: 'dev' },
@@ -384,7 +387,7 @@ async function typicalPhase(ctx: Ctx) {
   const deadline = '2022-06-15';
   const cal = await calibrate(ctx);
   const t0 = Date.now();
-  const instant = t0 + Math.min(MAX_LEAD_MS.duty, leadMs(n, cal.dutyMs, 1.6, 1) + 20_000);
+  const instant = t0 + (args.lead ? Number(args.lead) * 1000 : Math.min(MAX_LEAD_MS.duty, leadMs(n, cal.dutyMs, 1.6, 1) + 20_000));
   const clockOffsetMs = shanghaiInstant(deadline) - instant;
   // The campaign that batches: the seed plan's first task keeps it running (its own duties announce themselves
   // at start, long before the instant, and are not counted); no digests.
@@ -413,6 +416,20 @@ async function typicalPhase(ctx: Ctx) {
     started = r.done;
     const quiet = await waitQuiet(worker.inFlight, Math.max(0, instant - Date.now() - 3000));
     log(`  ${started} duties started; ${quiet < 0 ? 'NOT ready' : `ready ${round((instant - Date.now()) / 1000)} s`} before the instant`);
+    let handedAt: number | null = null;
+    if (viaDesk) {
+      // Handed over when the desk holds every duty's item (it answers its query between signals).
+      const desk = ctx.client.workflow.getHandle(deskId);
+      while (Date.now() < instant - 2000) {
+        const held = await desk.query(deskQuery).catch(() => undefined);
+        if (held && held.pending >= started) {
+          handedAt = Date.now();
+          break;
+        }
+        await sleepMs(2000);
+      }
+      log(`  ${handedAt ? `the desk held all ${started} items ${round((handedAt - t0) / 1000)} s after the start, ${round((instant - handedAt) / 1000)} s before the instant` : 'the desk did NOT hold every item by the instant'}`);
+    }
     await sleepMs(Math.max(0, instant - Date.now()));
     const cpu = cpuMeter({ devServer: ctx.devPid, worker: worker.pid, sink: sink.pid, bench: process.pid });
     const budgetMs = (settleSeconds ?? 600) * 1000 + CFG.stormBudgetMs;
@@ -440,6 +457,7 @@ async function typicalPhase(ctx: Ctx) {
       started,
       settle: settleSeconds === undefined ? 'by arrivals (20 s–10 min)' : `${settleSeconds} s`,
       batchedBy: viaDesk ? 'desk, reminders handed ahead' : 'campaign',
+      ...(viaDesk ? { handedOverSeconds: handedAt ? round((handedAt - t0) / 1000) : null, leadSeconds: round((instant - t0) / 1000) } : {}),
       unitsMessaged: times.length,
       lastMs: times.length ? Math.max(...times) : null,
       firstMs: times.length ? Math.min(...times) : null,

@@ -173,7 +173,8 @@ async function lastMessageOf(open: DutyView[], status: (dutyId: string) => Promi
   let duties: string[] = [];
   for (const v of open) {
     const history = (await status(v.dutyId)).history;
-    const last = [...history].reverse().find((h) => TO_UNIT.has(h.event) && h.at <= now);
+    // The latest by its instant (a handed-ahead entry was recorded before messages sent at earlier instants).
+    const last = history.filter((h) => TO_UNIT.has(h.event) && h.at <= now).reduce<(typeof history)[number] | undefined>((l, h) => (!l || h.at >= l.at ? h : l), undefined);
     // One send instant: the same minute.
     const minute = last ? Math.floor(last.at / 60_000) : -1;
     if (minute > latest) {

@@ -200,14 +200,19 @@ function decisions(state: DutyState, viewer: Viewer | undefined): string {
 }
 
 export function dutyPage(state: DutyState, title: string, viewer?: Viewer): string {
-  const rows = state.history
-    .map((e) => `<tr><td>${h(formatShanghai(e.at).replace('T', ' ').slice(0, 16))}</td><td>${h(EVENT_CN[e.event] ?? e.event)}</td><td>${h(e.by ?? '')}</td><td>${h(e.detail ?? '')}</td></tr>`)
+  // A reminder handed to the desk ahead of its instant (hand-ahead) is recorded at its instant: shown as waiting,
+  // in time order, and not yet counted as sent.
+  const waiting = (e: DutyState['history'][number]) => state.ahead?.some((a) => a.at === e.at && a.kind === e.event) ?? false;
+  const rows = [...state.history]
+    .sort((a, b) => a.at - b.at)
+    .map((e) => `<tr${waiting(e) ? ' class="waiting"' : ''}><td>${h(formatShanghai(e.at).replace('T', ' ').slice(0, 16))}</td><td>${h(EVENT_CN[e.event] ?? e.event)}${waiting(e) ? '（待发）' : ''}</td><td>${h(e.by ?? '')}</td><td>${h(e.detail ?? '')}</td></tr>`)
     .join('\n');
+  const remindersSent = state.remindersSent - (state.ahead?.filter((a) => a.kind === 'reminder').length ?? 0);
   return layout(
     `任务${state.taskNumber} · ${state.unit}`,
     `<h1>任务${state.taskNumber} ${h(title)}${state.period ? `（${h(state.period)}）` : ''}</h1>
 <p>责任单位：${h(state.unit)}&emsp;截止：${h(state.deadline)}${state.deadline !== state.originalDeadline ? `（原 ${h(state.originalDeadline)}）` : ''}&emsp;状态：${h(STATUS_CN[state.status] ?? state.status)}&emsp;<span class="cell ${state.level}">${h(LEVEL_CN[state.level])}</span></p>
-<p>已发提醒 ${state.remindersSent} 次，督办升级 ${state.escalationsSent} 次${state.acknowledgedBy ? `；${h(state.acknowledgedBy)} 于 ${h(formatShanghai(state.acknowledgedAt ?? 0).slice(0, 16).replace('T', ' '))} 确认` : ''}</p>
+<p>已发提醒 ${remindersSent} 次，督办升级 ${state.escalationsSent} 次${state.acknowledgedBy ? `；${h(state.acknowledgedBy)} 于 ${h(formatShanghai(state.acknowledgedAt ?? 0).slice(0, 16).replace('T', ' '))} 确认` : ''}</p>
 ${decisions(state, viewer)}
 <h2>时间线</h2><table id="timeline"><tr><th>时间</th><th>事件</th><th>人员</th><th>说明</th></tr>${rows}</table>`,
   );

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingChannel } from '../activities/outbox';
 import { formatShanghai } from '../calendar/working-days';
 import { createWorker } from '../worker';
-import { acknowledgeUpdate, decideExtensionUpdate, deskQuery, requestExtensionUpdate, statusQuery } from '../workflows/messages';
+import { acknowledgeUpdate, completeUpdate, decideExtensionUpdate, deskQuery, rejectUpdate, requestExtensionUpdate, statusQuery } from '../workflows/messages';
 import type { Actor } from '../workflows/messages';
 import type { OutgoingMessage } from '../workflows/types';
 import { calendar2022, dutyInput } from './duty-fixtures';
@@ -86,5 +86,16 @@ describe('reminders handed to the desk ahead of their instant', () => {
     // The new deadline's reminders come in their turn: 3 working days before 27 May.
     await runTo('2022-05-24T10:00:00+08:00');
     expect(toUnit('2022-05-24T09:00:00+08:00').map((m) => m.text).join('\n')).toContain('还有 3 个工作日截止');
+  }, 60_000);
+
+  it('still reminds on the day when a completion reported at night is sent back before morning', async () => {
+    await runTo('2022-05-26T23:00:00+08:00');
+    expect((await duty().query(statusQuery)).ahead?.map((a) => a.key)).toEqual(['reminder/2022-05-27']);
+    await duty().executeUpdate(completeUpdate, { args: [{ actor: coordinator, note: '已完成' }] });
+    await runTo('2022-05-26T23:30:00+08:00');
+    await duty().executeUpdate(rejectUpdate, { args: [{ actor: supervisor, reason: '缺少乡镇汇总表' }] });
+    await runTo('2022-05-27T10:00:00+08:00');
+    expect(toUnit('2022-05-27T09:00:00+08:00').map((m) => m.text).join('\n')).toContain('今天截止');
+    expect((await duty().query(statusQuery)).history.filter((h) => h.event === 'reminder').map((h) => formatShanghai(h.at))).toContain('2022-05-27T09:00:00+08:00');
   }, 60_000);
 });

@@ -9,7 +9,7 @@
  * an item whose duty was settled while it waited is dropped — nothing to a unit about work it has done.
  * It runs until terminated, idle between instants, continuing as new when its history grows.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { dayNumber, dateOfDayNumber, mergeCalendars, shanghaiDate, shiftWorkingDays, weekdayOfDayNumber, type WorkCalendar } from '../calendar/working-days';
 import { makeDeliverer } from './deliver';
 import { calendarUpdateSignal, deskDigestSignal, deskDropSignal, deskJoinSignal, deskQuery, deskRetractSignal, dutyStatusSignal, morningItemSignal } from './messages';
@@ -45,6 +45,13 @@ export interface DeskState {
   digests: number;
 }
 
+/**
+ * The desk keeps a duty's latest status while it has anything of that duty, and forgets it when the duty took its
+ * items back: a status from before the take-back must not drop what the duty hands again (completed at night, sent
+ * back by a supervisor, handed again: the reminder goes). Decided once per run.
+ */
+export const DESK_FRESH_STATUS_PATCH = 'desk-fresh-status';
+
 const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
 const HISTORY_EVENTS_HARD = 40_000;
 const HISTORY_BYTES_HARD = 30 * 1024 * 1024;
@@ -65,6 +72,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   const sentGroups = new Set<string>(input.carried?.sent ?? []);
   // Statuses of duties with an item waiting, as their duties reported them after handing it over.
   const status = new Map<string, DutyStatus>(input.carried?.status ?? []);
+  const freshStatus = patched(DESK_FRESH_STATUS_PATCH);
   setHandler(morningItemSignal, (item) => {
     pending.push(item);
     arrivals.set(item.at, now());
@@ -74,7 +82,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     arrivals.set(digest.at, now());
   });
   setHandler(dutyStatusSignal, ({ dutyId, status: s }) => {
-    if (pending.some((i) => i.dutyId === dutyId)) status.set(dutyId, s);
+    if (pending.some((i) => i.dutyId === dutyId) || (freshStatus && status.has(dutyId))) status.set(dutyId, s);
   });
   setHandler(calendarUpdateSignal, (update) => {
     cal = mergeCalendars(cal, update);
@@ -91,7 +99,9 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   // A duty whose state changed before the instant of what it handed ahead takes it back (and hands it again).
   setHandler(deskRetractSignal, ({ keys }) => {
     const taken = new Set(keys);
+    const duties = new Set(pending.filter((m) => taken.has(m.key)).map((m) => m.dutyId));
     pending = pending.filter((m) => !taken.has(m.key));
+    if (freshStatus) for (const id of duties) if (id && !pending.some((m) => m.dutyId === id)) status.delete(id);
   });
   // Items of a stopped campaign's duties are dropped: nothing more is sent about them.
   setHandler(deskDropSignal, ({ campaignId }) => {

@@ -155,7 +155,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     }
   };
   const queue = (kind: MessageKind, recipients: Recipient[], text: string) => {
-    state.queued.push({ key: `${kind}/${state.history.length}`, kind, recipients, text, at: Math.floor(now() / 60_000) * 60_000 });
+    // Unique even after entries left the history (a key the send ledger has seen is never delivered again).
+    state.queued.push({ key: `${kind}/${state.history.length + (state.withdrawn ?? 0)}`, kind, recipients, text, at: Math.floor(now() / 60_000) * 60_000 });
   };
 
   setHandler(statusQuery, () => state);
@@ -179,6 +180,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     if (refused.length > MAX_REFUSED_KEPT) {
       const drop = new Set(refused.slice(0, refused.length - MAX_REFUSED_KEPT));
       state.history = state.history.filter((h) => !drop.has(h));
+      state.withdrawn = (state.withdrawn ?? 0) + drop.size;
     }
   });
   setHandler(
@@ -478,7 +480,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     const stale = future.filter((a) => {
       if (a.mark !== mark) return true;
       const others = { ...state, handledKeys: state.handledKeys.filter((k) => k !== a.key) };
-      return !plannedActions(input, others, plan).some((p) => p.key === a.key && p.at === a.at);
+      // The same instant and, for a reminder, the same count of days left (a new calendar can change it).
+      return !plannedActions(input, others, plan).some((p) => p.key === a.key && p.at === a.at && p.reminderOffset === a.offset);
     });
     state.ahead = future.filter((a) => !stale.includes(a));
     if (!stale.length) return;
@@ -490,6 +493,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       for (let i = state.history.length - 1; i >= 0; i--) {
         if (state.history[i]!.at === a.at && state.history[i]!.event === a.kind) {
           state.history.splice(i, 1);
+          state.withdrawn = (state.withdrawn ?? 0) + 1;
           break;
         }
       }
@@ -537,7 +541,13 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
         handing = true;
         try {
           await perform(next);
-          (state.ahead ??= []).push({ key: next.key, at: next.at, kind: next.kind as MessageKind, mark: aheadMark(state) });
+          (state.ahead ??= []).push({
+            key: next.key,
+            at: next.at,
+            kind: next.kind as MessageKind,
+            mark: aheadMark(state),
+            ...(next.reminderOffset !== undefined ? { offset: next.reminderOffset } : {}),
+          });
         } catch (err) {
           if (err !== DESK_UNREACHABLE) throw err;
           state.handledKeys = state.handledKeys.filter((k) => k !== next.key);

@@ -234,7 +234,9 @@ export interface DutyState {
    * Reminders and requests to acknowledge handed to the morning desk before their instant (hand-ahead): taken back
    * if the duty's state changes before `at`. Absent for duties that never handed any ahead.
    */
-  ahead?: { key: string; at: number; kind: MessageKind; mark: string }[];
+  ahead?: { key: string; at: number; kind: MessageKind; mark: string; offset?: number }[];
+  /** Entries taken out of `history` (handed-ahead items taken back, old refused attempts): keeps queued keys unique. */
+  withdrawn?: number;
   /** Messages prompted by a reply (rejection, extension, progress), sent at the next office hour. */
   queued: QueuedMessage[];
   /** The workflow has finished (review window over, or campaign closed). */

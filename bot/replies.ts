@@ -247,7 +247,10 @@ function mine(actor: Actor, open: DutyView[], parts: DutyView[] = []): string {
   // A lead unit (lead+co) sees who has reported their part, per task of each campaign, and how to send one back
   // (only a part still open to review can be).
   const byTask = new Map<string, DutyView[]>();
-  for (const p of parts) byTask.set(`${p.campaign ?? ''}\u0000${p.code}`, [...(byTask.get(`${p.campaign ?? ''}\u0000${p.code}`) ?? []), p]);
+  for (const p of parts) {
+    const key = `${p.campaign ?? ''}\u0000${p.code}`;
+    byTask.set(key, [...(byTask.get(key) ?? []), p]);
+  }
   for (const list of [...byTask.values()].sort((a, b) => a[0]!.task - b[0]!.task)) {
     const done = list.filter((p) => p.status === 'completed');
     const closed = list.filter((p) => p.status !== 'completed' && p.ended);

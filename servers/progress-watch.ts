@@ -71,7 +71,7 @@ export async function describeStuck(client: Client, workflowIds: string[], limit
  * Resolves never; rejects with a StalledRunError once the run stops progressing. `stop()` ends the watch.
  * Progress is the clock moving faster than real time (time skipped) or the activity counter changing.
  */
-export function watchProgress(options: ProgressWatchOptions): { stalled: Promise<never>; stop: () => void; released: () => number } {
+export function watchProgress(options: ProgressWatchOptions): { stalled: Promise<never>; stop: () => void } {
   const pollMs = options.pollMs ?? 2000;
   const leakCheckMs = Math.min(options.leakCheckMs ?? 3000, options.stallMs);
   let released = 0;
@@ -135,7 +135,6 @@ export function watchProgress(options: ProgressWatchOptions): { stalled: Promise
   stalled.catch(() => undefined);
   return {
     stalled,
-    released: () => released,
     stop: () => {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -227,7 +227,8 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
       for (const partUnit of unit === accountable[0] ? parts : []) {
         task.deadlines.forEach((d, i) => {
           if (!withParts(d)) return;
-          const partDate = shiftWorkingDays(input.calendar, workingDayOnOrBefore(input.calendar, d.date), -(task.partWorkingDaysBefore ?? DEFAULT_PART_WORKING_DAYS_BEFORE));
+          const leadDay = workingDayOnOrBefore(input.calendar, d.date);
+          const partClose = shiftWorkingDays(input.calendar, leadDay, PART_CLOSE_WORKING_DAYS_AFTER_LEAD);
           duties.push({
             ...common,
             informUnits: [],
@@ -236,13 +237,11 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
               ...ref(partUnit, 'deadline', `d${i + 1}-part`, `${d.clause ?? d.text}（本单位承担部分，报${unit}）`, d.text),
               partOf: { lead: unit, leadDeadline: d.date },
             },
-            deadline: partDate,
+            deadline: shiftWorkingDays(input.calendar, leadDay, -(task.partWorkingDaysBefore ?? DEFAULT_PART_WORKING_DAYS_BEFORE)),
             reminderOffsets: PART_REMINDER_OFFSETS,
             escalation: PART_ESCALATION,
             // Never after the campaign's own end.
-            closeAt: [shiftWorkingDays(input.calendar, workingDayOnOrBefore(input.calendar, d.date), PART_CLOSE_WORKING_DAYS_AFTER_LEAD), common.closeAt]
-              .filter((c): c is string => c !== undefined)
-              .sort()[0]!,
+            closeAt: partClose < common.closeAt ? partClose : common.closeAt,
           });
         });
       }

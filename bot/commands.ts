@@ -18,6 +18,7 @@
  */
 import { CODE_PREFIXES } from '../workflows/codes';
 import { z } from 'zod';
+import { withoutWeChatQuote } from './quoted';
 
 interface Ref {
   /** The task number, when the text names one. */
@@ -34,6 +35,7 @@ export type Command =
   | ({ kind: 'extension'; date: string; reason: string } & Ref)
   | ({ kind: 'decide'; approve: boolean; reason?: string } & Ref)
   | ({ kind: 'reject'; reason: string } & Ref)
+  | ({ kind: 'undo'; what?: 'acknowledged' | 'completed' | 'progress' | 'actions' } & Ref)
   | { kind: 'mine' }
   | { kind: 'help' };
 
@@ -50,6 +52,7 @@ export const HELP_TEXT = [
   '进度 19 60% 全省55% —— 报本月进度',
   '走访 12 +1 —— 报走访次数',
   '延期 15 7月15日 原因：…… —— 申请延期',
+  '撤回 12 —— 撤回本人当天的确认、办结、进度或次数（督办单位审核前）',
   '我的任务 —— 查看本单位待办及编号',
   '督办单位：同意延期 15 / 不同意延期 15 理由 / 驳回 1 理由',
 ].join('\n');
@@ -69,10 +72,12 @@ export function normalizeChat(text: string): string {
   return out.replace(/@\S+[\u2005\s]/g, ' ').replace(/[\u2005\u200b]/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
-type Verb = 'decide-no' | 'decide-yes' | 'reject' | 'extension' | 'progress' | 'actions' | 'complete' | 'acknowledge' | 'mine' | 'help';
+type Verb = 'undo' | 'decide-no' | 'decide-yes' | 'reject' | 'extension' | 'progress' | 'actions' | 'complete' | 'acknowledge' | 'mine' | 'help';
 
 /** In priority order: a text with several verbs means the first found here (完成 implies 收到). */
 const VERBS: [Verb, RegExp][] = [
+  // Taking a reply back names what it takes back (撤回刚才的完成): the other verb is its object, never a report.
+  ['undo', /撤回|撤销|撤消|收回刚才|取消刚才/],
   // 同意 alone only opens a reply: 「经局领导同意，任务1已完成」 is a completion.
   ['decide-no', /不同意延期|不批准延期|不予延期|驳回延期|^不同意(?!见)/],
   ['decide-yes', /同意延期|批准延期|准予延期|^同意(?!见)/],
@@ -130,7 +135,7 @@ interface Found {
 }
 
 /** The duty the text names, if any, and where. */
-function findRef(text: string, verb: { index: number; length: number }, allowItemForm: boolean): Found | 'invalid' | undefined {
+function findRef(text: string, verb: { index: number; length: number }, allowItemForm: boolean, allowDayForm: boolean): Found | 'invalid' | undefined {
   const make = (m: RegExpExecArray, num: string | undefined, letter: string | undefined, prefix = ''): Found | 'invalid' => {
     const task = taskNo.safeParse(num);
     if (!task.success) return 'invalid';
@@ -161,6 +166,21 @@ function findRef(text: string, verb: { index: number; length: number }, allowIte
   for (const re of patterns) {
     const m = re.exec(text);
     if (m) return make(m, m[1], m[2]);
+  }
+  // 「收到1号」「1号收到」: N号 next to the verb names task N (a date's 号 follows 月: 7月1号); an extension's N号 is a day.
+  if (allowDayForm) {
+    const numberedAfter = /^\s*[:：,，]?\s*(\d{1,3})\s*号(?![文楼院\d])/.exec(text.slice(verb.index + verb.length));
+    if (numberedAfter) {
+      const start = verb.index + verb.length + numberedAfter[0].indexOf(numberedAfter[1] ?? '');
+      const task = taskNo.safeParse(numberedAfter[1]);
+      if (!task.success) return 'invalid';
+      return { task: task.data, code: String(task.data), start, end: verb.index + verb.length + numberedAfter[0].length };
+    }
+    const numberedBefore = /(?<![\d.\-/年月])(\d{1,3})\s*号\s*[,，:：]?\s*$/.exec(text.slice(0, verb.index));
+    if (numberedBefore) {
+      const task = taskNo.safeParse(numberedBefore[1]);
+      if (task.success) return { task: task.data, code: String(task.data), start: numberedBefore.index, end: numberedBefore.index + numberedBefore[0].length };
+    }
   }
   // A bare number right after the verb (完成 1, 收到1) or right before it (1 收到).
   const after = /^\s*[:：,，]?\s*(\d{1,4})(?!\d)/.exec(text.slice(verb.index + verb.length));
@@ -232,14 +252,54 @@ function remainder(text: string, cuts: { start: number; end: number }[]): string
   return out.replace(/\s+/g, ' ').replace(PUNCT, '').trim();
 }
 
+const CN_DIGIT: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+const CN_NUMERAL = '[零〇一二两三四五六七八九十百]+';
+
+/** 一 → 1, 十二 → 12, 二十三 → 23, 一百零五 → 105; undefined for what is no number (一十百). */
+export function numeralValue(cn: string): number | undefined {
+  if (/^[零〇一二两三四五六七八九]{2,}$/.test(cn)) return Number([...cn].map((c) => CN_DIGIT[c]).join(''));
+  let total = 0;
+  let digit: number | undefined;
+  for (const ch of cn) {
+    if (ch === '百' || ch === '十') {
+      const unit = ch === '百' ? 100 : 10;
+      if (digit === undefined && (unit === 100 || total % 100 !== 0)) return undefined;
+      total += (digit ?? 1) * unit;
+      digit = undefined;
+    } else if (ch in CN_DIGIT) {
+      if (digit !== undefined && digit !== 0) return undefined;
+      digit = CN_DIGIT[ch];
+    } else return undefined;
+  }
+  return total + (digit ?? 0);
+}
+
+/**
+ * Chinese numerals where a task stands become digits: 任务一, 第三项, 十二号任务, 收到十二, 十二号. Elsewhere they stay
+ * words: 一半, 第一批, 五月一号 (a date), 三次 (a count).
+ */
+export function digitsForNumerals(text: string): string {
+  const n = (cn: string) => {
+    const v = numeralValue(cn);
+    return v === undefined ? cn : String(v);
+  };
+  return text
+    .replace(new RegExp(`任务\\s*(${CN_NUMERAL})(?![次个天月日年])`, 'g'), (_m, cn: string) => `任务${n(cn)}`)
+    .replace(new RegExp(`第\\s*(${CN_NUMERAL})\\s*(项|条|号)`, 'g'), (_m, cn: string, w: string) => `第${n(cn)}${w}`)
+    .replace(new RegExp(`(?<![月年\\d零〇一二两三四五六七八九十百])(${CN_NUMERAL})\\s*号(?![文楼院])`, 'g'), (_m, cn: string) => `${n(cn)}号`)
+    .replace(new RegExp(`(收到|确认|完成|办结|撤回|撤销)\\s*(${CN_NUMERAL})(?=$|[\\s,，。.!！、])`, 'g'), (_m, verb: string, cn: string) => `${verb} ${n(cn)}`);
+}
+
 const REASON = /(?:原因|理由|因为|由于)\s*(?:是|为|:|：)?\s*/;
 /** "理由：…" at the start of a decision's reason; "理由不充分" is itself the reason. */
 const REASON_LABEL = /^(?:原因|理由)\s*(?:是|为|:|：)\s*/;
 
 export function parseCommand(raw: string): ParseResult {
   if (typeof raw !== 'string') return { ok: false, reason: '只能识别文字消息。回复「帮助」查看用法。' };
+  // A quote-reply's quote is our own message (or someone else's), never what this person said.
+  raw = withoutWeChatQuote(raw);
   if (raw.length > MAX_COMMAND_LENGTH) return { ok: false, reason: `消息过长（超过 ${MAX_COMMAND_LENGTH} 字），请只回复指令。` };
-  const text = normalizeChat(raw);
+  const text = digitsForNumerals(normalizeChat(raw));
   const found = findVerb(text);
   if (!found) return { ok: false, reason: NOT_UNDERSTOOD, ignore: true };
   // A question about a duty is not a report of it: 任务1完成了吗？
@@ -250,6 +310,7 @@ export function parseCommand(raw: string): ParseResult {
 }
 
 const KIND_OF_VERB: Record<Verb, Command['kind']> = {
+  undo: 'undo',
   'decide-no': 'decide',
   'decide-yes': 'decide',
   reject: 'reject',
@@ -273,7 +334,7 @@ function parseWithVerb(text: string, verbFound: { verb: Verb; index: number; len
   while (word && text.startsWith(word, verbEnd)) verbEnd += word.length;
   const verbCut = { start: found.index, end: verbEnd };
   found = { ...found, length: verbEnd - found.index };
-  const found2 = findRef(text, found, verb !== 'actions');
+  const found2 = findRef(text, found, verb !== 'actions', verb !== 'extension');
   if (found2 === 'invalid') return { ok: false, reason: '任务编号不对，请按提醒中的编号回复，或回复「我的任务」查看。' };
   const ref = found2;
   // Several duties in one reply (收到1、2、3) is not guessed at: one reply names one duty.
@@ -327,6 +388,12 @@ function parseWithVerb(text: string, verbFound: { verb: Verb; index: number; len
       if (!reason) return { ok: false, reason: '请写明延期原因，例如「延期 15 7月15日 原因：等待编办批复」。' };
       return { ok: true, command: { kind: 'extension', ...named, date: date.date, reason: reason.slice(0, 300) } };
     }
+    case 'undo': {
+      // 「撤回刚才的完成」: what is taken back, when the text says (only that kind is undone).
+      const rest = text.slice(verbCut.end);
+      const what = /完成|办结/.test(rest) ? 'completed' : /收到|确认/.test(rest) ? 'acknowledged' : /进度/.test(rest) ? 'progress' : /走访|次数|慰问/.test(rest) ? 'actions' : undefined;
+      return { ok: true, command: { kind: 'undo', ...named, ...(what ? { what } : {}) } };
+    }
     case 'decide-yes':
       return { ok: true, command: { kind: 'decide', ...named, approve: true } };
     case 'decide-no': {
@@ -342,7 +409,7 @@ function parseWithVerb(text: string, verbFound: { verb: Verb; index: number; len
 }
 
 /** The exact reply to send for a kind of command and a duty's code, as messages and answers print it. */
-export function replyForm(kind: 'acknowledge' | 'complete' | 'progress' | 'actions' | 'extension' | 'decide-yes' | 'decide-no' | 'reject', code: string): string {
+export function replyForm(kind: 'acknowledge' | 'complete' | 'progress' | 'actions' | 'extension' | 'decide-yes' | 'decide-no' | 'reject' | 'undo', code: string): string {
   return {
     acknowledge: `收到 ${code}`,
     complete: `完成 ${code} 情况说明`,
@@ -352,6 +419,7 @@ export function replyForm(kind: 'acknowledge' | 'complete' | 'progress' | 'actio
     'decide-yes': `同意延期 ${code}`,
     'decide-no': `不同意延期 ${code} 理由`,
     reject: `驳回 ${code} 理由`,
+    undo: `撤回 ${code}`,
   }[kind];
 }
 

@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { shanghaiDate } from '../calendar/working-days';
 import type { Directory } from '../plan/directory';
-import type { Actor } from '../workflows/messages';
+import type { Actor, ReplyChannel } from '../workflows/messages';
 import {
   acknowledgeUpdate,
   attemptRefusedSignal,
@@ -17,22 +17,40 @@ import {
   reportProgressUpdate,
   requestExtensionUpdate,
   statusQuery,
+  undoUpdate,
 } from '../workflows/messages';
 import { assignCodes } from '../workflows/codes';
 import { MESSAGES_TO_UNIT, type DutyState } from '../workflows/types';
+
+/** What the undo just recorded took back, as its history entry says it (撤回办结 → 办结). */
+function lastUndone(s: DutyState): string {
+  return [...s.history].reverse().find((h) => h.event === 'undone')?.detail?.replace(/^撤回/, '') ?? '回复';
+}
 import { extensionDate, HELP_TEXT, parseCommand, replyForm, type Command } from './commands';
 import { personActor } from './people';
+import { withoutWeChatQuote } from './quoted';
 import { resolveReply, type DutyView } from './resolve';
 import type { DubanMetrics } from '../ops/metrics';
 
 export interface Speaker {
-  /** WeChat contact id, alias and display name, as the puppet reports them. */
+  /** The platform's id of the person (WeChat contact id, WeCom userid, DingTalk userid, email address). */
   id: string;
+  /** WeChat: the remark the bot's account set. DingTalk: the unionId beside the userid. */
   alias?: string;
   name: string;
   /** Entered by an administrator (`duban reply --from`): `name` is looked up in the directory. */
   enteredBy?: 'cli';
+  /** Which platform heard it; absent = WeChat (the directory's `wechat` ids). */
+  channel?: ReplyChannel;
 }
+
+/** The directory field each platform's ids are kept in. */
+const ID_FIELD: Record<Exclude<ReplyChannel, 'cli' | 'page'>, 'wechat' | 'wecom' | 'dingtalk' | 'email'> = {
+  wechat: 'wechat',
+  wecom: 'wecom',
+  dingtalk: 'dingtalk',
+  email: 'email',
+};
 
 /**
  * The person in the directory behind a WeChat contact, and the role they act in: for their own unit's
@@ -40,14 +58,20 @@ export interface Speaker {
  * unit is a supervising office.
  */
 export function identify(dir: Directory, who: Speaker, supervising = false): Actor | undefined {
+  const channel = who.channel ?? 'wechat';
+  if (channel === 'cli' || channel === 'page') return undefined;
+  const field = ID_FIELD[channel];
+  // Email addresses are case-insensitive; platform ids are compared as given.
+  const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && (field === 'email' ? a.toLowerCase() === b.toLowerCase() : a === b);
   for (const [unit, u] of Object.entries(dir.units)) {
     for (const role of ['coordinators', 'leaders'] as const) {
-      // Only the contact id or the remark the bot's own account set: display names and group nicknames are
-      // chosen by their owners and could be anyone's.
-      const p = u[role].find((x) => x.wechat !== undefined && (x.wechat === who.id || x.wechat === who.alias));
+      // Only the platform's own id (or the remark the bot's own account set): display names and group nicknames
+      // are chosen by their owners and could be anyone's.
+      const p = u[role].find((x) => same(x[field], who.id) || same(x[field], who.alias));
       if (!p) continue;
-      if (supervising && dir.supervisors.includes(unit)) return { person: p.name, unit, role: 'supervisor' };
-      return { person: p.name, unit, role: role === 'leaders' ? 'leader' : 'coordinator' };
+      const via = who.channel ? { channel: who.channel } : {};
+      if (supervising && dir.supervisors.includes(unit)) return { person: p.name, unit, role: 'supervisor', ...via };
+      return { person: p.name, unit, role: role === 'leaders' ? 'leader' : 'coordinator', ...via };
     }
   }
   return undefined;
@@ -80,7 +104,9 @@ function counted(ctx: ReplyContext, intent: string): void {
 }
 
 /** What the bot answers; `undefined` means stay silent (group chatter that is not a command). */
-export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGroup: boolean): Promise<string | undefined> {
+export async function answer(ctx: ReplyContext, who: Speaker, heard: string, inGroup: boolean): Promise<string | undefined> {
+  // A quote-reply's quote is our own message, not what the person said (bot/quoted.ts).
+  const text = withoutWeChatQuote(heard);
   const parsed = parseCommand(text);
   // Nothing that is not a command reaches Temporal (its intent needs no duties: chatter, or an incomplete command).
   if (!parsed.ok) {
@@ -125,6 +151,15 @@ export async function answer(ctx: ReplyContext, who: Speaker, text: string, inGr
     for (const v of views) {
       if (v.ended || v.unit === actor.unit || v.task !== command.task) continue;
       v.pendingExtension = (await status(v.dutyId)).pendingExtension !== undefined;
+    }
+  }
+  if (actor && command.kind === 'undo') {
+    // Only the writer's own unit's duties are asked which of their replies of today can still be taken back.
+    const today = shanghaiDate((ctx.now ?? Date.now)());
+    for (const v of views) {
+      if (v.ended || v.unit !== actor.unit) continue;
+      const last = (await status(v.dutyId)).lastReply;
+      if (last && last.by === actor.person && shanghaiDate(last.at) === today) v.undoable = last.event;
     }
   }
   const lastMessage = actor && command.kind === 'acknowledge' && !command.code ? await lastMessageOf(views.filter((v) => v.unit === actor.unit && !v.ended && v.status !== 'completed'), status, (ctx.now ?? Date.now)()) : [];
@@ -207,6 +242,8 @@ export async function run(handle: ReturnType<Client['workflow']['getHandle']>, a
       return handle.executeUpdate(decideExtensionUpdate, { args: [{ actor, approve: c.approve, ...(c.reason ? { reason: c.reason } : {}) }] });
     case 'reject':
       return handle.executeUpdate(rejectUpdate, { args: [{ actor, reason: c.reason }] });
+    case 'undo':
+      return handle.executeUpdate(undoUpdate, { args: [{ actor }] });
     default:
       throw new Error('不支持的指令');
   }
@@ -229,6 +266,8 @@ export function confirmation(c: Command, s: DutyState, code: string): string {
       return `已处理 ${which} 的延期申请，当前截止日期 ${s.deadline}。`;
     case 'reject':
       return `已驳回 ${which} 的办结报告，任务重新打开。`;
+    case 'undo':
+      return `已撤回 ${which} 的${lastUndone(s)}。当前：${STATUS_CN[s.status]}，截止 ${s.deadline}${s.status === 'completed' ? '' : `，办结后请回复「${replyForm('complete', code)}」`}。`;
     default:
       return `已受理 ${which}。`;
   }

@@ -16,6 +16,7 @@ export type Intent =
   | 'approve-extension'
   | 'refuse-extension'
   | 'reject-completion'
+  | 'undo'
   | 'list'
   | 'help'
   | 'ask'
@@ -39,6 +40,8 @@ export interface DutyView {
   ended: boolean;
   /** For supervisors' decisions; the bot fills it in for the candidates only. */
   pendingExtension?: boolean;
+  /** For 「撤回」: the writer's own reply of today that can still be taken back (the bot fills it in). */
+  undoable?: 'acknowledged' | 'completed' | 'progress' | 'actions';
 }
 
 export interface ResolveContext {
@@ -72,6 +75,7 @@ const INTENT_OF: Record<string, Intent> = {
   actions: 'quota',
   extension: 'extension',
   reject: 'reject-completion',
+  undo: 'undo',
   mine: 'list',
   help: 'help',
 };
@@ -89,7 +93,33 @@ function ask(command: Command, intent: Intent, candidates: DutyView[], form: Par
   return { intent: 'ask', command, duties: candidates, answer: `请注明是哪一项（${INTENT_CN[intent] ?? ''}）：${list}。例如「${example}」。` };
 }
 
-const INTENT_CN: Record<string, string> = { acknowledge: '确认', complete: '办结', progress: '报进度', quota: '报次数', extension: '延期' };
+/** A bare 「收到」 to a message that listed several duties: which one, or all of them in so many words. */
+function askAll(command: Command, intent: Intent, candidates: DutyView[]): Resolution {
+  const asked = ask(command, intent, candidates, 'acknowledge');
+  return { ...asked, answer: `${asked.answer?.replace(/。$/, '')}；全部确认请回复「全部收到」。` };
+}
+
+/**
+ * 「撤回」 takes back one reply: the one the code names, or the writer's own reply of today when only one can be
+ * taken back (of the kind the text names: 「撤回刚才的完成」). Never several, never a guess.
+ */
+function resolveUndo(c: Extract<Command, { kind: 'undo' }>, intent: Intent, own: DutyView[], actor: Actor): Resolution {
+  const ofKind = (list: DutyView[]) => (c.what ? list.filter((d) => d.undoable === c.what) : list.filter((d) => d.undoable));
+  if (c.code) {
+    const hits = own.filter((d) => d.code === c.code || (/^\d+$/.test(c.code ?? '') && d.task === c.task));
+    if (hits.length === 1) return { intent, command: c, duties: hits };
+    const undoable = ofKind(hits);
+    if (undoable.length === 1) return { intent, command: c, duties: undoable };
+    if (hits.length > 1) return ask(c, intent, undoable.length ? undoable : hits, 'undo');
+    return { intent: 'refused', command: c, duties: [], answer: `没有找到${actor.unit}编号为 ${c.code} 的督办事项，回复「我的任务」查看编号。` };
+  }
+  const undoable = ofKind(own);
+  if (undoable.length === 1) return { intent, command: c, duties: undoable };
+  if (undoable.length > 1) return ask(c, intent, undoable, 'undo');
+  return { intent: 'refused', command: c, duties: [], answer: `没有可撤回的回复：只能撤回本人当天的确认、办结、进度或次数，且督办单位尚未审核。如需更正，请联系督办单位。` };
+}
+
+const INTENT_CN: Record<string, string> = { acknowledge: '确认', complete: '办结', progress: '报进度', quota: '报次数', extension: '延期', undo: '撤回' };
 
 const FORM_OF: Record<string, Parameters<typeof replyForm>[0]> = {
   acknowledge: 'acknowledge',
@@ -98,6 +128,7 @@ const FORM_OF: Record<string, Parameters<typeof replyForm>[0]> = {
   actions: 'actions',
   extension: 'extension',
   reject: 'reject',
+  undo: 'undo',
 };
 
 /** The periods (monthly, quarterly, half-yearly, yearly) that contain a date. */
@@ -203,6 +234,7 @@ export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resoluti
   const own = live.filter((d) => d.unit === actor.unit);
   const open = own.filter((d) => d.status !== 'completed');
   const form = FORM_OF[c.kind] ?? 'acknowledge';
+  if (c.kind === 'undo') return resolveUndo(c, intent, own, actor);
   if (c.code) {
     const hits = named(c, own, ctx.today);
     if (hits.length === 1) return { intent, command: c, duties: hits };
@@ -242,7 +274,10 @@ export function resolveReply(parsed: ParseResult, ctx: ResolveContext): Resoluti
     const unacknowledgedAll = open.filter((d) => d.status === 'open');
     if (c.all && unacknowledgedAll.length) return { intent, command: c, duties: unacknowledgedAll };
     const last = open.filter((d) => ctx.lastMessage?.includes(d.dutyId));
-    if (last.length) return { intent, command: c, duties: last.filter((d) => d.status === 'open').length ? last.filter((d) => d.status === 'open') : last };
+    // The last message's duty; when it listed several, which one is asked (「全部收到」 acknowledges them all).
+    const lastOpen = last.filter((d) => d.status === 'open').length ? last.filter((d) => d.status === 'open') : last;
+    if (lastOpen.length === 1) return { intent, command: c, duties: lastOpen };
+    if (lastOpen.length > 1) return askAll(c, intent, lastOpen);
     const unacknowledged = open.filter((d) => d.status === 'open');
     if (unacknowledged.length === 1) return { intent, command: c, duties: unacknowledged };
     if (open.length === 1) return { intent, command: c, duties: open };

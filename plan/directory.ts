@@ -10,6 +10,10 @@ const person = z.object({
   email: z.email({ message: '邮箱格式不正确 (malformed email address)' }).optional(),
   /** Mobile number, for @mentions by the county group's WeCom robot. */
   mobile: z.string().regex(/^1\d{10}$/, '手机号须为 11 位数字 (mobile must be 11 digits)').optional(),
+  /** WeCom userid (企业微信成员账号), as the smart robot reports who spoke. */
+  wecom: z.string().min(1).optional(),
+  /** DingTalk userid or unionId (钉钉), as the stream robot reports who spoke. */
+  dingtalk: z.string().min(1).optional(),
 });
 
 /** A WeCom group robot: its webhook key (or the whole webhook address). */
@@ -61,14 +65,14 @@ export const directorySchema = z
     for (const [unitName, u] of Object.entries(dir.units)) {
       for (const role of ['coordinators', 'leaders'] as const) {
         u[role].forEach((p, i) => {
-          for (const key of ['wechat', 'email'] as const) {
+          for (const key of ['wechat', 'email', 'wecom', 'dingtalk'] as const) {
             const value = p[key];
             if (!value) continue;
             const id = `${key}:${value.toLowerCase()}`;
             const where = `units.${unitName}.${role}[${i}].${key}`;
             const first = seen.get(id);
             if (first) {
-              ctx.addIssue({ code: 'custom', path: ['units', unitName, role, i, key], message: `联系人重复：${value} 已登记在 ${first}，同一微信号或邮箱只能登记一次 (duplicate contact)` });
+              ctx.addIssue({ code: 'custom', path: ['units', unitName, role, i, key], message: `联系人重复：${value} 已登记在 ${first}，同一微信号、邮箱、企业微信或钉钉账号只能登记一次 (duplicate contact)` });
             }
             if (!first) seen.set(id, where);
           }

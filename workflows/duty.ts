@@ -32,6 +32,8 @@ import {
   reportProgressUpdate,
   requestExtensionUpdate,
   statusQuery,
+  undoUpdate,
+  type Actor,
 } from './messages';
 import { makeDeliverer } from './deliver';
 import { makeWaker } from './wake';
@@ -47,10 +49,12 @@ import {
   refuseExtension,
   refuseProgress,
   refuseReject,
+  refuseUndo,
   reportedProgress,
+  undoneWord,
 } from './rules';
 import * as texts from './texts';
-import type { DutyInput, DutyState, LedgerEntry, MessageKind, OutgoingMessage, Recipient } from './types';
+import { UNDO_FIELDS, type DutyInput, type DutyState, type LedgerEntry, type MessageKind, type OutgoingMessage, type Recipient, type UndoableReply } from './types';
 
 const MAX_REFUSED_KEPT = 20;
 
@@ -136,8 +140,22 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     version++;
     state.level = levelOf(input, state, now(), plan);
   };
-  const record = (event: string, by?: string, detail?: string, at: number = now()) => {
-    state.history.push({ at, event, ...(by ? { by } : {}), ...(detail ? { detail } : {}) });
+  const record = (event: string, by?: string, detail?: string, at: number = now(), via?: Actor['channel']) => {
+    state.history.push({ at, event, ...(by ? { by } : {}), ...(detail ? { detail } : {}), ...(via ? { via } : {}) });
+  };
+  /** A reply on the record, with the channel it came by. */
+  const recordReply = (event: string, actor: Actor, detail?: string) => record(event, actor.person, detail, now(), actor.channel);
+  /**
+   * Around a reply that can be taken back the same day (「撤回」): the fields before it, and what it queued. Only the
+   * latest change is undone, so every other reply or decision forgets it.
+   */
+  const undoable = <T>(event: UndoableReply['event'], actor: Actor, apply: () => T): T => {
+    const fields = state as unknown as Record<string, unknown>;
+    const before = JSON.parse(JSON.stringify(Object.fromEntries(UNDO_FIELDS.filter((f) => fields[f] !== undefined).map((f) => [f, fields[f]])))) as UndoableReply['before'];
+    const queuedBefore = state.queued.length;
+    const result = apply();
+    state.lastReply = { event, by: actor.person, at: now(), before, queuedKeys: state.queued.slice(queuedBefore).map((q) => q.key) };
+    return result;
   };
   const unitRecipients: Recipient[] = [{ unit: duty.unit, role: 'coordinators' }];
   // After a rejection or an approved extension the schedule is new: what it would have sent before now is
@@ -186,12 +204,14 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   setHandler(
     acknowledgeUpdate,
     ({ actor }) => {
-      if (state.status === 'open') {
-        state.status = 'acknowledged';
-        state.acknowledgedBy = actor.person;
-        state.acknowledgedAt = now();
-      }
-      record('acknowledged', actor.person);
+      undoable('acknowledged', actor, () => {
+        if (state.status === 'open') {
+          state.status = 'acknowledged';
+          state.acknowledgedBy = actor.person;
+          state.acknowledgedAt = now();
+        }
+        recordReply('acknowledged', actor);
+      });
       changed();
       return state;
     },
@@ -200,11 +220,13 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   setHandler(
     completeUpdate,
     ({ actor, note }) => {
-      state.status = 'completed';
-      state.completedAt = now();
-      state.completionNote = note;
-      delete state.pendingExtension;
-      record('completed', actor.person, note);
+      undoable('completed', actor, () => {
+        state.status = 'completed';
+        state.completedAt = now();
+        state.completionNote = note;
+        delete state.pendingExtension;
+        recordReply('completed', actor, note);
+      });
       changed();
       return state;
     },
@@ -216,7 +238,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       state.status = state.acknowledgedAt ? 'acknowledged' : 'open';
       delete state.completedAt;
       settlePast();
-      record('rejected', actor.person, reason);
+      delete state.lastReply;
+      recordReply('rejected', actor, reason);
       queue('rejection', unitRecipients, texts.rejectionText(input, state, reason));
       changed();
       return state;
@@ -227,7 +250,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     requestExtensionUpdate,
     ({ actor, date, reason }) => {
       state.pendingExtension = { date, reason, by: actor.person, at: now() };
-      record('extension-requested', actor.person, `${date}：${reason}`);
+      delete state.lastReply;
+      recordReply('extension-requested', actor, `${date}：${reason}`);
       queue('extension-request', [{ unit: input.offices.supervisor, role: 'coordinators' }], texts.extensionRequestText(input, state));
       changed();
       return state;
@@ -243,7 +267,8 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
         state.deadline = date;
         settlePast();
       }
-      record(approve ? 'extension-approved' : 'extension-refused', actor.person, approve ? date : reason);
+      delete state.lastReply;
+      recordReply(approve ? 'extension-approved' : 'extension-refused', actor, approve ? date : reason);
       queue('extension-decision', unitRecipients, texts.extensionDecisionText(input, state, approve, date, reason));
       changed();
       return state;
@@ -253,30 +278,32 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   setHandler(
     reportProgressUpdate,
     ({ actor, percent, bar }) => {
-      // The plan's bar is the floor: a unit cannot lower it by naming its own. Where the plan has no number
-      // (「每月进度高于全省平均水平」), the unit's bar can only show it behind; meeting it makes the month
-      // reported, not met — for a supervising office to verify (digest, dashboard) and reject if need be.
-      const planBar = input.progress?.bar ?? 0;
-      const unverified = planBar <= 0;
-      const against = Math.max(bar ?? 0, planBar);
-      acknowledgedByReport(actor.person);
-      state.progress = { percent, bar: against, at: now(), by: actor.person, ...(unverified ? { unverified } : {}), ...(bar !== undefined ? { unitBar: bar } : {}) };
-      record('progress', actor.person, unverified ? reportedProgress(state.progress) : `${percent}% / ${against}%`);
-      if (percent < against) {
-        state.behind = true;
-        queue(
-          'progress-warning',
-          [...unitRecipients, { unit: input.offices.supervisor, role: 'coordinators' }],
-          texts.progressWarningText(input, state, percent, against),
-        );
-      } else {
-        state.behind = false;
-        state.status = 'completed';
-        state.completedAt = now();
-        state.completionNote = unverified
-          ? `已报${reportedProgress(state.progress)}（通知未设数值基准，待督办单位核实）`
-          : `进度 ${percent}%（基准 ${against}%）`;
-      }
+      undoable('progress', actor, () => {
+        // The plan's bar is the floor: a unit cannot lower it by naming its own. Where the plan has no number
+        // (「每月进度高于全省平均水平」), the unit's bar can only show it behind; meeting it makes the month
+        // reported, not met — for a supervising office to verify (digest, dashboard) and reject if need be.
+        const planBar = input.progress?.bar ?? 0;
+        const unverified = planBar <= 0;
+        const against = Math.max(bar ?? 0, planBar);
+        acknowledgedByReport(actor.person);
+        state.progress = { percent, bar: against, at: now(), by: actor.person, ...(unverified ? { unverified } : {}), ...(bar !== undefined ? { unitBar: bar } : {}) };
+        recordReply('progress', actor, unverified ? reportedProgress(state.progress) : `${percent}% / ${against}%`);
+        if (percent < against) {
+          state.behind = true;
+          queue(
+            'progress-warning',
+            [...unitRecipients, { unit: input.offices.supervisor, role: 'coordinators' }],
+            texts.progressWarningText(input, state, percent, against),
+          );
+        } else {
+          state.behind = false;
+          state.status = 'completed';
+          state.completedAt = now();
+          state.completionNote = unverified
+            ? `已报${reportedProgress(state.progress)}（通知未设数值基准，待督办单位核实）`
+            : `进度 ${percent}%（基准 ${against}%）`;
+        }
+      });
       changed();
       return state;
     },
@@ -285,25 +312,47 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   setHandler(
     reportActionsUpdate,
     ({ actor, count, item }) => {
-      const i = quotaItemFor(state, input, item);
-      acknowledgedByReport(actor.person);
-      const counts = state.quotaCounts ?? [];
-      counts[i] = (counts[i] ?? 0) + count;
-      state.quotaCounts = counts;
-      record('actions', actor.person, `第${i + 1}项 +${count}`);
-      if (quotaMet(state, input)) {
-        state.behind = false;
-        state.status = 'completed';
-        state.completedAt = now();
-        state.completionNote = '次数要求均已达到';
-      } else if (state.behind && patched(QUOTA_BEHIND_CLEARS_PATCH)) {
-        // Caught up with the pace the last warning asked for: no longer behind (0.1.0 kept the flag to the end).
-        state.behind = quotaBehind(input, state, shanghaiDate(now()));
-      }
+      undoable('actions', actor, () => {
+        const i = quotaItemFor(state, input, item);
+        acknowledgedByReport(actor.person);
+        const counts = state.quotaCounts ?? [];
+        counts[i] = (counts[i] ?? 0) + count;
+        state.quotaCounts = counts;
+        recordReply('actions', actor, `第${i + 1}项 +${count}`);
+        if (quotaMet(state, input)) {
+          state.behind = false;
+          state.status = 'completed';
+          state.completedAt = now();
+          state.completionNote = '次数要求均已达到';
+        } else if (state.behind && patched(QUOTA_BEHIND_CLEARS_PATCH)) {
+          // Caught up with the pace the last warning asked for: no longer behind (0.1.0 kept the flag to the end).
+          state.behind = quotaBehind(input, state, shanghaiDate(now()));
+        }
+      });
       changed();
       return state;
     },
     { validator: (req) => refuse(refuseActions(state, input, req)) },
+  );
+  setHandler(
+    undoUpdate,
+    ({ actor }) => {
+      const last = state.lastReply!;
+      const fields = state as unknown as Record<string, unknown>;
+      for (const f of UNDO_FIELDS) {
+        if (last.before[f] === undefined) delete fields[f];
+        else fields[f] = last.before[f];
+      }
+      // What the reply queued and has not gone yet (a progress warning) goes no more.
+      state.queued = state.queued.filter((q) => !last.queuedKeys.includes(q.key));
+      delete state.lastReply;
+      // What its absence would have sent meanwhile is history, as after a rejection, not a burst now.
+      settlePast();
+      recordReply('undone', actor, `撤回${undoneWord(last.event)}`);
+      changed();
+      return state;
+    },
+    { validator: (req) => refuse(refuseUndo(state, req, now(), input)) },
   );
 
   const sendAt = async (kind: MessageKind, key: string, recipients: Recipient[], text: string, plannedAt?: number) => {

@@ -10,7 +10,12 @@ export interface Actor {
   /** The unit the person speaks for, as the directory says. */
   unit: string;
   role: 'coordinator' | 'leader' | 'supervisor' | 'discipline';
+  /** Where the reply came from (the timeline names it); absent = WeChat, as before 0.8.0. */
+  channel?: ReplyChannel;
 }
+
+/** The ways a reply reaches duban. */
+export type ReplyChannel = 'wechat' | 'wecom' | 'dingtalk' | 'email' | 'page' | 'cli';
 
 export interface ActorRequest {
   actor: Actor;
@@ -49,6 +54,8 @@ export const requestExtensionUpdate = defineUpdate<DutyState, [ExtensionRequestI
 export const decideExtensionUpdate = defineUpdate<DutyState, [ExtensionDecision]>('decideExtension');
 export const reportProgressUpdate = defineUpdate<DutyState, [ProgressReport]>('reportProgress');
 export const reportActionsUpdate = defineUpdate<DutyState, [ActionsReport]>('reportActions');
+/** 「撤回」: the writer takes back their own latest acknowledgement, completion, progress or visit report, the same day. */
+export const undoUpdate = defineUpdate<DutyState, [ActorRequest]>('undo');
 
 /** A refused attempt to act on a duty (a stranger, another unit, a forged supervisor), for its history. */
 export interface RefusedAttempt {

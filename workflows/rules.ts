@@ -2,7 +2,7 @@
  * Who may do what to a duty, and what each reply changes. Validators return a Chinese reason for a refusal
  * (the caller sees it; nothing changes); appliers change the state. Pure, so they can be tested alone.
  */
-import { dayNumber, isValidDate } from '../calendar/working-days';
+import { dayNumber, isValidDate, shanghaiDate } from '../calendar/working-days';
 import type {
   ActionsReport,
   Actor,
@@ -12,7 +12,7 @@ import type {
   ProgressReport,
   RejectRequest,
 } from './messages';
-import type { DutyInput, DutyState } from './types';
+import type { DutyInput, DutyState, UndoableReply } from './types';
 
 /** Only a coordinator or leader of the accountable unit acts for it. */
 export function actsForUnit(actor: Actor, unit: string): boolean {
@@ -122,4 +122,27 @@ export function quotaMet(state: DutyState, input: DutyInput): boolean {
 /** A progress report whose bar is the unit's own word, as supervisors read it. */
 export function reportedProgress(p: { percent: number; unitBar?: number }): string {
   return `进度 ${p.percent}%，${p.unitBar !== undefined ? `单位自报比较基准 ${p.unitBar}%` : '未报比较基准'}`;
+}
+
+const UNDONE_CN: Record<UndoableReply['event'], string> = { acknowledged: '确认', completed: '办结', progress: '进度', actions: '次数' };
+
+/** What a reply that is taken back was, in the words a coordinator uses (确认, 办结, 进度, 次数). */
+export function undoneWord(event: UndoableReply['event']): string {
+  return UNDONE_CN[event];
+}
+
+/**
+ * 「撤回」: only the writer's own latest reply, the same day (Shanghai), while the duty runs and before a supervisor
+ * has reviewed it (a decision or a rejection clears it). Later it is refused with who can correct it.
+ */
+export function refuseUndo(state: DutyState, { actor }: { actor: Actor }, now: number, input: Pick<DutyInput, 'offices' | 'duty'>): string | undefined {
+  const who = notForUnit(actor, state, '撤回此任务的回复') ?? closed(state);
+  if (who) return who;
+  const reviewer = input.duty.partOf?.lead ?? input.offices.supervisor;
+  const last = state.lastReply;
+  if (!last) return `没有可撤回的回复。如需更正，请联系${reviewer}`;
+  if (state.ended) return `该任务已关闭，无法撤回。如需更正，请联系${reviewer}`;
+  if (last.by !== actor.person) return `最近一次回复（${undoneWord(last.event)}）是${last.by}所报，只能撤回本人的回复。如需更正，请联系${reviewer}`;
+  if (shanghaiDate(last.at) !== shanghaiDate(now)) return `${undoneWord(last.event)}报于 ${shanghaiDate(last.at)}，只能在当天撤回。如需更正，请联系${reviewer}驳回`;
+  return undefined;
 }

@@ -1,4 +1,5 @@
 /** Data shared by workflows, activities, worker, CLI, bot and tests. Plain data only: it crosses Temporal. */
+import type { ReplyChannel } from './messages';
 import type { WorkCalendar } from '../calendar/working-days';
 import type { Digest } from './digest';
 
@@ -177,6 +178,8 @@ export interface HistoryEntry {
   event: string;
   by?: string;
   detail?: string;
+  /** Where a reply came from (企业微信, 钉钉, 邮件回复…); absent = WeChat or before 0.8.0. */
+  via?: ReplyChannel;
 }
 
 export interface ExtensionRequest {
@@ -242,6 +245,25 @@ export interface DutyState {
   /** The workflow has finished (review window over, or campaign closed). */
   ended: boolean;
   history: HistoryEntry[];
+  /**
+   * The latest reply that may still be taken back (「撤回」): an acknowledgement, completion, progress or visit
+   * report, with the fields as they stood before it. Cleared by a supervisor's decision, a rejection or an undo.
+   */
+  lastReply?: UndoableReply;
+}
+
+/** Replies a person may take back the same day, and the duty's fields such a reply can change. */
+export const UNDOABLE_EVENTS = ['acknowledged', 'completed', 'progress', 'actions'] as const;
+export const UNDO_FIELDS = ['status', 'acknowledgedBy', 'acknowledgedAt', 'completedAt', 'completionNote', 'pendingExtension', 'progress', 'quotaCounts', 'behind'] as const;
+
+export interface UndoableReply {
+  event: (typeof UNDOABLE_EVENTS)[number];
+  by: string;
+  at: number;
+  /** The fields before the reply; a field absent here was absent then. */
+  before: Partial<Pick<DutyState, (typeof UNDO_FIELDS)[number]>>;
+  /** Messages the reply queued (a progress warning): withdrawn if still waiting. */
+  queuedKeys: string[];
 }
 
 /** One line of the campaign's ledger: what digests and the dashboard read. */

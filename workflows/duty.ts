@@ -38,7 +38,7 @@ import {
 import { makeDeliverer } from './deliver';
 import { makeWaker } from './wake';
 import { MORNING_KINDS } from './morning';
-import { dueActions, initialDutyState, levelOf, plannedActions, quotaBehind, quotaShortfalls, type PlannedAction } from './policy';
+import { dueActions, initialDutyState, levelOf, plannedActions, quotaBehind, quotaShortfalls, stillPlanned, type PlannedAction } from './policy';
 import {
   quotaItemFor,
   quotaMet,
@@ -493,7 +493,11 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     const text = JSON.stringify(entry);
     if (text === reported) return;
     reported = text;
-    await getExternalWorkflowHandle(input.campaignWorkflowId).signal(dutyChangedSignal, { ...entry, updatedAt: now() });
+    // A campaign stopped or terminated (an operator, the Web UI) is gone: the duty carries on alone and sends its own
+    // messages (sendAt delivers what the campaign would have batched); a restarted campaign asks for the line again.
+    await getExternalWorkflowHandle(input.campaignWorkflowId)
+      .signal(dutyChangedSignal, { ...entry, updatedAt: now() })
+      .catch(() => undefined);
   };
 
   // Level and deadline as search attributes, upserted when they change (after each turn, like the ledger line);
@@ -530,7 +534,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
       if (a.mark !== mark) return true;
       const others = { ...state, handledKeys: state.handledKeys.filter((k) => k !== a.key) };
       // The same instant and, for a reminder, the same count of days left (a new calendar can change it).
-      return !plannedActions(input, others, plan).some((p) => p.key === a.key && p.at === a.at && p.reminderOffset === a.offset);
+      return !plannedActions(input, others, plan).some((p) => stillPlanned(a, p));
     });
     state.ahead = future.filter((a) => !stale.includes(a));
     if (!stale.length) return;

@@ -379,3 +379,14 @@ export function quotaBehind(input: DutyInput, state: DutyState, today: string): 
   const cp = passed.at(-1);
   return cp !== undefined && quotaShortfalls(input, state, cp).length > 0;
 }
+
+/**
+ * A handed-ahead item is still what the duty plans: the same key and instant and, for a reminder handed by 0.7.1 or
+ * later, the same count of days left. Items 0.7.0 handed carry no count and are compared as 0.7.0 compared them, so
+ * a run carrying them replays as it ran (comparing their missing count took them back: a command 0.7.0 never
+ * issued). The item itself says which release handed it; a patch marker could not, since 0.7.1's histories have
+ * none either.
+ */
+export function stillPlanned(a: { key: string; at: number; offset?: number }, p: Pick<PlannedAction, 'key' | 'at' | 'reminderOffset'>): boolean {
+  return p.key === a.key && p.at === a.at && (a.offset === undefined || p.reminderOffset === a.offset);
+}

@@ -129,7 +129,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   setHandler(ledgerQuery, () => [...ledger.values()]);
   // A calendar loaded while the campaign runs: kept (and carried), then passed on to every running duty from
   // the main loop (signals to other workflows are commands, which handlers do not issue).
-  let calendarsToForward = 0;
+  // A load not yet passed on when the run continued as new is carried, and passed on by the next run.
+  let calendarsToForward = input.carried?.calendarPending ? 1 : 0;
   setHandler(calendarUpdateSignal, (update) => {
     input.calendar = mergeCalendars(input.calendar, update);
     calendarsToForward++;
@@ -170,6 +171,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       ledger: [...ledger.values()],
       ...(morning ? { morning, morningPending: pending, morningSent: [...sentGroups] } : {}),
       ...(waves && arrivals.size ? { morningArrivals: [...arrivals] } : {}),
+      ...(calendarsToForward > 0 ? { calendarPending: true } : {}),
     },
   });
 

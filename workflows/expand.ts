@@ -106,6 +106,8 @@ export interface CampaignInput {
     morningSent?: string[];
     /** When each pending instant's latest item arrived (campaigns with the morning-waves patch). */
     morningArrivals?: [number, number][];
+    /** A calendar was loaded and not yet passed on to the running duties (and the desk). */
+    calendarPending?: boolean;
   };
 }
 

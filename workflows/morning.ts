@@ -204,6 +204,27 @@ export function byDuty(items: OutgoingMessage[]): { primary: OutgoingMessage; ki
   return [...out.values()];
 }
 
+/**
+ * Duties listed in full in one morning message. A supervising office can be addressed by a thousand escalations on
+ * one morning: listed in full (about 880 bytes an item, carried twice) one message passed Temporal's 2 MB payload
+ * limit at some 1,100 items, and nobody reads past the first screens. The rest is summarised by level and task and
+ * left to the dashboard.
+ */
+export const MORNING_LISTED_MAX = 40;
+
+/** 「另有 N 项…」: what a message does not list, by level and task, and where to see it. */
+function overflowLine(rest: { primary: OutgoingMessage }[]): string {
+  const byLevel = new Map<Level, number>();
+  for (const { primary } of rest) byLevel.set(primary.level, (byLevel.get(primary.level) ?? 0) + 1);
+  const levels = (['red', 'yellow', 'blue', 'green', 'none'] as const)
+    .filter((l) => byLevel.has(l))
+    .map((l) => `${LEVEL_WORD[l]} ${byLevel.get(l)} 项`)
+    .join('、');
+  const tasks = [...new Set(rest.map((e) => e.primary.taskNumber).filter((t): t is number => t !== undefined))].sort((a, b) => a - b);
+  const shown = tasks.slice(0, 20).join('、') + (tasks.length > 20 ? ` 等 ${tasks.length} 项任务` : '');
+  return `另有 ${rest.length} 项未逐条列出（${levels}${tasks.length ? `；涉及任务 ${shown}` : ''}），请在督办平台的督办台账中查看全部。`;
+}
+
 const NUMERALS = '一二三四五六七八九十';
 const numeral = (n: number) => (n <= 10 ? NUMERALS[n - 1] : String(n));
 
@@ -219,7 +240,9 @@ export function morningMessage(campaignId: string, group: MorningGroup): Outgoin
   const date = formatShanghai(at).slice(0, 10);
   const dutyCount = entries.length;
   const head = `今日督办（${unit}，${dutyCount} 项${own && own < dutyCount ? `，其中本单位 ${own} 项` : ''}）`;
-  const body = entries.map((e, n) => {
+  const listed = entries.slice(0, MORNING_LISTED_MAX);
+  const rest = entries.slice(MORNING_LISTED_MAX);
+  const body = listed.map((e, n) => {
     const i = e.primary;
     const about = i.unit === unit ? '' : ` · ${i.unit ?? ''}`;
     const code = i.code ? ` · 回复编号 ${i.code}` : '';
@@ -227,6 +250,7 @@ export function morningMessage(campaignId: string, group: MorningGroup): Outgoin
     return `${numeral(n + 1)}、【${words}·${LEVEL_WORD[i.level]}】任务${i.taskNumber ?? ''}${about}${code}\n${i.text}`;
   });
   const single = entries.length === 1 ? entries[0]?.primary : undefined;
+  const listedIds = new Set(listed.flatMap((e) => [e.primary.dutyId ?? e.primary.key]));
   return {
     key: `${campaignId}/morning/${date}/${formatShanghai(at).slice(11, 16)}/${unit}`,
     // One kind when every item is of it (what a reader of the log looks for), else the morning message's own.
@@ -238,7 +262,9 @@ export function morningMessage(campaignId: string, group: MorningGroup): Outgoin
     level,
     at,
     subject: `【今日督办】${unit}（${dutyCount} 项）· ${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`,
-    text: `${head}\n\n${body.join('\n\n')}`,
-    items,
+    text: `${head}\n\n${body.join('\n\n')}${rest.length ? `\n\n${overflowLine(rest)}` : ''}`,
+    // Only the listed duties' items ride along (each duty keeps its own record of what it handed over).
+    items: rest.length ? items.filter((i) => listedIds.has(i.dutyId ?? i.key)) : items,
+    ...(rest.length ? { overflow: { duties: rest.length, items: items.length - items.filter((i) => listedIds.has(i.dutyId ?? i.key)).length } } : {}),
   };
 }

@@ -95,6 +95,11 @@ export interface OutgoingMessage {
   digests?: Digest[];
   /** For a morning message: the per-duty messages it carries (each as its duty would have sent it). */
   items?: OutgoingMessage[];
+  /**
+   * For a morning message over MORNING_LISTED_MAX duties: how many more duties' items it only summarises (neither
+   * listed nor carried in `items`), so that one message stays far under Temporal's 2 MB payload limit.
+   */
+  overflow?: { duties: number; items: number };
 }
 
 export interface EscalationStep {

@@ -100,9 +100,60 @@ export function levelCounts(ledger: LedgerEntry[]): LevelCounts {
   return { duties: ledger.length, open: open.length, completed, closed: ledger.length - open.length - completed, byLevel: dutiesByLevel(open) };
 }
 
-export async function ledgerOf(client: Client, workflowId: string): Promise<LedgerEntry[] | undefined> {
-  return client.workflow
-    .getHandle(workflowId)
-    .query(ledgerQuery)
+/**
+ * A campaign's ledger, or undefined when it does not answer within `timeoutMs` (a query to a workflow with no
+ * worker waits for one: the CLI would hang as long).
+ */
+export async function ledgerOf(client: Client, workflowId: string, timeoutMs = 10_000): Promise<LedgerEntry[] | undefined> {
+  return client
+    .withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowId).query(ledgerQuery))
     .catch(() => undefined);
+}
+
+/** A campaign's duties still running, found by their ids (`<campaignId>/t…`) in Temporal's visibility. */
+export async function runningDutyIds(client: Client, campaignId: string): Promise<string[]> {
+  const ids = new Set<string>();
+  const prefix = `${campaignId}/`.replace(/'/g, "\\'");
+  for await (const w of client.workflow.list({ query: `WorkflowType = 'dutyWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix}'` })) {
+    ids.add(w.workflowId);
+  }
+  return [...ids].sort();
+}
+
+/** Why a campaign cannot be stopped safely: its duties cannot be read, so stopping the campaign alone would leave them sending. */
+export class CampaignDutiesUnknownError extends Error {
+  readonly code = 'CAMPAIGN_DUTIES_UNKNOWN';
+  constructor(workflowId: string, cause: unknown) {
+    super(
+      `无法读取督办批次 ${workflowId} 的任务：批次未应答，Temporal 的检索也未返回结果（${(cause as Error)?.message ?? String(cause)}）。` +
+        `未停止任何工作流：只停批次会让其任务继续发送提醒。请确认 worker（npm start）和 Temporal 在运行后重试 ` +
+        `(cannot read the campaign's duties; nothing was stopped)`,
+    );
+    this.cause = cause;
+  }
+}
+
+export interface StopPlan {
+  /** Every running duty of the campaign: from its ledger and from visibility (either may miss some). */
+  dutyIds: string[];
+  /** Where the duties were found, for the operator. */
+  sources: ('ledger' | 'visibility')[];
+}
+
+/**
+ * What `campaign stop` will stop. A campaign that does not answer (its worker down) has no ledger to give: its
+ * duties are found by id in visibility instead, and when neither can be read nothing is stopped.
+ */
+export async function planStop(client: Client, workflowId: string, campaignId: string, list: typeof runningDutyIds = runningDutyIds, timeoutMs = 10_000): Promise<StopPlan> {
+  const ledger = await ledgerOf(client, workflowId, timeoutMs);
+  let listed: string[] | undefined;
+  let listError: unknown;
+  try {
+    listed = await list(client, campaignId);
+  } catch (err) {
+    listError = err;
+  }
+  if (!ledger && !listed) throw new CampaignDutiesUnknownError(workflowId, listError);
+  const ids = new Set<string>([...(ledger ?? []).filter((e) => !e.ended).map((e) => e.dutyId), ...(listed ?? [])]);
+  return { dutyIds: [...ids].sort(), sources: [...(ledger ? (['ledger'] as const) : []), ...(listed ? (['visibility'] as const) : [])] };
 }

@@ -65,9 +65,11 @@ export class RecordingChannel implements Channel {
 
   async deliver(message: OutgoingMessage): Promise<void> {
     if (this.keys.has(message.key)) return;
+    // Recorded only once written: an append that fails (disk full, the folder gone) throws into the activity, whose
+    // retry writes it again, instead of finding the key taken and reporting a message nobody can read as delivered.
+    if (this.file) appendFileSync(this.file, JSON.stringify(message) + '\n');
     this.keys.add(message.key);
     this.messages.push(message);
-    if (this.file) appendFileSync(this.file, JSON.stringify(message) + '\n');
     try {
       await this.onDeliver?.(message);
     } catch (error) {

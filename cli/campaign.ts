@@ -20,11 +20,11 @@ import type { Directory } from '../plan/directory';
 import { dataDir } from '../links/config';
 import { ensureSearchAttributes } from '../servers/search-attributes';
 import { DUBAN_CAMPAIGN } from '../workflows/search-attributes';
-import { WECHAT_TASK_QUEUE } from '../bot/main';
 import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY, type LoadedCampaign } from './campaign-input';
 import { connectOptions, temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { planTable } from './plan';
 import { deskDropSignal } from '../workflows/messages';
+import { channelSettingsFromEnv, deploymentChannels } from '../campaigns/deployment';
 
 export function plansDir(): string {
   return join(dataDir(), 'plans');
@@ -79,12 +79,15 @@ export async function startCampaignWorkflow(client: Client, target: TemporalTarg
     throw new Error(`督办批次 ${silent.map((c) => c.workflowId).join('、')} 未应答（worker 是否在运行？）：无法确定回复编号前缀，未启动；请确认 npm start 或 duban worker 在运行后重试`);
   }
   const codePrefix = nextCodePrefix(running);
+  const channels = o.main ? { settings: channelSettingsFromEnv(process.env) } : deploymentChannels(dataDir(), process.env);
+  if (channels.note) notes.push(channels.note);
   const indexed = await ensureSearchAttributes(client.connection as Connection, target.namespace);
   if (indexed.ok && indexed.added.length) notes.push(`已在命名空间 ${target.namespace} 注册搜索属性 registered search attributes: ${indexed.added.join(', ')}`);
   if (!indexed.ok) notes.push(`任务不带搜索属性 duties without search attributes（${indexed.reason}）：Temporal Web UI 中不能按单位、等级查找`);
   const options = {
     ...loaded.input.options,
-    ...(process.env.DUBAN_WECHAT === '1' ? { wechatTaskQueue: WECHAT_TASK_QUEUE } : {}),
+    // The worker's channel settings, not this shell's (campaigns/deployment.ts).
+    ...(channels.settings.wechatTaskQueue ? { wechatTaskQueue: channels.settings.wechatTaskQueue } : {}),
     ...(indexed.ok ? { searchAttributes: true } : {}),
     dutyTaskQueue: target.taskQueue,
     morningDesk: deskIdFor(target.taskQueue),

@@ -15,6 +15,7 @@ import { botCommand, WECHAT_TASK_QUEUE } from '../bot/main';
 import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../channels/email';
 import { SendLedger } from '../channels/ledger';
 import { dataDir, linkSecretFile, publicLinks } from '../links/config';
+import { channelSettingsFromEnv, writeChannelSettings } from '../campaigns/deployment';
 import { rotateLinkSecret } from '../links/secret';
 import { clusterDown, clusterUp, HISTORY_SHARDS } from '../servers/cluster';
 import { LinkUses } from '../links/uses';
@@ -198,6 +199,8 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
     ...(wecom ? { wecom } : {}),
   });
   const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: target.taskQueue, activities });
+  // What campaigns started from the CLI use, whatever the clerk's shell says (campaigns/deployment.ts).
+  writeChannelSettings(dataDir(), channelSettingsFromEnv(process.env));
   // Campaigns on a queue of their own, with a cache of their own (worker/index.ts campaignQueueOf).
   const campaigns = await createWorker({
     connection,

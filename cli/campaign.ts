@@ -25,6 +25,7 @@ import { connectOptions, temporalTargetFromEnv, type TemporalTarget } from './co
 import { planTable } from './plan';
 import { deskDropSignal } from '../workflows/messages';
 import { channelSettingsFromEnv, deploymentChannels } from '../campaigns/deployment';
+import { ensureDesk } from '../campaigns/desk';
 
 export function plansDir(): string {
   return join(dataDir(), 'plans');
@@ -100,6 +101,12 @@ export async function startCampaignWorkflow(client: Client, target: TemporalTarg
       args: [{ ...loaded.input, options }],
       ...(indexed.ok ? { typedSearchAttributes: [{ key: DUBAN_CAMPAIGN, value: loaded.input.campaignId }] } : {}),
     });
+    if (!o.main) {
+      // A desk lost before this campaign started is rebuilt with every campaign's digest readers, not this one's only.
+      const desk = await ensureDesk(client, target.taskQueue, channels.settings).catch((err: unknown) => ({ error: String(err) }));
+      if ('error' in desk) notes.push(`未能核对督办台（desk）：${desk.error}；可稍后运行 npx duban desk ensure`);
+      else if (desk.silent.length) notes.push(`督办批次 ${desk.silent.join('、')} 未应答，未加入督办台；worker 运行后请运行 npx duban desk ensure`);
+    }
     if (codePrefix) notes.push(`本批次回复编号以 ${codePrefix} 开头（如 ${codePrefix}1），与其他批次的编号不重复 (reply codes of this campaign start with ${codePrefix})`);
     return { workflowId, started: true, codePrefix, notes };
   } catch (err) {
@@ -255,4 +262,29 @@ export async function campaignCommand(args: string[]): Promise<number> {
     }
   }
   throw new Error(USAGE_CAMPAIGN);
+}
+
+export const USAGE_DESK = '用法 usage: duban desk ensure —— 按运行中的督办批次重建督办台（发送每天上午消息的 desk），并请各任务重新交付已提前交付的提醒 (rebuild the desk from the running campaigns)';
+
+/** `duban desk ensure`: the desk running, with every running campaign's digest readers, on the worker's channels. */
+export async function deskCommand(args: string[]): Promise<number> {
+  if (args[0] !== 'ensure') {
+    process.stderr.write(`${USAGE_DESK}\n`);
+    return 2;
+  }
+  const { client, target } = await connect();
+  try {
+    const { settings, note } = deploymentChannels(dataDir(), process.env);
+    if (note) process.stdout.write(`${note}\n`);
+    const r = await ensureDesk(client, target.taskQueue, settings);
+    if (!r.campaigns.length && !r.started) process.stdout.write(`没有使用督办台的运行中督办批次 (no running campaign uses the desk ${r.deskId})\n`);
+    else process.stdout.write(`${r.started ? '督办台已重新启动 desk started' : '督办台运行中 desk running'}: ${r.deskId}，督办批次 ${r.campaigns.join('、')}${r.started ? '；各任务将重新交付已提前交付的提醒' : ''}\n`);
+    if (r.silent.length) {
+      process.stdout.write(`未应答的督办批次（未加入）not answering: ${r.silent.join('、')}：worker 是否在运行？\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await client.connection.close();
+  }
 }

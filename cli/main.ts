@@ -33,7 +33,7 @@ import { dubanMetrics, metricsEndpoint, metricsNote, type MetricsNote } from '..
 import { watchDuties } from '../ops/watch-duties';
 import { directoryCommand } from './directory';
 import { ledgerCommand } from './ledger';
-import { campaignCommand, importCommand, startCampaignWorkflow } from './campaign';
+import { campaignCommand, deskCommand, importCommand, startCampaignWorkflow } from './campaign';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -244,6 +244,7 @@ const commands: Record<string, Command> = {
   ledger: ledgerCommand,
   import: importCommand,
   campaign: campaignCommand,
+  desk: deskCommand,
   cluster: async (args) => {
     const dir = dataDir();
     if (args[0] === 'up') {

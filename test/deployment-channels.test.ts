@@ -37,7 +37,7 @@ describe('the deployment’s channel settings', () => {
     const taskQueue = uniqueQueue('deploy');
     // What `npm start` with DUBAN_WECHAT=1 wrote.
     writeChannelSettings(data, channelSettingsFromEnv({ DUBAN_WECHAT: '1' }));
-    const shell = { ...process.env, TEMPORAL_ADDRESS: inject('devServerAddress'), TEMPORAL_TASK_QUEUE: taskQueue, DUBAN_DATA_DIR: data };
+    const shell: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: inject('devServerAddress'), TEMPORAL_TASK_QUEUE: taskQueue, DUBAN_DATA_DIR: data };
     delete shell.DUBAN_WECHAT;
     const started = await run(process.execPath, [join(REPO, 'bin', 'duban.js'), 'campaign', 'start', join(REPO, 'seeds', 'dazhu-2022-28.txt'), '--year', '2031'], { cwd: REPO, env: shell });
     expect(started.stdout).toContain('督办批次已启动');

@@ -38,6 +38,9 @@ import { expandCampaign, type CampaignInput } from './expand';
 import {
   calendarQuery,
   calendarUpdateSignal,
+  deskJoinQuery,
+  deskRehandSignal,
+  type DeskJoin,
   campaignInfoQuery,
   deskDigestSignal,
   deskJoinSignal,
@@ -136,6 +139,13 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     calendarsToForward++;
   });
   setHandler(calendarQuery, () => input.calendar);
+  // `duban desk ensure` rebuilds a lost desk from what each campaign would tell it, then asks the duties to hand
+  // their items ahead again (passed on from the main loop, as calendars are).
+  setHandler(deskJoinQuery, () => deskJoinOf(input));
+  let rehandsToForward = input.carried?.rehandPending ? 1 : 0;
+  setHandler(deskRehandSignal, () => {
+    rehandsToForward++;
+  });
   // Items for the morning messages, held until their instant has settled.
   let pending: OutgoingMessage[] = input.carried?.morningPending ?? [];
   // When each instant's latest item arrived (settling by arrivals, below).
@@ -172,6 +182,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       ...(morning ? { morning, morningPending: pending, morningSent: [...sentGroups] } : {}),
       ...(waves && arrivals.size ? { morningArrivals: [...arrivals] } : {}),
       ...(calendarsToForward > 0 ? { calendarPending: true } : {}),
+      ...(rehandsToForward > 0 ? { rehandPending: true } : {}),
     },
   });
 
@@ -320,7 +331,17 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     const nextAt = Math.min(weeklyAt, redDueAt ?? Number.MAX_SAFE_INTEGER, nextItemDue() ?? Number.MAX_SAFE_INTEGER);
     const itemsSeen = pending.length;
     // Each signal is an event: continue as new before the history grows past its limits.
-    await waker.until(() => allEnded() || redTurns !== redNoted || continueNeeded() || pending.length !== itemsSeen || calendarsToForward > 0, nextAt);
+    await waker.until(() => allEnded() || redTurns !== redNoted || continueNeeded() || pending.length !== itemsSeen || calendarsToForward > 0 || rehandsToForward > 0, nextAt);
+    if (rehandsToForward > 0) {
+      rehandsToForward = 0;
+      for (const e of ledger.values()) {
+        if (e.ended) continue;
+        await getExternalWorkflowHandle(e.dutyId)
+          .signal(deskRehandSignal)
+          .catch(() => undefined);
+      }
+      continue;
+    }
     if (calendarsToForward > 0) {
       calendarsToForward = 0;
       cal = input.calendar;
@@ -385,8 +406,9 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
  * Starts the deployment's desk unless it runs (its id is fixed: the first campaign starts it, the others find
  * it), and gives it this campaign's calendar, laid over whatever years it has.
  */
-async function ensureDesk(input: CampaignInput, desk: string): Promise<void> {
-  const join = {
+/** What a campaign tells its desk: its digest readers, its calendar and the channels it was started with. */
+function deskJoinOf(input: CampaignInput): DeskJoin {
+  return {
     campaignId: input.campaignId,
     // Their overdue reminders wait for Monday's digest, which a campaign without digests does not send.
     digestUnits: input.options?.digests === false ? [] : [...input.supervisors, input.disciplineOffice],
@@ -394,6 +416,10 @@ async function ensureDesk(input: CampaignInput, desk: string): Promise<void> {
     ...(input.options?.wechatTaskQueue ? { wechatTaskQueue: input.options.wechatTaskQueue } : {}),
     ...(input.options?.delivery ? { delivery: input.options.delivery } : {}),
   };
+}
+
+async function ensureDesk(input: CampaignInput, desk: string): Promise<void> {
+  const join = deskJoinOf(input);
   try {
     await startChild(deskWorkflow, {
       workflowId: desk,

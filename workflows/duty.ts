@@ -23,6 +23,7 @@ import {
   completeUpdate,
   decideExtensionUpdate,
   calendarUpdateSignal,
+  deskRehandSignal,
   deskRetractSignal,
   dutyChangedSignal,
   dutyStatusSignal,
@@ -185,6 +186,14 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
     settlePast();
     record('calendar', undefined, `载入 ${update.knownYears.join('、')} 年法定节假日安排`);
     changed();
+  });
+  // The desk was started again and holds nothing this duty handed it: everything ahead is handed again (reviewAhead).
+  let rehand = false;
+  setHandler(deskRehandSignal, () => {
+    rehand = true;
+    // A desk that could not be reached when this run handed last may be there now.
+    aheadOff = false;
+    version++;
   });
   setHandler(reportRequestSignal, () => {
     reported = '';
@@ -526,12 +535,14 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
    * what is still planned again. Those whose instant has passed went (or were dropped by the desk, as any item).
    */
   const reviewAhead = async () => {
+    const again = rehand;
+    rehand = false;
     if (!state.ahead?.length) return;
     const t = now();
     const mark = aheadMark(state);
     const future = state.ahead.filter((a) => a.at > t);
     const stale = future.filter((a) => {
-      if (a.mark !== mark) return true;
+      if (again || a.mark !== mark) return true;
       const others = { ...state, handledKeys: state.handledKeys.filter((k) => k !== a.key) };
       // The same instant and, for a reminder, the same count of days left (a new calendar can change it).
       return !plannedActions(input, others, plan).some((p) => stillPlanned(a, p));

@@ -108,6 +108,8 @@ export interface CampaignInput {
     morningArrivals?: [number, number][];
     /** A calendar was loaded and not yet passed on to the running duties (and the desk). */
     calendarPending?: boolean;
+    /** `duban desk ensure` asked for the duties to hand their items again, not yet passed on. */
+    rehandPending?: boolean;
   };
 }
 

@@ -104,6 +104,13 @@ export const deskJoinSignal = defineSignal<[DeskJoin]>('deskJoin');
  * the instant came (a reply, an extension, a calendar), and it hands what it still has to say again, as it now stands.
  */
 export const deskRetractSignal = defineSignal<[{ keys: string[] }]>('deskRetract');
+/**
+ * `duban desk ensure` → campaign → each running duty: the desk was started again (terminated, lost): hand it again
+ * what you handed ahead and is still to come, since the new desk holds none of it.
+ */
+export const deskRehandSignal = defineSignal('deskRehand');
+/** What a campaign tells its desk when it joins: `duban desk ensure` rebuilds a desk from every running campaign's. */
+export const deskJoinQuery = defineQuery<DeskJoin>('deskJoin');
 /** `duban campaign stop` → desk: drop what the stopped campaign's duties handed over (nothing more about them). */
 export const deskDropSignal = defineSignal<[{ campaignId: string }]>('deskDrop');
 /** What the desk holds: items and digests waiting for their instant to settle. */

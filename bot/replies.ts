@@ -104,7 +104,16 @@ function counted(ctx: ReplyContext, intent: string): void {
 }
 
 /** What the bot answers; `undefined` means stay silent (group chatter that is not a command). */
-export async function answer(ctx: ReplyContext, who: Speaker, heard: string, inGroup: boolean): Promise<string | undefined> {
+export interface HeardAs {
+  /**
+   * The platform's id of the message (`dingtalk:<msgId>`, `wecom:<msgid>`, `email:<Message-ID>`): each Update it
+   * makes carries it as its update id, so a message delivered again after a restart acts once (Temporal dedupes by
+   * update id), not again as a refused repeat.
+   */
+  messageId?: string;
+}
+
+export async function answer(ctx: ReplyContext, who: Speaker, heard: string, inGroup: boolean, as: HeardAs = {}): Promise<string | undefined> {
   // A quote-reply's quote is our own message, not what the person said (bot/quoted.ts).
   const text = withoutWeChatQuote(heard);
   const parsed = parseCommand(text);
@@ -186,7 +195,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, heard: string, inG
   const answers: string[] = [];
   for (const duty of res.duties) {
     try {
-      const state = await run(ctx.client.workflow.getHandle(duty.dutyId), actor, command, duty.deadline);
+      const state = await run(ctx.client.workflow.getHandle(duty.dutyId), actor, command, duty.deadline, as.messageId);
       answers.push(confirmation(command, state, duty.code));
     } catch (err) {
       const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
@@ -222,28 +231,29 @@ async function lastMessageOf(open: DutyView[], status: (dutyId: string) => Promi
   return duties;
 }
 
-export async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: Actor, c: Command, deadline: string): Promise<DutyState> {
+export async function run(handle: ReturnType<Client['workflow']['getHandle']>, actor: Actor, c: Command, deadline: string, updateId?: string): Promise<DutyState> {
+  const id = updateId ? { updateId: updateId.slice(0, 200) } : {};
   switch (c.kind) {
     case 'acknowledge':
-      return handle.executeUpdate(acknowledgeUpdate, { args: [{ actor }] });
+      return handle.executeUpdate(acknowledgeUpdate, { args: [{ actor }], ...id });
     case 'complete':
-      return handle.executeUpdate(completeUpdate, { args: [{ actor, note: c.note }] });
+      return handle.executeUpdate(completeUpdate, { args: [{ actor, note: c.note }], ...id });
     case 'progress':
-      return handle.executeUpdate(reportProgressUpdate, { args: [{ actor, percent: c.percent, ...(c.bar !== undefined ? { bar: c.bar } : {}) }] });
+      return handle.executeUpdate(reportProgressUpdate, { args: [{ actor, percent: c.percent, ...(c.bar !== undefined ? { bar: c.bar } : {}) }], ...id });
     case 'actions':
-      return handle.executeUpdate(reportActionsUpdate, { args: [{ actor, count: c.count, ...(c.item ? { item: c.item } : {}) }] });
+      return handle.executeUpdate(reportActionsUpdate, { args: [{ actor, count: c.count, ...(c.item ? { item: c.item } : {}) }], ...id });
     case 'extension': {
       // 7月15日 means the next 15 July after the deadline: this year's, or next year's for a December deadline.
       const date = extensionDate(c.date, deadline);
       if (!date) throw new Error(`日期 ${c.date} 不存在`);
-      return handle.executeUpdate(requestExtensionUpdate, { args: [{ actor, date, reason: c.reason }] });
+      return handle.executeUpdate(requestExtensionUpdate, { args: [{ actor, date, reason: c.reason }], ...id });
     }
     case 'decide':
-      return handle.executeUpdate(decideExtensionUpdate, { args: [{ actor, approve: c.approve, ...(c.reason ? { reason: c.reason } : {}) }] });
+      return handle.executeUpdate(decideExtensionUpdate, { args: [{ actor, approve: c.approve, ...(c.reason ? { reason: c.reason } : {}) }], ...id });
     case 'reject':
-      return handle.executeUpdate(rejectUpdate, { args: [{ actor, reason: c.reason }] });
+      return handle.executeUpdate(rejectUpdate, { args: [{ actor, reason: c.reason }], ...id });
     case 'undo':
-      return handle.executeUpdate(undoUpdate, { args: [{ actor }] });
+      return handle.executeUpdate(undoUpdate, { args: [{ actor }], ...id });
     default:
       throw new Error('不支持的指令');
   }

@@ -164,8 +164,8 @@ export function overviewPage(d: OverviewData): string {
 ${d.calendarYears ? `<p id="calendar-years" class="muted">工作日历：${d.calendarYears.official.length ? `${d.calendarYears.official.join('、')} 年按国务院公布的放假和调休安排` : ''}${d.calendarYears.guessed.length ? `${d.calendarYears.official.length ? '；' : ''}<b style="color:#b45309">${d.calendarYears.guessed.join('、')} 年尚未载入官方安排，暂按周一至周五计算</b>（公布后由管理员运行 duban calendar load 载入）` : ''}</p>` : ''}
 <p id="totals">共 ${t.duties} 项时限任务，已办结 ${t.completed}，逾期 ${t.overdue}，未确认 ${t.unacknowledged}（${h(d.digest.date)}）</p>
 ${d.campaigns ? campaignsTable(d.campaigns, d.selected) : ''}
-<form method="get" action="/">${d.campaignParam ? `<input type="hidden" name="campaign" value="${h(d.campaignParam)}">` : ''}<label>按单位筛选 <select name="unit" id="unit-filter" onchange="this.form.submit()"><option value="">全部单位</option>${options}</select></label>
-<noscript><button>筛选</button></noscript></form>
+<form method="get" action="/">${d.campaignParam ? `<input type="hidden" name="campaign" value="${h(d.campaignParam)}">` : ''}<label>按单位筛选 <select name="unit" id="unit-filter"><option value="">全部单位</option>${options}</select></label>
+<button id="unit-filter-go">筛选</button></form>
 <p class="muted">图例：${LEVEL_ORDER.map((l) => `<span class="cell ${l}">${h(LEVEL_CN[l])}</span>`).join(' ')}&emsp;格内数字：已办结/任务数</p>
 <h2>任务 × 单位</h2><table id="matrix">${header}${rows}</table>
 <h2>逾期与近期到期（10 个工作日内）</h2><table id="upcoming"><tr><th>截止</th><th>任务</th><th>单位</th><th>状态</th><th></th></tr>${upcoming || '<tr><td colspan="5">无</td></tr>'}</table>
@@ -205,7 +205,7 @@ export function dutyPage(state: DutyState, title: string, viewer?: Viewer): stri
   const waiting = (e: DutyState['history'][number]) => state.ahead?.some((a) => a.at === e.at && a.kind === e.event) ?? false;
   const rows = [...state.history]
     .sort((a, b) => a.at - b.at)
-    .map((e) => `<tr${waiting(e) ? ' class="waiting"' : ''}><td>${h(formatShanghai(e.at).replace('T', ' ').slice(0, 16))}</td><td>${h(EVENT_CN[e.event] ?? e.event)}${waiting(e) ? '（待发）' : ''}</td><td>${h(e.by ?? '')}</td><td>${h(e.detail ?? '')}</td></tr>`)
+    .map((e) => `<tr${waiting(e) ? ' class="waiting"' : ''}><td>${h(formatShanghai(e.at).replace('T', ' ').slice(0, 16))}</td><td>${h(EVENT_CN[e.event] ?? e.event)}${waiting(e) ? '（待发）' : ''}</td><td>${h(e.by ?? '')}${e.via && VIA_CN[e.via] ? `（${VIA_CN[e.via]}）` : ''}</td><td>${h(e.detail ?? '')}</td></tr>`)
     .join('\n');
   const remindersSent = state.remindersSent - (state.ahead?.filter((a) => a.kind === 'reminder').length ?? 0);
   return layout(
@@ -217,6 +217,9 @@ ${decisions(state, viewer)}
 <h2>时间线</h2><table id="timeline"><tr><th>时间</th><th>事件</th><th>人员</th><th>说明</th></tr>${rows}</table>`,
   );
 }
+
+/** The channel a reply came by, as the timeline names it (WeChat replies of 0.7 carry none). */
+const VIA_CN: Record<string, string> = { wechat: '微信', wecom: '企业微信', dingtalk: '钉钉', email: '邮件回复', page: '办理页面', cli: '管理员代录' };
 
 const EVENT_CN: Record<string, string> = {
   started: '开始督办',
@@ -239,6 +242,7 @@ const EVENT_CN: Record<string, string> = {
   'extension-refused': '不同意延期',
   progress: '报进度',
   actions: '报次数',
+  undone: '撤回回复',
   alert: '系统告警',
   closed: '批次结束（未办结）',
   ended: '结束',

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { answer } from '../bot/replies';
+import { withoutEmailQuote } from '../bot/quoted';
 import { personActor } from '../bot/people';
 import { extensionDate, parseCommand } from '../bot/commands';
 import { resolveReply, type DutyView } from '../bot/resolve';
@@ -21,6 +22,9 @@ import { loadDirectory } from '../plan/files';
 import { connectOptions, temporalTargetFromEnv } from './connection';
 
 const TO_UNIT = new Set<string>(MESSAGES_TO_UNIT);
+
+/** `--channel`: how the reply came (the dry run reads it as that channel hands it over). */
+const REPLY_CHANNELS = ['wechat', 'wecom', 'dingtalk', 'email'] as const;
 
 /** An ISO time without an offset is Shanghai time, as everything else duban shows. */
 function parseAt(at: string): number {
@@ -124,9 +128,17 @@ export async function replyCommand(args: string[]): Promise<number> {
       directory: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      channel: { type: 'string', default: 'wechat' },
     },
   });
-  const text = positionals.join(' ');
+  if (!REPLY_CHANNELS.includes(values.channel as (typeof REPLY_CHANNELS)[number])) {
+    throw new Error(`--channel ${values.channel}: 须为 ${REPLY_CHANNELS.join('、')} 之一 (one of the reply channels)`);
+  }
+  // What the person wrote, as each channel hands it over: an email reply's quoted thread and signature are cut
+  // as the mailbox reader cuts them; chat quotes as the grammar cuts them (bot/quoted.ts).
+  // A quote-reply typed on one command line writes its line breaks as \n.
+  const typed = positionals.join(' ').replace(/\\n/g, '\n');
+  const text = values.channel === 'email' ? withoutEmailQuote(typed) : typed;
   if (!text) throw new Error('请给出回复内容，例如 duban reply "收到 1" --from 王晓明 (the reply text is missing)');
   if (!values.from) throw new Error('--from: 请写明回复人（通讯录中的姓名、微信号或邮箱） (who replied: a name, WeChat id or email from the directory)');
   if (!/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份 (a four-digit year)`);

@@ -461,7 +461,10 @@ export async function startDingtalkFromEnv(
   if (!config) return undefined;
   const stream = new DingtalkStream({ ...options, config });
   await stream.start((heard) =>
-    answer(ctx, { id: heard.from.id, ...(heard.from.alias ? { alias: heard.from.alias } : {}), name: heard.from.name, channel: 'dingtalk' }, heard.text, heard.inGroup),
+    answer(ctx, { id: heard.from.id, ...(heard.from.alias ? { alias: heard.from.alias } : {}), name: heard.from.name, channel: 'dingtalk' }, heard.text, heard.inGroup, {
+      // Delivered again after a restart (not ACKed before it): Temporal takes the same update id once.
+      messageId: `dingtalk:${heard.messageId}`,
+    }),
   );
   return stream;
 }

@@ -16,6 +16,8 @@ import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../ch
 import { SendLedger } from '../channels/ledger';
 import { dataDir, linkSecretFile, publicLinks } from '../links/config';
 import { channelSettingsFromEnv, writeChannelSettings } from '../campaigns/deployment';
+import { startChatPlatforms } from '../chat/start';
+import { runningCampaignIds } from '../campaigns/registry';
 import { rotateLinkSecret } from '../links/secret';
 import { clusterDown, clusterUp, HISTORY_SHARDS } from '../servers/cluster';
 import { LinkUses } from '../links/uses';
@@ -222,10 +224,17 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   if (process.env.DUBAN_WECHAT === '1') say(`微信：由 duban bot 进程发送（任务队列 ${WECHAT_TASK_QUEUE}）`);
   else say('未启用微信：设置 DUBAN_WECHAT=1 并运行 `npx duban bot`（WECHATY_PUPPET=…）(WeChat not enabled)');
   say('Ctrl-C 停止 (stop)');
+  // Replies by WeCom, DingTalk and email are heard here, on the one reply path (chat/start.ts).
+  const replyConnection = await Connection.connect({ address, ...(target.apiKey ? { apiKey: target.apiKey } : {}), ...(target.tls !== undefined ? { tls: target.tls } : {}) });
+  const replyClient = new Client({ connection: replyConnection, namespace: target.namespace });
+  const platforms = await startChatPlatforms({ client: replyClient, directory, campaignWorkflowId: '', campaigns: () => runningCampaignIds(replyClient, target.taskQueue) });
+  for (const line of platforms.lines) say(line);
   // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() returns once it has drained.
   const running = Promise.all([worker.run(), campaigns.run()]);
   const stopCampaign = withEmbeddedServer || process.env.DUBAN_START_CAMPAIGN === '1' ? await startCampaign(address, target, outbox, directory) : undefined;
   await running;
+  await platforms.stop();
+  await replyConnection.close();
   await stopCampaign?.();
   await connection.close();
   await dev?.stop();

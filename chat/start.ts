@@ -1,0 +1,29 @@
+/**
+ * The chat platforms the worker process hears replies on, started from the environment: each is on when its
+ * settings are there (docs/operating.md lists them) and says so at start-up. WeChat stays its own process
+ * (`duban bot`: the login lives there); everything here shares the one reply path (bot/replies.ts `answer`).
+ */
+import type { ReplyContext } from '../bot/replies';
+import { startDingtalkFromEnv } from './dingtalk-stream';
+
+export interface RunningPlatforms {
+  /** What is on, in the start-up's words. */
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessEnv = process.env): Promise<RunningPlatforms> {
+  const lines: string[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  const dingtalk = await startDingtalkFromEnv(ctx, env);
+  if (dingtalk) {
+    lines.push('钉钉机器人（Stream 模式）：已连接，可接收回复 (DingTalk Stream connected)');
+    stops.push(() => dingtalk.stop());
+  } else lines.push('未配置钉钉：设置 DUBAN_DINGTALK_CLIENT_ID、DUBAN_DINGTALK_CLIENT_SECRET 后可在钉钉回复 (no DingTalk)');
+  return {
+    lines,
+    async stop() {
+      for (const s of stops.reverse()) await s().catch(() => undefined);
+    },
+  };
+}

@@ -2,21 +2,21 @@
  * Action pages behind signed links (`/a/<link>`). Opening a link never acts — mail scanners and chat previews
  * open every link — GET shows the duty, the person and what will happen, with a form; only that form's POST
  * acts, through the same Updates (and validators) as a chat reply, recorded as 「（链接）」. A tampered,
- * expired, rotated, reused or foreign link gets a page saying so, changes nothing, and is recorded on the duty it
- * names. The link is the authorization: no dashboard token, and nothing shown beyond its one duty.
+ * expired, rotated, reused or foreign link gets a page saying so and changes nothing; one whose signature holds
+ * (expired, reused, foreign) is also recorded on the duty it names, within bounds. The link is the
+ * authorization: no dashboard token, and nothing shown beyond its one duty.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { shanghaiDate } from '../calendar/working-days';
 import { confirmation, run } from '../bot/replies';
 import type { Command } from '../bot/commands';
 import { escapeHtml as h } from '../channels/render';
 import { ACTION_CN, OFFICE_COOKIE } from '../links/actions';
 import { sameSecret } from '../links/compare';
 import { linkId, verifyLink, type LinkCheck, type LinkPayload } from '../links/token';
-import type { LinkUses } from '../links/uses';
+import { LINK_EXPIRED_RECORDED_MS, refusalSource, type LinkUses } from '../links/uses';
 import type { Directory } from '../plan/directory';
 import { attemptRefusedSignal, statusQuery, type Actor } from '../workflows/messages';
 import type { DutyState } from '../workflows/types';
@@ -197,30 +197,32 @@ export async function readForm(req: IncomingMessage, limit = 16_384): Promise<UR
   return new URLSearchParams(body);
 }
 
-/** GET or POST of `/a/<token>`. */
-export async function actionPage(deps: ActionDeps, token: string, method: string, form?: URLSearchParams): Promise<Page> {
+/** GET or POST of `/a/<token>`; `from`: the client's address, which refusals are counted against. */
+export async function actionPage(deps: ActionDeps, token: string, method: string, form?: URLSearchParams, from?: string): Promise<Page> {
   const secret = deps.secret();
   const now = deps.now();
   const check = verifyLink(secret, token, now, deps.secret.retired?.() ?? []);
-  // A refusal is recorded on the duty the link names. A link that fails its signature proves nothing about who
-  // sent it: it is recorded without its (forgeable) names, once per duty, reason and day, so forged links can
-  // neither write names into a history nor push the real entries out of it.
-  const refuse = async (status: number, reason: string, signedPayload?: LinkPayload) => {
-    const payload = signedPayload ?? check.payload;
-    if (payload && payload.d !== '*') {
-      const signed = signedPayload !== undefined || check.ok;
-      const key = signed ? (check.id ?? linkId(token)) : `${payload.d}|${reason}|${shanghaiDate(now)}`;
-      if (deps.uses.firstRefusal(key, now)) {
-        const who = signed ? `${payload.p}（${payload.u}，链接）` : '来源不明的链接（签名未通过验证）';
-        await deps.client.workflow
-          .getHandle(payload.d)
-          .signal(attemptRefusedSignal, { who, text: `链接：${ACTION_CN[payload.a]}`, reason })
-          .catch(() => undefined);
-      }
-    }
+  const source = refusalSource(from);
+  // A refusal is recorded on the duty a *signed* link names, once per link (and per reason for a validator's),
+  // within the limits of links/uses.ts. A link that fails its signature (changed, forged, or signed by a secret
+  // rotated out, which cannot be checked any more) proves nothing about who sent it nor which duty it names: it
+  // gets its page and is neither recorded nor signalled, so no one can write into a duty's history without a link.
+  const record = async (p: LinkPayload, key: string, text: string, reason: string) => {
+    if (p.d === '*' || deps.uses.recordRefusal(key, source, now) !== 'recorded') return;
+    await deps.client.workflow
+      .getHandle(p.d)
+      .signal(attemptRefusedSignal, { who: `${p.p}（${p.u}，链接）`, text, reason })
+      .catch(() => undefined);
+  };
+  const refuse = async (status: number, reason: string, signed?: LinkPayload) => {
+    if (signed) await record(signed, check.id ?? linkId(token), `链接：${ACTION_CN[signed.a]}`, reason);
     return page(status, '链接无法使用', `<p class="refused">${h(reason)}</p><p>未做任何改动。</p>`);
   };
-  if (!check.ok) return refuse(check.why === 'expired' || check.why === 'rotated' ? 410 : 400, WHY_CN[check.why], check.why === 'expired' ? check.payload : undefined);
+  if (!check.ok) {
+    // Expired is the only refusal of a link whose signature held; long expired, it is not worth a line.
+    const signed = check.why === 'expired' && check.payload && now <= check.payload.e + LINK_EXPIRED_RECORDED_MS ? check.payload : undefined;
+    return refuse(check.why === 'expired' || check.why === 'rotated' ? 410 : 400, WHY_CN[check.why], signed);
+  }
   const p = check.payload;
   if (!stillListed(deps.directory, p)) return refuse(403, `${p.p} 已不在 ${p.u} 的督办通讯录中，链接不能再使用。`, p);
   if (p.a === 'office') {
@@ -294,10 +296,8 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
       return page(503, '暂时无法确认', `${describe(state, p)}<p class="refused">系统暂时无法确认是否已受理，请稍后在消息中的链接或微信群「我的任务」核对，勿重复提交。</p>`);
     }
     if (oneShot) deps.uses.release(check.id);
-    await deps.client.workflow
-      .getHandle(p.d)
-      .signal(attemptRefusedSignal, { who: `${p.p}（${p.u}，链接）`, text: `链接：${title}`, reason: refusal })
-      .catch(() => undefined);
+    // The same refusal again (the same wrong date posted twice) is recorded once.
+    await record(p, `${check.id}:${createHash('sha256').update(refusal).digest('base64url').slice(0, 16)}`, `链接：${title}`, refusal);
     return page(422, '未受理', `${describe(state, p)}<p class="refused">${h(refusal)}</p><p>未做任何改动。</p>`);
   }
 }

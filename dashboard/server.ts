@@ -8,6 +8,7 @@ import { sameSecret } from '../links/compare';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Client } from '@temporalio/client';
 import type { WorkCalendar } from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
@@ -16,6 +17,7 @@ import { calendarQuery, ledgerQuery, planQuery, statusQuery } from '../workflows
 import { levelCounts, ledgerOf, listCampaigns, type CampaignListing } from '../campaigns/registry';
 import type { LedgerEntry, OutgoingMessage } from '../workflows/types';
 import { OFFICE_COOKIE } from '../links/actions';
+import { publicUrlIsHttps } from '../links/config';
 import { actionPage, csrfToken, dashboardDecision, officeSession, readForm, type ActionDeps } from './actions';
 import { dutyPage, layout, outboxPage, overviewPage, unitCalendar, unitDutiesPage, type CampaignRow, type UnitDutyRow } from './pages';
 import { ChartCache } from './chart-cache';
@@ -44,9 +46,17 @@ export interface DashboardDeps {
   taskQueue?: string;
   /** The overview's charts, each drawn once per input (default: this dashboard's own cache). */
   charts?: ChartCache;
+  /**
+   * Browsers reach the dashboard over https (through the county's proxy): its cookies are Secure. Default: the
+   * action links' setting, else DUBAN_PUBLIC_URL's scheme (there is no trusted-proxy setting to read a request's).
+   */
+  secureCookie?: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** No page runs a script: markup that slipped past escaping could not run one either. Styles are inline. */
+export const DASHBOARD_CSP = "default-src 'self'; style-src 'unsafe-inline'; script-src 'none'; object-src 'none'; base-uri 'none'";
 
 /** A loopback address or localhost itself (not a name that merely starts with "127."). */
 export function isLoopback(host: string): boolean {
@@ -88,9 +98,12 @@ export function createDashboard(deps: DashboardDeps): Server {
   const now = deps.now ?? (() => Date.now());
   const mornings = deps.outboxFile ? new OutboxMornings(deps.outboxFile) : undefined;
   const charts = deps.charts ?? new ChartCache();
+  const httpsPublic = deps.secureCookie ?? deps.actions?.secureCookie ?? publicUrlIsHttps();
   return createServer((req, res) => {
+    // Served over TLS itself, or known to be reached over https: a cookie set here is never sent over plain http.
+    const secure = httpsPublic || (req.socket as TLSSocket).encrypted === true;
     const send = (status: number, type: string, body: string) => {
-      res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'" });
+      res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'x-content-type-options': 'nosniff', 'content-security-policy': DASHBOARD_CSP });
       res.end(body);
     };
     let url: URL;
@@ -123,10 +136,10 @@ export function createDashboard(deps: DashboardDeps): Server {
     // uses; a page elsewhere cannot forge a link, and the POST needs the form our GET served.
     const action = /^\/a\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
     if (action && deps.actions) {
-      const actionDeps = { ...deps.actions, client: deps.client, now };
+      const actionDeps = { ...deps.actions, client: deps.client, now, secureCookie: secure };
       const method = req.method === 'POST' ? 'POST' : 'GET';
       (method === 'POST' ? readForm(req) : Promise.resolve(undefined))
-        .then((form) => actionPage(actionDeps, action[1] ?? '', method, form))
+        .then((form) => actionPage(actionDeps, action[1] ?? '', method, form, req.socket.remoteAddress))
         .then((p) => {
           res.writeHead(p.status, { ...p.headers, 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
           res.end(p.html);
@@ -162,7 +175,7 @@ export function createDashboard(deps: DashboardDeps): Server {
         url.searchParams.delete('token');
         res.writeHead(303, {
           location: `${url.pathname}${url.search}`,
-          'set-cookie': `duban_token=${encodeURIComponent(query)}; HttpOnly; SameSite=Strict; Path=/`,
+          'set-cookie': `duban_token=${encodeURIComponent(query)}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`,
         });
         return res.end();
       }

@@ -15,6 +15,11 @@ export function linkSecretFile(): string {
   return join(dataDir(), 'link-secret');
 }
 
+/** DUBAN_PUBLIC_URL is https: browsers reach the dashboard over TLS, so its cookies are Secure (read alone: no secret file). */
+export function publicUrlIsHttps(): boolean {
+  return /^https:\/\//i.test(process.env.DUBAN_PUBLIC_URL?.trim() ?? '');
+}
+
 let links: LinkSigner | undefined;
 /** Action links, when DUBAN_PUBLIC_URL says where units reach the dashboard (one signer per process). */
 export function publicLinks(): LinkSigner | undefined {

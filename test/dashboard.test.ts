@@ -110,7 +110,8 @@ describe('dashboard in headless Chromium', () => {
   it('filters by unit, links to the unit’s calendar feed and each duty’s timeline', async () => {
     const page = await browser.newPage();
     await page.goto(url);
-    await Promise.all([page.waitForURL(/unit=/), page.selectOption('#unit-filter', '县委组织部')]);
+    await page.selectOption('#unit-filter', '县委组织部');
+    await Promise.all([page.waitForURL(/unit=/), page.locator('#unit-filter-go').click()]);
     const rows = await page.locator('#matrix tr').count();
     expect(rows).toBe(2);
     await expect(page.locator('#matrix').textContent()).resolves.toContain('任务12 抓实社会帮扶');

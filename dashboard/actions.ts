@@ -66,7 +66,17 @@ function formToken(secret: string, id: string): string {
 }
 
 function actorOf(p: LinkPayload): Actor {
-  return { person: `${p.p}（链接）`, unit: p.u, role: p.r };
+  return { person: `${p.p}（链接）`, unit: p.u, role: p.r, channel: 'page' };
+}
+
+/**
+ * 「撤回」 under what this person just did through the page (issue #25): a POST of the page's own form, never a GET.
+ * Shown while the duty's latest reply is theirs; the duty's validator decides (same day, not yet reviewed).
+ */
+function undoForm(secret: string, id: string, s: DutyState, p: LinkPayload): string {
+  if (!s.lastReply || s.ended || s.lastReply.by.replace(/（(链接|管理员代录)）$/, '') !== p.p) return '';
+  return `<form method="post"><input type="hidden" name="form" value="${h(formToken(secret, id))}"><input type="hidden" name="undo" value="1">
+<p><button type="submit" class="secondary">撤回</button> 当天、督办单位审核前可撤回本人的这次回复。</p></form>`;
 }
 
 /** The person is still in the directory, in that unit and role (a link outlives a change of coordinator). */
@@ -254,13 +264,25 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
     // (Messages carry their minute: a request is newer than the link when it came in a later minute.)
     return refuse(409, `此链接针对的是更早的延期申请；当前申请（延至 ${state.pendingExtension.date}）请使用最新消息中的链接。`, p);
   }
+  if (method === 'POST' && form?.get('undo') === '1') {
+    if (!sameSecret(form.get('form') ?? '', formToken(secret, check.id))) return page(403, '请从链接页面提交', '<p class="refused">请求不是从本系统的办理页面提交的，未做任何改动。请重新打开原消息中的链接。</p>');
+    try {
+      const after = await run(deps.client.workflow.getHandle(p.d), actorOf(p), { kind: 'undo' }, state.deadline);
+      // The link may be used again for what it was for (after a mistaken 「办结」, the real one later).
+      if (ONE_SHOT.has(p.a)) deps.uses.release(check.id);
+      return page(200, '已撤回', `${describe(after, p)}<p class="done">${h(confirmation({ kind: 'undo' }, after, `任务${after.taskNumber}`))}</p>`);
+    } catch (err) {
+      const refusal = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.message : '系统暂时无法撤回，请稍后重试或联系督办单位。';
+      return page(422, '未撤回', `${describe(state, p)}<p class="refused">${h(refusal)}</p><p>未做任何改动。</p>`);
+    }
+  }
   const used = ONE_SHOT.has(p.a) ? deps.uses.used(check.id) : undefined;
   const already = used && used.outcome !== 'in-progress' ? used : undefined;
   if (already) {
     await refuse(200, '链接再次使用（已办理过）', p);
-    return page(200, '已办理', `${describe(state, p)}<p class="done">此链接已于 ${h(new Date(already.at + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' '))} 使用：${h(already.outcome)}</p>`);
+    return page(200, '已办理', `${describe(state, p)}<p class="done">此链接已于 ${h(new Date(already.at + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' '))} 使用：${h(already.outcome)}</p>${undoForm(secret, check.id, state, p)}`);
   }
-  if (p.a === 'ack' && state.status !== 'open') return page(200, '已办理', `${describe(state, p)}<p class="done">该任务已确认（${h(STATUS_CN[state.status] ?? state.status)}），无需再次确认。</p>`);
+  if (p.a === 'ack' && state.status !== 'open') return page(200, '已办理', `${describe(state, p)}<p class="done">该任务已确认（${h(STATUS_CN[state.status] ?? state.status)}），无需再次确认。</p>${undoForm(secret, check.id, state, p)}`);
   const title = ACTION_CN[p.a];
 
   if (method === 'GET') {
@@ -269,7 +291,7 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
       title,
       `${describe(state, p)}<p>${what(p.a, state)}</p>
 <form method="post"><input type="hidden" name="form" value="${h(formToken(secret, check.id))}">${fields(p.a, state)}
-<p><button type="submit">确认${h(title)}</button></p></form>`,
+<p><button type="submit">${h(title.startsWith('确认') ? title : `确认${title}`)}</button></p></form>`,
     );
   }
   // POST: only from our own page.
@@ -284,7 +306,7 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
     const after = await run(deps.client.workflow.getHandle(p.d), actorOf(p), command, state.deadline);
     const answer = confirmation(command, after, `任务${after.taskNumber}`);
     if (oneShot) deps.uses.settle(check.id, answer);
-    return page(200, '已受理', `${describe(after, p)}<p class="done">${h(answer)}</p>`);
+    return page(200, '已受理', `${describe(after, p)}<p class="done">${h(answer)}</p>${undoForm(secret, check.id, after, p)}`);
   } catch (err) {
     // A validator's refusal: nothing happened, the reason is the rules' own words, and the link may be used
     // again (e.g. with a corrected date). Anything else (the server unreachable, a timeout) may or may not have

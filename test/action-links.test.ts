@@ -94,7 +94,35 @@ describe('signed action links', () => {
     expect(state.history.some((h) => h.event === 'acknowledged' && h.by === `${coordinatorOf(LEAD).name}（链接）`)).toBe(true);
     const again = await get(ack);
     expect(again.html).toContain('无需再次确认');
-    expect(again.html).not.toContain('<form');
+    // Nothing to acknowledge again: only the writer's 「撤回」 is offered (issue #25).
+    expect(again.html).not.toContain('>确认收到</button>');
+    expect(again.html).toContain('>撤回</button>');
+  });
+
+  it('takes the acknowledgement back by the page’s 「撤回」 (a POST of its own form, never a GET), and then acknowledges again', async () => {
+    const mail = mailTo(coordinatorOf(LEAD).email!, (t) => hasLink(t))!;
+    const ack = linkFor(mail.text ?? '', '确认收到')!;
+    expect((await ctx.status()).status).toBe('acknowledged');
+    // A scanner's GET of the page with 撤回 changes nothing; a POST without the page's form token neither.
+    await get(ack);
+    const forged = await fetch(ack, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'undo=1' });
+    expect(forged.status).toBe(403);
+    expect((await ctx.status()).status).toBe('acknowledged');
+    const undone = await post(ack, { undo: '1' });
+    expect(undone.status).toBe(200);
+    expect(undone.html).toContain('已撤回');
+    const state = await ctx.status();
+    expect(state.status).toBe('open');
+    const entry = state.history.find((h) => h.event === 'undone');
+    expect(entry).toMatchObject({ by: `${coordinatorOf(LEAD).name}（链接）`, via: 'page' });
+    // Nothing left to take back: refused, with whom to ask.
+    const twice = await post(ack, { undo: '1' });
+    expect(twice.status).toBe(422);
+    expect(twice.html).toContain('没有可撤回的回复');
+    // The same link acknowledges again.
+    const acked = await post(ack, {});
+    expect(acked.html).toContain('已确认');
+    expect((await ctx.status()).status).toBe('acknowledged');
   });
 
   it('refuses a changed byte, an expired link, another unit’s duty and a rotated secret: nothing changes, each signed attempt is recorded', async () => {

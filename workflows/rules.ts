@@ -142,7 +142,9 @@ export function refuseUndo(state: DutyState, { actor }: { actor: Actor }, now: n
   const last = state.lastReply;
   if (!last) return `没有可撤回的回复。如需更正，请联系${reviewer}`;
   if (state.ended) return `该任务已关闭，无法撤回。如需更正，请联系${reviewer}`;
-  if (last.by !== actor.person) return `最近一次回复（${undoneWord(last.event)}）是${last.by}所报，只能撤回本人的回复。如需更正，请联系${reviewer}`;
+  // The same person by another way (a link, an administrator entering their reply): theirs to take back.
+  const self = (name: string) => name.replace(/（(链接|管理员代录)）$/, '');
+  if (self(last.by) !== self(actor.person)) return `最近一次回复（${undoneWord(last.event)}）是${last.by}所报，只能撤回本人的回复。如需更正，请联系${reviewer}`;
   if (shanghaiDate(last.at) !== shanghaiDate(now)) return `${undoneWord(last.event)}报于 ${shanghaiDate(last.at)}，只能在当天撤回。如需更正，请联系${reviewer}驳回`;
   return undefined;
 }

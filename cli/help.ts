@@ -48,6 +48,10 @@ duban — turns county work notices into Temporal workflows that remind, take re
   reply "TEXT" --from PERSON --dry-run --json [--year 2022] [--at 2022-05-06T10:00:00+08:00] [--plan F] [--directory F]
                         离线判断回复会作用于哪项任务、机器人如何回答（假设尚无任何回复）
                         Offline: which duties a reply acts on and what the bot would answer (nothing answered yet)
+     [--channel wechat|wecom|dingtalk|email]  按该渠道读取回复（邮件去掉引用原文和签名）
+                                   read the reply as that channel hands it over (an email without its quoted thread)
+  desk ensure           按运行中的督办批次重建督办台（每天上午消息由它发出），并请各任务重新交付已提前交付的提醒
+                        Rebuild the desk from the running campaigns; their duties hand it their items again
   setup                 准备 Temporal CLI（go install，按版本缓存）和时间跳跃测试服务器（Maven），打印耗时
                         Obtain the Temporal CLI (go install, cached by version) and the Java test server (Maven)
   server                只启动内置 Temporal 开发服务器   Start only the embedded Temporal dev server
@@ -70,3 +74,21 @@ duban — turns county work notices into Temporal workflows that remind, take re
                         默认端口被占用时警告并不提供指标；明确设置的端口被占用则退出   a taken default port: warn, run without
   DUBAN_LOG_FORMAT      日志格式 json|text，默认终端为文本、否则 JSON 行   log format (default: text on a terminal)
 `;
+
+/**
+ * One command's part of HELP (`duban reply --help`): its lines in the Commands list, Chinese and English. Every
+ * command's usage is written once, there.
+ */
+export function commandHelp(name: string): string | undefined {
+  const lines = HELP.split('\n');
+  const start = lines.findIndex((l) => l === '命令 Commands:');
+  const out: string[] = [];
+  let inside = false;
+  for (const line of lines.slice(start + 1)) {
+    if (line === '' || !line.startsWith('  ')) break;
+    const head = /^ {2}([a-z]+)\b/.exec(line);
+    if (head) inside = head[1] === name;
+    if (inside) out.push(line);
+  }
+  return out.length ? `用法 Usage: npx duban …\n${out.join('\n')}\n` : undefined;
+}

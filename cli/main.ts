@@ -10,7 +10,7 @@ import { CAMPAIGN_WORKER_CACHE, campaignQueueOf, createWorker } from '../worker'
 import { createActivities } from '../activities';
 import { loadCampaign, SEED_DIRECTORY } from './campaign-input';
 import { temporalTargetFromEnv, type TemporalTarget } from './connection';
-import { HELP } from './help';
+import { commandHelp, HELP } from './help';
 import { botCommand, WECHAT_TASK_QUEUE } from '../bot/main';
 import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../channels/email';
 import { SendLedger } from '../channels/ledger';
@@ -241,7 +241,7 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   return 0;
 }
 
-const commands: Record<string, Command> = {
+export const commands: Record<string, Command> = {
   start: () => runWorker(true),
   worker: () => runWorker(false),
   bot: () => botCommand(metricsStatus),
@@ -324,6 +324,11 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) {
     process.stderr.write(`未知命令 unknown command: ${name}\n\n${HELP}`);
     return 2;
+  }
+  // `duban reply --help`: the command's own usage, and nothing else done (no server, no file).
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(commandHelp(name) ?? HELP);
+    return 0;
   }
   try {
     if (TEMPORAL_COMMANDS.has(name)) installRuntime(name);

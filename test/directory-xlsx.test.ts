@@ -162,7 +162,7 @@ describe('the unit directory as .xlsx', () => {
 
     const twice = await clerkWorkbook([...OFFICES, [4, '县教科局', '陈建华', '联络员', 'zhy-01']]);
     expect(errorOf(() => loadDirectory(twice)).message).toBe(
-      `${twice} 工作表“单位通讯录”第 6 行“微信号”列 (sheet 单位通讯录, row 6, column 微信号): 联系人重复：zhy-01 已登记在 第 3 行，同一微信号或邮箱只能登记一次 (duplicate contact)`,
+      `${twice} 工作表“单位通讯录”第 6 行“微信号”列 (sheet 单位通讯录, row 6, column 微信号): 联系人重复：zhy-01 已登记在 第 3 行，同一微信号、邮箱、企业微信或钉钉账号只能登记一次 (duplicate contact)`,
     );
 
     const noCoordinator = await clerkWorkbook([...OFFICES, [4, '县教科局', '杨雪梅', '分管领导', 'yxm-01']]);

@@ -27,6 +27,7 @@ export const QUICK_LEAVES_OUT = [
   'test/plan-files.test.ts',
   'test/ledger-libreoffice.test.ts',
   'test/drills/**',
+  'test/mail-replies.test.ts',
 ];
 
 export default defineConfig({

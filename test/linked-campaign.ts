@@ -89,6 +89,8 @@ export async function startLinkedCampaign(tag: string): Promise<LinkedCampaign> 
     args: [{ ...loaded.input, campaignId, plan, clockOffsetMs, options: { closeAt: '2023-03-31', morningSettleSeconds: 1 } }],
   });
   const dutyId = await until('the duty', async () => (await env.client.workflow.getHandle(campaignWorkflowId).query(ledgerQuery))[0]?.dutyId);
+  // The ledger names a duty as the campaign starts it, a moment before the server knows the child: wait for it to answer.
+  await until('the duty to answer', () => env.client.workflow.getHandle(dutyId).query(statusQuery).catch(() => undefined));
   return {
     sink,
     client: env.client,

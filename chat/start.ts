@@ -5,6 +5,7 @@
  */
 import type { ReplyContext } from '../bot/replies';
 import { startDingtalkFromEnv } from './dingtalk-stream';
+import { startWecomFromEnv } from './wecom-robot';
 
 export interface RunningPlatforms {
   /** What is on, in the start-up's words. */
@@ -20,6 +21,13 @@ export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessE
     lines.push('钉钉机器人（Stream 模式）：已连接，可接收回复 (DingTalk Stream connected)');
     stops.push(() => dingtalk.stop());
   } else lines.push('未配置钉钉：设置 DUBAN_DINGTALK_CLIENT_ID、DUBAN_DINGTALK_CLIENT_SECRET 后可在钉钉回复 (no DingTalk)');
+  // AUTH_REFUSED is thrown: wrong credentials are the operator's to fix, and a worker that starts anyway would
+  // look as if it heard WeCom replies.
+  const wecom = await startWecomFromEnv(ctx, env);
+  if (wecom) {
+    lines.push('企业微信智能机器人（长连接）：已连接，可接收回复 (WeCom smart robot connected)');
+    stops.push(() => wecom.stop());
+  } else lines.push('未配置企业微信智能机器人：设置 DUBAN_WECOM_BOT_ID、DUBAN_WECOM_BOT_SECRET 后可在企业微信回复 (no WeCom smart robot)');
   return {
     lines,
     async stop() {

@@ -1,0 +1,285 @@
+/**
+ * The WeCom smart robot (企业微信智能机器人) over its long connection: duban hears what people write to the robot —
+ * one to one, or in a group with an @ — and answers in place, with no public address on the county's side. The
+ * connection, its authentication, heartbeat and reconnection are the official SDK's (`@wecom/aibot-node-sdk`
+ * WSClient); the frames' meaning is in wecom-frames.ts.
+ *
+ * What the SDK leaves to us:
+ * - a message delivered again (a reconnect, the server's retry) acts once: msgids are remembered (bounded), and
+ *   each Update it makes carries `wecom:<msgid>` as its update id, so even after a restart it acts once;
+ * - refused credentials stop the start with the variable to fix (the SDK would retry them quietly);
+ * - an answer the passive reply cannot carry (the req_id expired, 846605/846608, or no ack within the SDK's
+ *   timeout) goes by aibot_send_msg to the same chat instead, so the person is not left without one;
+ * - the server closing this connection because another process connected with the same robot
+ *   (`disconnected_event`): this process stops hearing and says so, rather than fighting the other for it.
+ */
+import { WSClient, type WsFrame } from '@wecom/aibot-node-sdk';
+import { z } from 'zod';
+import { answer, type ReplyContext } from '../bot/replies';
+import { createLog, type Log } from '../ops/log';
+import type { ChatPlatform, Heard, PostTarget } from './platform';
+import { clipBytes, parseEvent, parseMessage, WELCOME } from './wecom-frames';
+
+/** The SDK's default address of the long connection. */
+export const WECOM_WS_URL = 'wss://openws.work.weixin.qq.com';
+
+/** Error codes of this module. */
+export const WECOM_ERRORS = {
+  CONFIG: 'a DUBAN_WECOM_BOT_* variable is missing or malformed',
+  AUTH_REFUSED: 'the server refused the robot’s Bot ID / Secret',
+  SEND_FAILED: 'a post could not be sent (no connection, or the server refused it)',
+} as const;
+export type WecomErrorCode = keyof typeof WECOM_ERRORS;
+
+export class WecomError extends Error {
+  constructor(
+    readonly code: WecomErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WecomError';
+  }
+}
+
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const envSchema = z.object({
+  DUBAN_WECOM_BOT_ID: optional(z.string().trim().min(1)),
+  DUBAN_WECOM_BOT_SECRET: optional(z.string().trim().min(1)),
+  /** The long connection's address; tests point it at a local server. */
+  DUBAN_WECOM_WS_URL: optional(z.url({ protocol: /^wss?$/, error: '应为 ws(s):// 地址 (must be a ws(s) URL)' })),
+});
+
+export interface WecomRobotConfig {
+  botId: string;
+  secret: string;
+  wsUrl: string;
+}
+
+/** The smart robot's settings, or undefined when none is set; a half-set or malformed one is an error naming the variable. */
+export function wecomConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WecomRobotConfig | undefined {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new WecomError('CONFIG', `${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (!e.DUBAN_WECOM_BOT_ID && !e.DUBAN_WECOM_BOT_SECRET) return undefined;
+  for (const name of ['DUBAN_WECOM_BOT_ID', 'DUBAN_WECOM_BOT_SECRET'] as const) {
+    if (!e[name]) throw new WecomError('CONFIG', `${name} 未设置：企业微信智能机器人需要 Bot ID 与 Secret 两项 (${name} is not set; both are needed)`);
+  }
+  return { botId: e.DUBAN_WECOM_BOT_ID!, secret: e.DUBAN_WECOM_BOT_SECRET!, wsUrl: e.DUBAN_WECOM_WS_URL ?? WECOM_WS_URL };
+}
+
+/** Said when handling failed (Temporal unreachable): nothing was done, and the person knows to send it again. */
+export const RESEND = '督办系统暂时无法受理，请稍后重发。';
+
+export interface WecomRobotOptions {
+  config: WecomRobotConfig;
+  log?: Log;
+  heartbeatMs?: number;
+  /** The SDK's reconnect base delay (doubled per attempt). */
+  reconnectMs?: number;
+  /** How long start() waits for the first authentication before going on (the SDK keeps trying). */
+  startWaitMs?: number;
+  /** How many msgids are remembered to answer a repeated message once. */
+  remember?: number;
+  /** How long the server has to acknowledge a frame we send. */
+  requestTimeoutMs?: number;
+}
+
+type Seen = 'working' | 'done';
+
+export class WecomRobot implements ChatPlatform {
+  readonly channel = 'wecom' as const;
+  private readonly options: WecomRobotOptions;
+  private readonly log: Log;
+  private readonly remember: number;
+  private client: WSClient | undefined;
+  private onHeard: (heard: Heard) => Promise<string | undefined> = async () => undefined;
+  private readonly seen = new Map<string, Seen>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private streamSeq = 0;
+  /** Authentications that succeeded (the first and every reconnect). */
+  authentications = 0;
+  /** Set once the server handed the robot to another connection. */
+  replaced = false;
+
+  constructor(options: WecomRobotOptions) {
+    this.options = options;
+    this.log = options.log ?? createLog();
+    this.remember = options.remember ?? 10_000;
+  }
+
+  /**
+   * Connects and authenticates. Refused credentials reject (only a fix of the configuration helps); a server
+   * that cannot be reached yet is left to the SDK's reconnection, and start resolves after `startWaitMs`.
+   */
+  async start(onHeard: (heard: Heard) => Promise<string | undefined>): Promise<void> {
+    this.onHeard = onHeard;
+    const { config } = this.options;
+    const log = this.log;
+    const client = new WSClient({
+      botId: config.botId,
+      secret: config.secret,
+      wsUrl: config.wsUrl,
+      heartbeatInterval: this.options.heartbeatMs ?? 30_000,
+      reconnectInterval: this.options.reconnectMs ?? 1_000,
+      maxReconnectAttempts: -1,
+      maxAuthFailureAttempts: 1,
+      requestTimeout: this.options.requestTimeoutMs ?? 10_000,
+      // The SDK's own lines at debug: what matters is said by this module in Chinese.
+      logger: { debug: (m) => log.debug(`[wecom] ${m}`), info: (m) => log.debug(`[wecom] ${m}`), warn: (m) => log.debug(`[wecom] ${m}`), error: (m) => log.debug(`[wecom] ${m}`) },
+    });
+    this.client = client;
+    client.on('authenticated', () => {
+      this.authentications++;
+      if (this.authentications > 1) log.info(`企业微信智能机器人已重新连接 reconnected (${this.authentications})`);
+    });
+    client.on('disconnected', (reason) => {
+      if (!this.replaced) log.warn(`企业微信智能机器人连接断开，正在重连 (disconnected: ${reason})`);
+    });
+    client.on('message', (frame) => this.track(this.onMessage(frame)));
+    client.on('event', (frame) => this.track(this.onEvent(frame)));
+    const authenticated = new Promise<void>((resolve, reject) => {
+      client.once('authenticated', () => resolve());
+      client.on('error', (err) => {
+        if (/Authentication failed|WS_AUTH_FAILURE/.test(`${err.message} ${(err as { code?: string }).code ?? ''}`)) {
+          reject(
+            new WecomError(
+              'AUTH_REFUSED',
+              `企业微信拒绝了智能机器人的认证 (${err.message})：请核对 DUBAN_WECOM_BOT_ID 与 DUBAN_WECOM_BOT_SECRET（企业微信管理后台 → 智能机器人 → API 模式 → 长连接）`,
+              { cause: err },
+            ),
+          );
+        } else log.debug(`[wecom] ${err.message}`);
+      });
+    });
+    client.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'waited'>((r) => (timer = setTimeout(() => r('waited'), this.options.startWaitMs ?? 15_000)));
+    try {
+      const first = await Promise.race([authenticated, waited]);
+      if (first === 'waited') log.warn(`企业微信智能机器人暂未连上 ${config.wsUrl}，后台继续重试 (not connected yet, retrying)`);
+    } catch (err) {
+      client.disconnect();
+      this.client = undefined;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    // Later refusals (a secret rotated while running) are the SDK's to retry; only said.
+    authenticated.catch((err: unknown) => log.error((err as Error).message));
+  }
+
+  async stop(): Promise<void> {
+    this.client?.disconnect();
+    this.client = undefined;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Posts markdown by aibot_send_msg: to a person by userid (one to one), or to a group by its chatid. */
+  async post(to: PostTarget, text: string): Promise<void> {
+    const client = this.client;
+    if (!client?.isConnected) throw new WecomError('SEND_FAILED', '企业微信智能机器人未连接，无法发送 (not connected)');
+    const chatid = 'person' in to ? to.person : to.conversation;
+    await client.sendMessage(chatid, { msgtype: 'markdown', markdown: { content: clipBytes(text) } }).catch((err: unknown) => {
+      throw new WecomError('SEND_FAILED', `企业微信智能机器人发送失败 (${describe(err)})`, { cause: err });
+    });
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work
+      .catch((err: unknown) => this.log.error(`企业微信消息处理失败 (handling failed): ${(err as Error).message}`))
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  private async onMessage(frame: WsFrame): Promise<void> {
+    const parsed = parseMessage(frame.body);
+    if (!parsed.ok) {
+      this.log.debug(`企业微信消息不处理 (not acted on): ${parsed.reason}`);
+      if (parsed.answer) await this.say(frame, undefined, parsed.answer);
+      return;
+    }
+    const { heard } = parsed.value;
+    const state = this.seen.get(heard.messageId);
+    if (state) return; // done, or its first delivery is answering it
+    this.mark(heard.messageId, 'working');
+    let reply: string | undefined;
+    try {
+      reply = await this.onHeard(heard);
+      this.mark(heard.messageId, 'done');
+    } catch (err) {
+      // Forgotten: the person sends it again and it may act then.
+      this.seen.delete(heard.messageId);
+      this.log.error(`企业微信消息未受理 (reply path failed) ${heard.messageId}: ${(err as Error).message}`);
+      reply = RESEND;
+    }
+    if (reply !== undefined) await this.say(frame, heard.conversationId, reply);
+  }
+
+  private async onEvent(frame: WsFrame): Promise<void> {
+    const parsed = parseEvent(frame.body);
+    if (!parsed.ok) return this.log.debug(`企业微信事件不处理 (not acted on): ${parsed.reason}`);
+    const type = parsed.value.event.eventtype;
+    if (type === 'enter_chat') {
+      await this.client?.replyWelcome(frame, { msgtype: 'text', text: { content: WELCOME } }).catch((err: unknown) => this.log.warn(`企业微信欢迎语未送达 (welcome lost): ${describe(err)}`));
+    } else if (type === 'disconnected_event') {
+      // The server gives the robot to the newest connection: two workers with one robot would take it in turns.
+      this.replaced = true;
+      this.log.error('企业微信智能机器人已在另一处连接（同一 Bot ID），本进程停止接收企业微信回复；每个机器人只应由一个 worker 连接 (replaced by another connection)');
+      this.client?.disconnect();
+    }
+  }
+
+  /** In place by the passive reply (a finished stream message); when that is refused, by aibot_send_msg to the chat. */
+  private async say(frame: WsFrame, conversationId: string | undefined, text: string): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const content = clipBytes(text);
+    try {
+      await client.replyStream(frame, `duban-${Date.now().toString(36)}-${++this.streamSeq}`, content, true);
+      return;
+    } catch (err) {
+      this.log.warn(`企业微信被动回复未送达，改为主动发送 (reply refused: ${describe(err)})`);
+    }
+    if (!conversationId) return;
+    await client
+      .sendMessage(conversationId, { msgtype: 'markdown', markdown: { content } })
+      .catch((err: unknown) => this.log.error(`企业微信回复未送达 (answer lost) ${conversationId}: ${describe(err)}`));
+  }
+
+  private mark(id: string, state: Seen): void {
+    this.seen.delete(id);
+    this.seen.set(id, state);
+    for (const [old, s] of this.seen) {
+      if (this.seen.size <= this.remember) break;
+      if (s === 'done') this.seen.delete(old);
+    }
+  }
+}
+
+/** The SDK rejects with the ack frame ({errcode, errmsg}) or an Error. */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === 'object' && 'errcode' in err) {
+    const f = err as { errcode?: number; errmsg?: string };
+    return `errcode ${f.errcode} ${f.errmsg ?? ''}`.trim();
+  }
+  return String(err);
+}
+
+/**
+ * The WeCom smart robot for a running deployment: undefined when DUBAN_WECOM_BOT_ID/SECRET are not set. Every
+ * message heard goes to `answer` (bot/replies.ts) as said by `{id: userid, channel: 'wecom'}`; the directory's
+ * `wecom` ids say who that is.
+ */
+export async function startWecomFromEnv(ctx: ReplyContext, env: NodeJS.ProcessEnv = process.env, options: Omit<WecomRobotOptions, 'config'> = {}): Promise<WecomRobot | undefined> {
+  const config = wecomConfigFromEnv(env);
+  if (!config) return undefined;
+  const robot = new WecomRobot({ ...options, config });
+  await robot.start((heard) => answer(ctx, { id: heard.from.id, name: heard.from.name, channel: 'wecom' }, heard.text, heard.inGroup, { messageId: `wecom:${heard.messageId}` }));
+  return robot;
+}

@@ -1,0 +1,171 @@
+/**
+ * A local WeCom smart-robot long-connection server with the real contract's frames (as @wecom/aibot-node-sdk
+ * 1.0.7 speaks it): `aibot_subscribe` with bot_id and secret answered by errcode 0 or a refusal; `ping` answered;
+ * callbacks pushed with a req_id; `aibot_respond_msg` accepted only for a req_id pushed on that connection and
+ * not expired (846605 invalid req_id otherwise), with a stream body of at most 20,480 bytes; `aibot_respond_welcome_msg`
+ * within 5 s of an enter_chat; `aibot_send_msg` to a chatid; a second connection of the same robot takes it over
+ * (the first gets a `disconnected_event` and is closed). Every frame we answer carries the req_id it answers.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export const TEST_BOT = { botId: 'aib-test-duban', secret: 'test-secret' };
+
+export interface Sent {
+  cmd: string;
+  reqId: string;
+  body: Record<string, unknown>;
+  /** The answer's text: stream content, markdown content or welcome text. */
+  text: string;
+}
+
+export interface WecomGateway {
+  url: string;
+  /** Frames the robot sent (replies, welcomes, posts), in order, accepted or not. */
+  sent: Sent[];
+  /** Connections that authenticated, in order. */
+  authenticated: number;
+  refusedAuth: number;
+  /** Pushes a callback to the newest authenticated connection; resolves with its req_id. */
+  push(cmd: 'aibot_msg_callback' | 'aibot_event_callback', body: Record<string, unknown>): string;
+  /** The accepted answer to a pushed frame (by its req_id), waited for up to ms. */
+  answerTo(reqId: string, ms?: number): Promise<Sent>;
+  /** Makes req_ids older than ms invalid (846605). */
+  expireReqIdsAfter(ms: number): void;
+  /** Drops every connection (a network cut). */
+  drop(): void;
+  close(): Promise<void>;
+}
+
+interface Pushed {
+  at: number;
+  cmd: string;
+  eventtype?: string;
+  answered: boolean;
+}
+
+export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const sent: Sent[] = [];
+  const accepted = new Map<string, Sent>();
+  const waiters = new Map<string, (s: Sent) => void>();
+  const pushedOn = new WeakMap<WebSocket, Map<string, Pushed>>();
+  const live: WebSocket[] = [];
+  let expiryMs = 24 * 3600_000;
+  const gw: WecomGateway = {
+    url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+    sent,
+    authenticated: 0,
+    refusedAuth: 0,
+    push(cmd, body) {
+      const socket = live.at(-1);
+      if (!socket) throw new Error('no authenticated connection to push to');
+      const reqId = `req-${randomUUID()}`;
+      const event = (body.event as { eventtype?: string } | undefined)?.eventtype;
+      pushedOn.get(socket)!.set(reqId, { at: Date.now(), cmd, ...(event ? { eventtype: event } : {}), answered: false });
+      socket.send(JSON.stringify({ cmd, headers: { req_id: reqId }, body }));
+      return reqId;
+    },
+    answerTo(reqId, ms = 10_000) {
+      const done = accepted.get(reqId);
+      if (done) return Promise.resolve(done);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer to ${reqId} within ${ms} ms (sent: ${sent.map((s) => s.cmd).join(', ') || 'nothing'})`)), ms);
+        waiters.set(reqId, (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        });
+      });
+    },
+    expireReqIdsAfter(ms) {
+      expiryMs = ms;
+    },
+    drop() {
+      for (const s of live.splice(0)) s.terminate();
+    },
+    async close() {
+      for (const s of wss.clients) s.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+    },
+  };
+
+  wss.on('connection', (socket) => {
+    pushedOn.set(socket, new Map());
+    let authed = false;
+    const ack = (reqId: string, errcode = 0, errmsg = 'ok') => socket.send(JSON.stringify({ headers: { req_id: reqId }, errcode, errmsg }));
+    socket.on('close', () => {
+      const i = live.indexOf(socket);
+      if (i >= 0) live.splice(i, 1);
+    });
+    socket.on('message', (raw) => {
+      let frame: { cmd?: string; headers?: { req_id?: string }; body?: Record<string, unknown> };
+      try {
+        frame = JSON.parse(String(raw));
+      } catch {
+        socket.close(1003, 'not json');
+        return;
+      }
+      const reqId = frame.headers?.req_id ?? '';
+      const body = frame.body ?? {};
+      if (frame.cmd === 'aibot_subscribe') {
+        if (body.bot_id !== bot.botId || body.secret !== bot.secret) {
+          gw.refusedAuth++;
+          return ack(reqId, 40001, 'invalid bot_id or secret');
+        }
+        authed = true;
+        gw.authenticated++;
+        // The robot belongs to the newest connection: the one before is told and closed.
+        for (const old of live.splice(0)) {
+          old.send(JSON.stringify({ cmd: 'aibot_event_callback', headers: { req_id: `req-${randomUUID()}` }, body: { msgid: randomUUID(), msgtype: 'event', from: { userid: 'sys' }, event: { eventtype: 'disconnected_event' } } }));
+          setTimeout(() => old.close(1000, 'replaced'), 50);
+        }
+        live.push(socket);
+        return ack(reqId);
+      }
+      if (!authed) return ack(reqId, 40002, 'not subscribed');
+      if (frame.cmd === 'ping') return ack(reqId);
+      const text = String(
+        (body.stream as { content?: string } | undefined)?.content ?? (body.markdown as { content?: string } | undefined)?.content ?? (body.text as { content?: string } | undefined)?.content ?? '',
+      );
+      const record: Sent = { cmd: frame.cmd ?? '', reqId, body, text };
+      sent.push(record);
+      if (frame.cmd === 'aibot_respond_msg' || frame.cmd === 'aibot_respond_welcome_msg') {
+        const pushed = pushedOn.get(socket)!.get(reqId);
+        if (!pushed || Date.now() - pushed.at > expiryMs) return ack(reqId, 846605, 'invalid req_id');
+        if (frame.cmd === 'aibot_respond_welcome_msg' && (pushed.eventtype !== 'enter_chat' || Date.now() - pushed.at > 5_000 || pushed.answered)) return ack(reqId, 846605, 'invalid req_id');
+        if (frame.cmd === 'aibot_respond_msg') {
+          const stream = body.stream as { id?: string; content?: string } | undefined;
+          if (body.msgtype !== 'stream' || !stream?.id) return ack(reqId, 40008, 'invalid message type');
+          if (Buffer.byteLength(stream.content ?? '') > 20_480) return ack(reqId, 40058, 'content exceed max length');
+        }
+        pushed.answered = true;
+      } else if (frame.cmd === 'aibot_send_msg') {
+        if (typeof body.chatid !== 'string' || !body.chatid) return ack(reqId, 40003, 'invalid chatid');
+        if (body.msgtype !== 'markdown' && body.msgtype !== 'template_card') return ack(reqId, 40008, 'invalid message type');
+      } else return ack(reqId, 40004, `unknown cmd ${frame.cmd}`);
+      ack(reqId);
+      // A post answers no pushed frame; a reply or welcome is found by its req_id, a post by its chatid.
+      const key = frame.cmd === 'aibot_send_msg' ? `chat:${String(body.chatid)}` : reqId;
+      accepted.set(key, record);
+      waiters.get(key)?.(record);
+      waiters.delete(key);
+    });
+  });
+  return gw;
+}
+
+/** A text message as the callback carries it: one to one, or in a group @-mentioning the robot. */
+export function textMessage(over: { userid: string; text: string; chatid?: string; msgid?: string; quote?: string }): Record<string, unknown> {
+  return {
+    msgid: over.msgid ?? randomUUID(),
+    aibotid: TEST_BOT.botId,
+    chattype: over.chatid ? 'group' : 'single',
+    ...(over.chatid ? { chatid: over.chatid } : {}),
+    from: { userid: over.userid },
+    msgtype: 'text',
+    text: { content: over.text },
+    ...(over.quote ? { quote: { msgtype: 'text', text: { content: over.quote } } } : {}),
+  };
+}

@@ -561,7 +561,7 @@ export async function startMailReplies(
       deps.known ?? ((address) => identify(directory, { id: address, name: address, channel: 'email' }) !== undefined),
   });
   await platform.start((heard) =>
-    answer(deps.reply, { id: heard.from.id, name: heard.from.name, channel: 'email' }, heard.text, heard.inGroup),
+    answer(deps.reply, { id: heard.from.id, name: heard.from.name, channel: 'email' }, heard.text, heard.inGroup, { messageId: `email:${heard.messageId}` }),
   );
   return { platform, checkNow: () => platform.checkNow(), stop: () => platform.stop() };
 }

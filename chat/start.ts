@@ -6,6 +6,9 @@
 import type { ReplyContext } from '../bot/replies';
 import { startDingtalkFromEnv } from './dingtalk-stream';
 import { startWecomFromEnv } from './wecom-robot';
+import { startMailRepliesFromEnv } from '../channels/mail-replies';
+import type { SendLedger } from '../channels/ledger';
+import type { Log } from '../ops/log';
 
 export interface RunningPlatforms {
   /** What is on, in the start-up's words. */
@@ -13,7 +16,15 @@ export interface RunningPlatforms {
   stop(): Promise<void>;
 }
 
-export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessEnv = process.env): Promise<RunningPlatforms> {
+export interface ChatPlatformOptions {
+  /** The process's send ledger: only replies to mail this deployment sent act. */
+  sendLedger?: SendLedger;
+  /** Where the mailbox's read UIDs are kept (default DUBAN_DATA_DIR or data/). */
+  dataDir?: string;
+  log?: Log;
+}
+
+export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessEnv = process.env, options: ChatPlatformOptions = {}): Promise<RunningPlatforms> {
   const lines: string[] = [];
   const stops: (() => Promise<void>)[] = [];
   const dingtalk = await startDingtalkFromEnv(ctx, env);
@@ -28,6 +39,11 @@ export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessE
     lines.push('企业微信智能机器人（长连接）：已连接，可接收回复 (WeCom smart robot connected)');
     stops.push(() => wecom.stop());
   } else lines.push('未配置企业微信智能机器人：设置 DUBAN_WECOM_BOT_ID、DUBAN_WECOM_BOT_SECRET 后可在企业微信回复 (no WeCom smart robot)');
+  const mail = await startMailRepliesFromEnv({ reply: ctx, env, ...options });
+  if (mail) {
+    lines.push('邮件回复：已连接回复邮箱，联络员回复督办邮件即可办理 (email replies: mailbox connected)');
+    stops.push(() => mail.stop());
+  } else lines.push('未配置邮件回复：设置 DUBAN_IMAP_URL（或 DUBAN_IMAP_HOST/USER/PASSWORD）后，联络员可直接回复督办邮件 (no reply mailbox)');
   return {
     lines,
     async stop() {

@@ -227,7 +227,7 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   // Replies by WeCom, DingTalk and email are heard here, on the one reply path (chat/start.ts).
   const replyConnection = await Connection.connect({ address, ...(target.apiKey ? { apiKey: target.apiKey } : {}), ...(target.tls !== undefined ? { tls: target.tls } : {}) });
   const replyClient = new Client({ connection: replyConnection, namespace: target.namespace });
-  const platforms = await startChatPlatforms({ client: replyClient, directory, campaignWorkflowId: '', campaigns: () => runningCampaignIds(replyClient, target.taskQueue) });
+  const platforms = await startChatPlatforms({ client: replyClient, directory, campaignWorkflowId: '', campaigns: () => runningCampaignIds(replyClient, target.taskQueue) }, process.env, { sendLedger: ledger, dataDir: dataDir() });
   for (const line of platforms.lines) say(line);
   // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() returns once it has drained.
   const running = Promise.all([worker.run(), campaigns.run()]);

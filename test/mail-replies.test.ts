@@ -6,7 +6,7 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -19,6 +19,7 @@ import { InboxLedger } from '../channels/inbox-ledger';
 import { SendLedger } from '../channels/ledger';
 import { startMailReplies, UNSURE_ANSWER, type MailReplies } from '../channels/mail-replies';
 import { NOT_A_REPLY_ANSWER, STRANGER_ANSWER, ourMessageId } from '../channels/mail-screen';
+import { startChatPlatforms } from '../chat/start';
 import { loadCampaign } from '../cli/campaign-input';
 import { loadDirectory } from '../plan/files';
 import { startGreenMail, type RunningMailServer } from '../servers/greenmail';
@@ -477,5 +478,41 @@ describe('email replies (GreenMail IMAP + SMTP) on a real campaign', () => {
     expect(replies(await status('县以工代赈中心'))).toEqual(before);
     const [answer] = await answersTo(u19.email!, id);
     expect(answer!.text).toContain(UNSURE_ANSWER);
+  });
+
+  it('npm start hears email replies from DUBAN_IMAP_URL and answers by DUBAN_SMTP_URL: 「完成 5」 completes the duty once, by email', async () => {
+    const ours = await ourMail(u18.email!, '5');
+    // The same data dir as the reader above, which stops first: one reader per mailbox, and what it read stays read.
+    await reader.stop();
+    inbox.close();
+    const platforms = await startChatPlatforms(
+      ctx,
+      {
+        DUBAN_IMAP_URL: `imap://${encodeURIComponent(DUBAN)}:duban-pw@${gm.host}:${gm.imapPort}/INBOX`,
+        DUBAN_IMAP_POLL_SECONDS: '1',
+        DUBAN_SMTP_URL: `smtp://${gm.host}:${gm.smtpPort}`,
+        DUBAN_MAIL_FROM: FROM,
+      },
+      { sendLedger, dataDir: dirname(inboxFile), log: quiet },
+    );
+    try {
+      expect(platforms.lines.join('\n')).toContain('邮件回复：已连接回复邮箱');
+      const id = await reply({ name: u18.name, address: u18.email! }, ours, '完成 5 产业扶持项目清单已编制');
+      const s = await until('the completion', async () => {
+        const now = await status('县农业农村局');
+        return now.status === 'completed' ? now : undefined;
+      });
+      expect(byEmail(s, 'completed')).toEqual([expect.objectContaining({ by: u18.name, detail: '产业扶持项目清单已编制' })]);
+      const [answer, ...more] = await until('the answer', async () => {
+        const a = await answersTo(u18.email!, id);
+        return a.length ? a : undefined;
+      });
+      expect(more).toEqual([]);
+      expect(answer!.text).toContain('办结 5');
+    } finally {
+      await platforms.stop();
+      // afterAll stops the reader it knows of again: give it one that is stopped already.
+      reader = await startReader();
+    }
   });
 });

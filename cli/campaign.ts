@@ -22,7 +22,8 @@ import { ensureSearchAttributes } from '../servers/search-attributes';
 import { DUBAN_CAMPAIGN } from '../workflows/search-attributes';
 import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY, type LoadedCampaign } from './campaign-input';
 import { connectOptions, temporalTargetFromEnv, type TemporalTarget } from './connection';
-import { planTable } from './plan';
+import { missingLines, planTable } from './plan';
+import { isKnownUnitOrGroup } from '../plan/directory';
 import { deskDropSignal } from '../workflows/messages';
 import { channelSettingsFromEnv, deploymentChannels } from '../campaigns/deployment';
 import { ensureDesk } from '../campaigns/desk';
@@ -142,21 +143,27 @@ export async function importCommand(args: string[]): Promise<number> {
   const out = values.out ?? join(plansDir(), `${basename(file, extname(file))}.yaml`);
   // A plan under review carries people's corrections: never replaced without --force.
   if (existsSync(out) && !values.force) throw new FileExistsError(out, '它可能已有人工核对的修改；确需重新生成请加 --force');
-  const { text } = await readNoticeFile(file);
-  const proposed = parseNotice(text, { file, ...(values.year ? { year: Number(values.year) } : {}) });
-  const parsed = planSchema.safeParse(proposed);
   const directory: Directory = loadDirectory(values.directory ?? process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY);
+  const { text } = await readNoticeFile(file);
+  const proposed = parseNotice(text, { file, ...(values.year ? { year: Number(values.year) } : {}), isUnit: (n) => isKnownUnitOrGroup(directory, n) });
   mkdirSync(join(out, '..'), { recursive: true });
-  // A proposal that fails the schema (a task without a lead) is refused here, naming the task and the field.
-  const plan = writePlan(out, proposed);
+  // Written even with a lead to fill in or a name the directory does not know: that is what review is for, and
+  // `campaign start` refuses the file, naming the task and field, until they are corrected (here or in the directory).
+  const plan = writePlan(out, proposed, { draft: true });
   process.stdout.write(`${planTable(plan)}\n\n`);
   process.stdout.write(`已写入计划 plan written: ${out}\n`);
-  // Unit names that differ from the directory are what review is for: the plan is written, the names listed, and
-  // `campaign start` refuses it until they are corrected (here or in the directory).
+  const blocking = missingLines(proposed);
+  const parsed = planSchema.safeParse(proposed);
+  let unknown: string | undefined;
   try {
     if (parsed.success) checkPlanUnits(parsed.data, directory, out);
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n请在 ${out} 中改正单位名称（或在单位通讯录中登记），再启动：npx duban campaign start ${out}\n`);
+    unknown = err instanceof Error ? err.message : String(err);
+  }
+  if (blocking.length || unknown) {
+    for (const line of blocking) process.stderr.write(`${line}\n`);
+    if (unknown && !blocking.length) process.stderr.write(`${unknown}\n`);
+    process.stderr.write(`请在 ${out} 中补齐牵头单位、改正单位名称（或在单位通讯录中登记），再启动：npx duban campaign start ${out}\n`);
     return 1;
   }
   process.stdout.write(`请核对（牵头单位、截止日期、推定的年底期限），修改后启动：npx duban campaign start ${out}\n`);

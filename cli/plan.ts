@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readNoticeFile } from '../notice/read';
 import { parseNotice } from '../notice/parse';
-import { checkPlanUnits, loadDirectory, writePlan } from '../plan/files';
-import { planSchema, type ValidPlan } from '../plan/schema';
+import { LEAD_TO_FILL, loadDirectory, writePlan } from '../plan/files';
+import { isKnownUnitOrGroup } from '../plan/directory';
+import { planSchema, type Plan, type ValidPlan } from '../plan/schema';
 
 const CADENCE_CN = { monthly: '每月', quarterly: '每季度', 'half-yearly': '每半年', yearly: '每年' } as const;
 
@@ -15,7 +16,7 @@ export function planTable(plan: ValidPlan): string {
   const out: string[] = [`${plan.title}`, `计划年度 plan year: ${plan.year}${plan.noticeDate ? ` · 发文日期 notice date: ${plan.noticeDate}` : ''}`, ''];
   for (const t of plan.tasks) {
     out.push(`任务${t.number} ${t.title}${t.section ? `  〔${t.section}〕` : ''}`);
-    out.push(`  牵头 lead: ${t.lead}`);
+    out.push(`  牵头 lead: ${(t.leads ?? [t.lead]).join('、')}${t.leads && t.leads.length > 1 ? '（各为牵头单位 joint leads）' : ''}`);
     if (t.coUnits.length) out.push(`  配合 co-units: ${t.coUnits.join('、')}`);
     for (const d of t.deadlines) {
       // Shown as presumed, for people to check before the plan runs.
@@ -28,6 +29,7 @@ export function planTable(plan: ValidPlan): string {
     }
     for (const q of t.quotas) out.push(`  次数 quota: ≥${q.min} — ${q.clause ?? q.text}`);
     for (const g of t.targets) out.push(`  目标 target: ${g.phrase ?? g.text}`);
+    for (const r of t.review ?? []) out.push(`  ⚠ 请核对 check (${r.field}): ${r.reason}`);
     out.push('');
   }
   const counts = plan.tasks.reduce(
@@ -36,6 +38,8 @@ export function planTable(plan: ValidPlan): string {
   );
   const implied = counts.i ? `（其中 ${counts.i} 个为推定的年底期限，请核对）` : '';
   out.push(`共 ${plan.tasks.length} 项任务，${counts.d} 个截止日期${implied}，${counts.r} 项周期任务，${counts.q} 项次数要求。`);
+  const flagged = plan.tasks.filter((t) => t.review?.length).length;
+  if (flagged) out.push(`其中 ${flagged} 项任务有待核对之处（⚠）。`);
   return out.join('\n');
 }
 
@@ -58,16 +62,26 @@ export async function planCommand(args: string[]): Promise<number> {
     if (!/^\d{4}$/.test(values.year)) throw new Error(`--year ${values.year}: 须为四位年份，如 2022 (a four-digit year)`);
     year = Number(values.year);
   }
-  const { text } = await readNoticeFile(file);
-  const proposed = parseNotice(text, { file, ...(year ? { year } : {}) });
-  const parsed = planSchema.safeParse(proposed);
-  // A proposal may lack a lead (no responsibility clause): still show it, but refuse to write it.
   const directory = values.directory ? loadDirectory(values.directory) : undefined;
-  if (parsed.success && directory) checkPlanUnits(parsed.data, directory, file);
-  if (values.out) writePlan(values.out, proposed);
-  if (values.json) process.stdout.write(`${JSON.stringify(parsed.success ? parsed.data : proposed, null, 2)}\n`);
-  else if (parsed.success) process.stdout.write(`${planTable(parsed.data)}\n`);
+  const { text } = await readNoticeFile(file);
+  const proposed = parseNotice(text, { file, ...(year ? { year } : {}), ...(directory ? { isUnit: (n: string) => isKnownUnitOrGroup(directory, n) } : {}) });
+  // A task without a lead still comes out, flagged: the plan is the clerk's to complete, not a reason to refuse.
+  const shown = planSchema.safeParse({ ...proposed, tasks: proposed.tasks.map((t) => (t.lead ? t : { ...t, lead: LEAD_TO_FILL })) });
+  if (values.out) writePlan(values.out, proposed, { draft: true });
+  if (values.json) process.stdout.write(`${JSON.stringify(proposed, null, 2)}\n`);
+  else if (shown.success) process.stdout.write(`${planTable(shown.data)}\n`);
   else process.stdout.write(`${JSON.stringify(proposed, null, 2)}\n`);
+  for (const line of missingLines(proposed)) process.stderr.write(`${line}\n`);
   if (values.out) process.stderr.write(`已写入计划文件 plan written: ${values.out}\n`);
   return 0;
+}
+
+/** One line per task that cannot run as proposed: no lead, or (with a directory) a unit it does not know. */
+export function missingLines(plan: Plan): string[] {
+  return plan.tasks.flatMap((t) => {
+    const blocking = (t.review ?? []).filter((r) => (r.field === 'lead' && !t.lead) || r.reason.startsWith('通讯录中没有'));
+    if (!blocking.length) return [];
+    const where = `${plan.source ?? ''}${t.line ? `:${t.line}` : ''}`;
+    return [`任务${t.number}「${t.title}」（${where}）：${blocking.map((r) => r.reason).join('；')}`];
+  });
 }

@@ -21,6 +21,8 @@ export interface RecurringHit extends Hit {
   dueDay?: number;
   /** Each instance reports on the period before (「报送上月」, 「次月10日前」, 「每季度首月15日前」). */
   forPreviousPeriod?: boolean;
+  /** 「自3月起，每月20日前……」: instances due before this month of the plan year do not exist. */
+  fromMonth?: number;
 }
 
 /** Official holidays by the names the calendar package gives them. */
@@ -191,8 +193,8 @@ export function findDeadlines(sentence: string, year: number, context: DeadlineC
     }
     add(m.index ?? 0, m[0].length, { date: endOfMonth(yearAt(m.index ?? 0), month), phrase: phraseAt(m as RegExpExecArray), index: m.index ?? 0 });
   }
-  // 年底前 / 年末前 / 年内
-  for (const m of s.matchAll(/(年底|年末)(之前|前)|年内完成/g)) {
+  // 年底前 / 年末前 / 年内 (not 三年内, three years)
+  for (const m of s.matchAll(/(年底|年末)(之前|前)|(?<![一二两三四五六七八九十\d])年内/g)) {
     add(m.index ?? 0, m[0].length, { date: `${year}-12-31`, phrase: phraseAt(m as RegExpExecArray), index: m.index ?? 0 });
   }
   // 上半年 (but not 半年小结, a cadence)
@@ -228,6 +230,10 @@ export function findRecurring(sentence: string): RecurringHit[] {
   const s = normalizeWidth(sentence);
   const hits: { at: number; end: number; hit: RecurringHit }[] = [];
   const reportsOnPrevious = /上月|上一月|上个月|上季度|上一季度/.test(s);
+  // 「自3月起」「从4月份开始」 before the cadence: the first instance is due in that month or later.
+  const from = new RegExp(`(?:自|从)${NUM}月份?(?:起|开始)`).exec(s);
+  const fromMonth = from ? parseCount(from[1] ?? '') : undefined;
+  const since = (at: number) => (from && fromMonth && fromMonth <= 12 && from.index < at ? { fromMonth } : {});
   for (const [re, cadence, previous] of DUE_RULES) {
     for (const m of s.matchAll(re)) {
       const at = m.index ?? 0;
@@ -235,7 +241,7 @@ export function findRecurring(sentence: string): RecurringHit[] {
       const dueDay = parseCount(m[1] ?? '');
       if (!dueDay || dueDay > 31) continue;
       const forPreviousPeriod = previous || reportsOnPrevious;
-      hits.push({ at, end: at + m[0].length, hit: { cadence, dueDay, ...(forPreviousPeriod ? { forPreviousPeriod } : {}), phrase: sentence.slice(at, at + m[0].length), index: at } });
+      hits.push({ at, end: at + m[0].length, hit: { cadence, dueDay, ...(forPreviousPeriod ? { forPreviousPeriod } : {}), ...since(at), phrase: sentence.slice(at, at + m[0].length), index: at } });
     }
   }
   for (const [re, cadence] of CADENCES) {
@@ -243,7 +249,7 @@ export function findRecurring(sentence: string): RecurringHit[] {
       const at = m.index ?? 0;
       // 每月 inside 每月10日前 is that rule's, not a second cadence.
       if (hits.some((h) => at < h.end && h.at < at + m[0].length)) continue;
-      hits.push({ at, end: at + m[0].length, hit: { cadence, phrase: sentence.slice(at, at + m[0].length), index: at } });
+      hits.push({ at, end: at + m[0].length, hit: { cadence, ...since(at), phrase: sentence.slice(at, at + m[0].length), index: at } });
     }
   }
   return hits.sort((a, b) => a.at - b.at).map((h) => h.hit);

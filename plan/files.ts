@@ -108,7 +108,11 @@ function loadDirectoryWorkbook(file: string): Directory {
 /** Every unit a plan names must be in the directory (as a unit or a group). */
 export function checkPlanUnits(plan: ValidPlan, dir: Directory, file: string): void {
   plan.tasks.forEach((task, i) => {
-    const names: [string, string][] = [[`tasks[${i}].lead`, task.lead], ...task.coUnits.map((u, j): [string, string] => [`tasks[${i}].coUnits[${j}]`, u])];
+    const names: [string, string][] = [
+      [`tasks[${i}].lead`, task.lead],
+      ...(task.leads ?? []).slice(1).map((u, j): [string, string] => [`tasks[${i}].leads[${j + 1}]`, u]),
+      ...task.coUnits.map((u, j): [string, string] => [`tasks[${i}].coUnits[${j}]`, u]),
+    ];
     for (const [path, name] of names) {
       if (!isKnownUnitOrGroup(dir, name)) {
         throw new PlanFileError(
@@ -140,8 +144,17 @@ export function loadPlan(file: string, dir?: Directory): ValidPlan {
 }
 
 /** Validates, then writes atomically: a plan that does not validate is never written. */
-export function writePlan(file: string, plan: Plan): ValidPlan {
-  const parsed = planSchema.safeParse(plan);
+/** What the table shows, and what a draft is checked as, where a task's lead is still to be filled in. */
+export const LEAD_TO_FILL = '（未找到牵头单位，请填写）';
+
+/**
+ * Writes a plan for people to check. `draft`: a task with no lead yet is written as it is (its lead empty, its
+ * `review` saying so) for the clerk to fill in; everything else must already be valid. `campaign start` refuses
+ * the file until every lead is there.
+ */
+export function writePlan(file: string, plan: Plan, o: { draft?: boolean } = {}): ValidPlan {
+  const checked = o.draft ? { ...plan, tasks: plan.tasks.map((t) => (t.lead ? t : { ...t, lead: LEAD_TO_FILL })) } : plan;
+  const parsed = planSchema.safeParse(checked);
   if (!parsed.success) throw fromZod(file, parsed.error);
   const header =
     `# duban 督办计划 · duty plan — generated from ${plan.source ?? 'a notice'}; check and correct, then run it.\n` +

@@ -37,6 +37,8 @@ export const recurringSchema = z.object({
   forPreviousPeriod: z.boolean().optional(),
   /** The phrase the rule came from (「每月10日前」). */
   phrase: z.string().optional(),
+  /** 「自3月起」: no instance is due before this month of the plan year. */
+  fromMonth: z.number().int().min(1, '月份须为 1–12 (fromMonth is 1–12)').max(12, '月份须为 1–12 (fromMonth is 1–12)').optional(),
 });
 
 export const quotaSchema = z.object({
@@ -57,6 +59,11 @@ export const taskSchema = z.object({
   title: z.string().min(1, '任务名称不能为空 (title is required)'),
   section: z.string().default(''),
   lead: z.string().min(1, '缺少牵头单位，请填写 (lead unit is missing: fill it in)'),
+  /**
+   * Joint leads (「牵头单位：A、B」, 「A、B分工负责」), the principal first and equal to `lead`: each gets the duty,
+   * not a copy. Absent for a task with one lead.
+   */
+  leads: z.array(z.string().min(1, '牵头单位名称不能为空 (a lead is empty)')).min(1).optional(),
   coUnits: z.array(z.string().min(1)).default([]),
   /**
    * Who is accountable: the lead unit only; every listed unit (each its own duty, as if each led); or the lead
@@ -72,6 +79,8 @@ export const taskSchema = z.object({
   targets: z.array(targetSchema).default([]),
   /** Line of the notice the task starts on. */
   line: z.number().int().positive().optional(),
+  /** What the parser could not settle, for a person to check: the field and why (no lead, a vague unit…). */
+  review: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
 });
 
 export const planSchema = z
@@ -91,6 +100,16 @@ export const planSchema = z
       }
       seen.set(task.number, i);
       // lead+co asks something of the co-units: without any, or with the option on another task, it is a slip.
+      if (task.leads) {
+        if (task.leads[0] !== task.lead) {
+          ctx.addIssue({ code: 'custom', path: ['tasks', i, 'leads', 0], message: `leads 的第一个须是 lead（${task.lead}）：主牵头单位写在最前 (leads[0] must equal lead)` });
+        }
+        const twice = task.leads.find((u, j) => task.leads!.indexOf(u) !== j);
+        if (twice) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'leads'], message: `「${twice}」在 leads 中重复 (a lead listed twice)` });
+        task.leads.forEach((u, j) => {
+          if (task.coUnits.includes(u)) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'leads', j], message: `「${u}」既是牵头单位又是配合单位：请只保留一处 (both a lead and a co-unit)` });
+        });
+      }
       if (task.accountable === 'lead+co' && task.coUnits.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['tasks', i, 'accountable'], message: 'lead+co 需要配合单位：请填写 coUnits，或改为 lead (lead+co needs co-units)' });
       }

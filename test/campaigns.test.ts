@@ -330,7 +330,7 @@ describe('the office’s commands: import, campaign start, list, stop', () => {
       // A notice naming a unit the directory lacks: the plan is written for review, the unit named, start refused.
       const countyB = await cli('import', join(__dirname, 'fixtures', 'notices', 'county-b-2023.txt'), '--year', '2029');
       expect(countyB.failed).toBe(1);
-      expect(countyB.stderr).toContain('未知单位');
+      expect(countyB.stderr).toMatch(/任务\d+「.*」（.*county-b-2023.txt:\d+）：通讯录中没有「/);
       expect(readFileSync(join(data, 'plans', 'county-b-2023.yaml'), 'utf8')).toContain('tasks:');
       expect((await cli('campaign', 'start', join(data, 'plans', 'county-b-2023.yaml'))).failed).toBe(1);
       expect((await cli('campaign', 'stop', 'duban/dazhu-2022-28/2029', '--yes')).failed).toBe(0);

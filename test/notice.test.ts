@@ -104,8 +104,9 @@ describe('notices of other shapes', () => {
       [4, '县委目标绩效中心', '强化运行管护'],
     ]);
     expect(plan.tasks[0]?.coUnits).toEqual(['县卫生健康局', '县生态环境局']);
-    // A second lead unit is kept as the first co-unit.
-    expect(plan.tasks[1]?.coUnits).toEqual(['县发展改革局', '县财政局', '各乡镇']);
+    // 「牵头单位：县水务局、县发展改革局」: both lead (each gets the duty), the principal first; co-units are the rest.
+    expect(plan.tasks[1]).toMatchObject({ lead: '县水务局', leads: ['县水务局', '县发展改革局'], coUnits: ['县财政局', '各乡镇'] });
+    expect(plan.tasks[0]?.leads).toBeUndefined();
     expect(plan.tasks.map((t) => t.deadlines.map((d) => d.date))).toEqual([
       ['2023-06-15'],
       ['2023-09-30', '2023-12-31'],

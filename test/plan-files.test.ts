@@ -72,16 +72,18 @@ describe('duban plan (the command)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('refuses a plan naming a unit the directory does not know, and writes nothing', () => {
+  it('writes a plan naming a unit the directory does not know, flagging it on its task, and loading it names the field', () => {
     const dir = tmp();
     const units = readFileSync(sampleDirectory, 'utf8').replace('  县妇联:', '  县妇女联合会:');
     writeFileSync(join(dir, 'units.yaml'), units);
     const out = join(dir, 'plan.yaml');
     const run = spawnSync('node', [duban, 'plan', seed, '--year', '2022', '--out', out, '--directory', join(dir, 'units.yaml')], { encoding: 'utf8' });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('未知单位「县妇联」');
-    expect(run.stderr).toContain('tasks[0].coUnits[13]');
-    expect(existsSync(out)).toBe(false);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^任务1「完善防返贫动态监测帮扶机制」（.*:26）：通讯录中没有「县妇联」/m);
+    expect(run.stdout).toContain('⚠ 请核对 check (coUnits): 通讯录中没有「县妇联」');
+    const err = errorOf(() => loadPlan(out, loadDirectory(join(dir, 'units.yaml'))));
+    expect(err.message).toContain('未知单位「县妇联」');
+    expect(err.message).toContain('tasks[0].coUnits[13]');
   });
 });
 

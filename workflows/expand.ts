@@ -194,8 +194,10 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
   };
   const duties: DutyInput[] = [];
   for (const task of input.plan.tasks) {
-    const listed = expand(input.groups, [task.lead, ...task.coUnits]);
-    const accountable = task.accountable === 'all' ? listed : expand(input.groups, [task.lead]);
+    // Joint leads each hold the duty. Plans before 0.8.0 have no `leads`, so their runs expand as they did.
+    const leads = task.leads?.length ? task.leads : [task.lead];
+    const listed = expand(input.groups, [...leads, ...task.coUnits.filter((u) => !leads.includes(u))]);
+    const accountable = task.accountable === 'all' ? listed : expand(input.groups, leads);
     // lead+co: co-units have parts of the deadlines (below), so they are not copied on the lead's deadline messages
     // as well; they stay copied on its cadences and quotas, which have no parts.
     const parts = task.accountable === 'lead+co' ? listed.filter((u) => !accountable.includes(u)) : [];
@@ -251,7 +253,9 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
       }
       task.recurring.forEach((r, i) => {
         const progress = PROGRESS_RE.test(r.clause ?? r.text);
-        for (const p of periodsOf(r.cadence, year, startDate, { ...(r.dueDay !== undefined ? { dueDay: r.dueDay } : {}), ...(r.forPreviousPeriod ? { forPreviousPeriod: true } : {}) })) {
+        // 「自3月起」: nothing due before that month. Plans before 0.8.0 have no fromMonth and expand as they did.
+        const from = r.fromMonth !== undefined && dayOfMonth(year, r.fromMonth, 1) > startDate ? dayOfMonth(year, r.fromMonth, 1) : startDate;
+        for (const p of periodsOf(r.cadence, year, from, { ...(r.dueDay !== undefined ? { dueDay: r.dueDay } : {}), ...(r.forPreviousPeriod ? { forPreviousPeriod: true } : {}) })) {
           duties.push({
             ...base,
             duty: ref(unit, progress ? 'progress' : 'recurring', `r${i + 1}/${p.id}`, r.clause ?? r.text, r.text, p.id),

@@ -4,8 +4,6 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The slow drills run with `npm run drills`.
-    // test/mail-replies.test.ts (email replies over IMAP against GreenMail) is not yet run on a clean clone: held
-    // out until it is (issue #25); `npx vitest run test/mail-replies.test.ts` runs it.
     exclude: ['test/drills/slow/**', 'test/drills/cluster/**', 'node_modules/**'],
     // One dev server and one time-skipping server per run, shared by every test file.
     globalSetup: ['test/global-setup.ts'],

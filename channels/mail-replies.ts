@@ -498,7 +498,13 @@ export function createEmailReplies(deps: EmailRepliesDeps): EmailReplies {
         await connect();
       } catch (err) {
         // A wrong setting stops the start; a server that is down now is tried again in the background.
-        if (err instanceof MailRepliesError) throw err;
+        // Refused: no retry in the background either (repeated refused logins can get a mailbox locked).
+        if (err instanceof MailRepliesError) {
+          stopped = true;
+          if (reconnect) clearTimeout(reconnect);
+          reconnect = undefined;
+          throw err;
+        }
         log.warn('回复邮箱暂时无法连接，稍后重试 replies mailbox unreachable, will retry', { error: err });
         scheduleReconnect();
       }

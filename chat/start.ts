@@ -4,9 +4,9 @@
  * (`duban bot`: the login lives there); everything here shares the one reply path (bot/replies.ts `answer`).
  */
 import type { ReplyContext } from '../bot/replies';
-import { startDingtalkFromEnv } from './dingtalk-stream';
-import { startWecomFromEnv } from './wecom-robot';
-import { startMailRepliesFromEnv } from '../channels/mail-replies';
+import { dingtalkConfigFromEnv, startDingtalkFromEnv } from './dingtalk-stream';
+import { startWecomFromEnv, wecomConfigFromEnv } from './wecom-robot';
+import { imapConfigFromEnv, startMailRepliesFromEnv } from '../channels/mail-replies';
 import type { SendLedger } from '../channels/ledger';
 import type { Log } from '../ops/log';
 
@@ -27,27 +27,39 @@ export interface ChatPlatformOptions {
 export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessEnv = process.env, options: ChatPlatformOptions = {}): Promise<RunningPlatforms> {
   const lines: string[] = [];
   const stops: (() => Promise<void>)[] = [];
-  const dingtalk = await startDingtalkFromEnv(ctx, env);
-  if (dingtalk) {
-    lines.push('钉钉机器人（Stream 模式）：已连接，可接收回复 (DingTalk Stream connected)');
-    stops.push(() => dingtalk.stop());
-  } else lines.push('未配置钉钉：设置 DUBAN_DINGTALK_CLIENT_ID、DUBAN_DINGTALK_CLIENT_SECRET 后可在钉钉回复 (no DingTalk)');
-  // AUTH_REFUSED is thrown: wrong credentials are the operator's to fix, and a worker that starts anyway would
-  // look as if it heard WeCom replies.
-  const wecom = await startWecomFromEnv(ctx, env);
-  if (wecom) {
-    lines.push('企业微信智能机器人（长连接）：已连接，可接收回复 (WeCom smart robot connected)');
-    stops.push(() => wecom.stop());
-  } else lines.push('未配置企业微信智能机器人：设置 DUBAN_WECOM_BOT_ID、DUBAN_WECOM_BOT_SECRET 后可在企业微信回复 (no WeCom smart robot)');
-  const mail = await startMailRepliesFromEnv({ reply: ctx, env, ...options });
-  if (mail) {
-    lines.push('邮件回复：已连接回复邮箱，联络员回复督办邮件即可办理 (email replies: mailbox connected)');
-    stops.push(() => mail.stop());
-  } else lines.push('未配置邮件回复：设置 DUBAN_IMAP_URL（或 DUBAN_IMAP_HOST/USER/PASSWORD）后，联络员可直接回复督办邮件 (no reply mailbox)');
-  return {
-    lines,
-    async stop() {
-      for (const s of stops.reverse()) await s().catch(() => undefined);
-    },
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
   };
+  // Every setting is checked before anything connects: a malformed one stops the start with nothing left running.
+  dingtalkConfigFromEnv(env);
+  wecomConfigFromEnv(env);
+  imapConfigFromEnv(env);
+  try {
+    const dingtalk = await startDingtalkFromEnv(ctx, env);
+    if (dingtalk) {
+      lines.push('钉钉机器人（Stream 模式）：已连接，可接收回复 (DingTalk Stream connected)');
+      stops.push(() => dingtalk.stop());
+    } else lines.push('未配置钉钉：设置 DUBAN_DINGTALK_CLIENT_ID、DUBAN_DINGTALK_CLIENT_SECRET 后可在钉钉回复 (no DingTalk)');
+    // AUTH_REFUSED is thrown: wrong credentials are the operator's to fix, and a worker that starts anyway would
+    // look as if it heard WeCom replies.
+    const wecom = await startWecomFromEnv(ctx, env);
+    if (wecom) {
+      stops.push(() => wecom.stop());
+      lines.push(
+        wecom.authentications > 0
+          ? '企业微信智能机器人（长连接）：已连接，可接收回复 (WeCom smart robot connected)'
+          : '企业微信智能机器人（长连接）：暂未连上，后台重试中；请检查网络和 DUBAN_WECOM_WS_URL (WeCom smart robot not connected yet, retrying)',
+      );
+    } else lines.push('未配置企业微信智能机器人：设置 DUBAN_WECOM_BOT_ID、DUBAN_WECOM_BOT_SECRET 后可在企业微信回复 (no WeCom smart robot)');
+    const mail = await startMailRepliesFromEnv({ reply: ctx, env, ...options });
+    if (mail) {
+      lines.push('邮件回复：已连接回复邮箱，联络员回复督办邮件即可办理 (email replies: mailbox connected)');
+      stops.push(() => mail.stop());
+    } else lines.push('未配置邮件回复：设置 DUBAN_IMAP_URL（或 DUBAN_IMAP_HOST/USER/PASSWORD）后，联络员可直接回复督办邮件 (no reply mailbox)');
+  } catch (err) {
+    // What started before the failure is stopped: a failed start leaves nothing connected.
+    await stopAll();
+    throw err;
+  }
+  return { lines, stop: stopAll };
 }

@@ -221,6 +221,14 @@ export class WecomRobot implements ChatPlatform {
   }
 
   private async onEvent(frame: WsFrame): Promise<void> {
+    // Read before any schema: the SDK stops reconnecting on this event whatever else its body holds, so missing
+    // it would leave the process deaf while it logs that it reconnects.
+    if ((frame.body as { event?: { eventtype?: unknown } } | undefined)?.event?.eventtype === 'disconnected_event') {
+      this.replaced = true;
+      this.log.error('企业微信智能机器人已在另一处连接（同一 Bot ID），本进程停止接收企业微信回复；每个机器人只应由一个 worker 连接 (replaced by another connection)');
+      this.client?.disconnect();
+      return;
+    }
     const parsed = parseEvent(frame.body);
     if (!parsed.ok) return this.log.debug(`企业微信事件不处理 (not acted on): ${parsed.reason}`);
     const type = parsed.value.event.eventtype;

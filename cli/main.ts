@@ -227,7 +227,13 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   // Replies by WeCom, DingTalk and email are heard here, on the one reply path (chat/start.ts).
   const replyConnection = await Connection.connect({ address, ...(target.apiKey ? { apiKey: target.apiKey } : {}), ...(target.tls !== undefined ? { tls: target.tls } : {}) });
   const replyClient = new Client({ connection: replyConnection, namespace: target.namespace });
-  const platforms = await startChatPlatforms({ client: replyClient, directory, campaignWorkflowId: '', campaigns: () => runningCampaignIds(replyClient, target.taskQueue) }, process.env, { sendLedger: ledger, dataDir: dataDir() });
+  // One process hears replies: a second worker would take the WeCom robot over from the first, and read the
+  // mailbox with a send ledger that knows none of the first one's mail. `npm start` does; an extra `duban worker`
+  // only with DUBAN_REPLIES=on.
+  const hears = process.env.DUBAN_REPLIES === 'on' || (process.env.DUBAN_REPLIES !== 'off' && withEmbeddedServer);
+  const platforms = hears
+    ? await startChatPlatforms({ client: replyClient, directory, campaignWorkflowId: '', campaigns: () => runningCampaignIds(replyClient, target.taskQueue) }, process.env, { sendLedger: ledger, dataDir: dataDir() })
+    : { lines: ['本进程不接收企业微信、钉钉和邮件回复（由 npm start 的进程接收；设置 DUBAN_REPLIES=on 改由本进程接收）(replies heard elsewhere)'], stop: async () => undefined };
   for (const line of platforms.lines) say(line);
   // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() returns once it has drained.
   const running = Promise.all([worker.run(), campaigns.run()]);

@@ -31,7 +31,7 @@ export interface WecomGateway {
   push(cmd: 'aibot_msg_callback' | 'aibot_event_callback', body: Record<string, unknown>): string;
   /** The accepted answer to a pushed frame (by its req_id), waited for up to ms. */
   answerTo(reqId: string, ms?: number): Promise<Sent>;
-  /** Makes req_ids older than ms invalid (846605). */
+  /** Makes req_ids as old as ms or older invalid (846605); 0 refuses every passive reply. */
   expireReqIdsAfter(ms: number): void;
   /** Drops every connection (a network cut). */
   drop(): void;
@@ -133,7 +133,7 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
       sent.push(record);
       if (frame.cmd === 'aibot_respond_msg' || frame.cmd === 'aibot_respond_welcome_msg') {
         const pushed = pushedOn.get(socket)!.get(reqId);
-        if (!pushed || Date.now() - pushed.at > expiryMs) return ack(reqId, 846605, 'invalid req_id');
+        if (!pushed || Date.now() - pushed.at >= expiryMs) return ack(reqId, 846605, 'invalid req_id');
         if (frame.cmd === 'aibot_respond_welcome_msg' && (pushed.eventtype !== 'enter_chat' || Date.now() - pushed.at > 5_000 || pushed.answered)) return ack(reqId, 846605, 'invalid req_id');
         if (frame.cmd === 'aibot_respond_msg') {
           const stream = body.stream as { id?: string; content?: string } | undefined;

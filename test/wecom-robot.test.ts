@@ -233,6 +233,17 @@ describe('「完成 4」 by the WeCom smart robot on a real campaign of the seed
     expect(await startWecomFromEnv(ctx, {})).toBeUndefined();
   });
 
+  it('a malformed setting of another platform stops the start before the robot connects: nothing is left running', async () => {
+    const own = await startWecomGateway();
+    try {
+      await expect(startChatPlatforms(ctx, { ...env(own), DUBAN_IMAP_URL: 'imaps://imap.example.org/INBOX' })).rejects.toThrow(/DUBAN_IMAP_URL/);
+      await sleep(500);
+      expect(own.authenticated).toBe(0);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('npm start’s platforms say whether WeCom is on, and a configured robot is connected', async () => {
     const off = await startChatPlatforms(ctx, {});
     expect(off.lines.join('\n')).toContain('未配置企业微信智能机器人：设置 DUBAN_WECOM_BOT_ID、DUBAN_WECOM_BOT_SECRET');

@@ -52,6 +52,7 @@ import {
 } from './messages';
 import { MORNING_WAVE, SETTLE_MS, morningGroups, morningMessage, sendGroups, settledAt, stillAsked as stillAskedBy } from './morning';
 import { deskWorkflow } from './desk';
+import { packLedger, unpackLedger, type BaseEntry } from './ledger-pack';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
 /**
@@ -97,6 +98,13 @@ export { MORNING_WAVE };
  */
 export const MORNING_DESK_PATCH = 'morning-desk';
 /**
+ * Runs that take it carry their ledger packed (workflows/ledger-pack.ts: only what differs from the expansion)
+ * when they continue as new; before it the whole ledger rode in the input and passed 2 MB near 6,400 duties.
+ * Each run decides for itself (the next run reads either form), so a running campaign switches at its next
+ * continue-as-new.
+ */
+export const PACKED_LEDGER_PATCH = 'packed-ledger';
+/**
  * Past this many events or bytes the campaign continues as new even with morning items waiting (Temporal ends a
  * workflow at 50,000 events or 50 MB; each item is a message of a few KB).
  */
@@ -105,6 +113,27 @@ const HISTORY_BYTES_HARD = 30 * 1024 * 1024;
 
 const START_BATCH = 50;
 const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
+
+/** What the expansion says of each duty before anything happened to it, as the start loop records it. */
+function baseEntries(input: CampaignInput, startedAt: number): BaseEntry[] {
+  return expandCampaign(input, shanghaiDate(startedAt)).map((d) => ({
+    dutyId: d.duty.dutyId,
+    ...(d.duty.code ? { code: d.duty.code } : {}),
+    kind: d.duty.kind,
+    taskNumber: d.duty.taskNumber,
+    unit: d.duty.unit,
+    ...(d.duty.period ? { period: d.duty.period } : {}),
+    ...(d.duty.partOf ? { lead: d.duty.partOf.lead } : {}),
+    deadline: d.deadline,
+  }));
+}
+
+/** The ledger the previous run carried, in either form. */
+function carriedLedger(input: CampaignInput, startedAt: number): LedgerEntry[] {
+  const c = input.carried;
+  if (!c) return [];
+  return c.ledgerPacked ? [...c.ledger, ...unpackLedger(c.ledgerPacked, baseEntries(input, startedAt))] : c.ledger;
+}
 
 export interface CampaignSummary {
   campaignId: string;
@@ -119,7 +148,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   const startedAt = input.carried?.startedAt ?? input.startAt ?? now();
   // Lowered only to record histories that continue as new (`npm run record`).
   const historyLimit = input.options?.continueAsNewAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
-  const ledger = new Map<string, LedgerEntry>((input.carried?.ledger ?? []).map((e) => [e.dutyId, e]));
+  const ledger = new Map<string, LedgerEntry>(carriedLedger(input, startedAt).map((e) => [e.dutyId, e]));
   // Duties turning red, counted: each asks for a red digest at the next digest slot.
   let redTurns = input.carried?.redPending ? 1 : 0;
   setHandler(dutyChangedSignal, (entry) => {
@@ -162,6 +191,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   const morning = input.carried ? input.carried.morning === true : patched(MORNING_PATCH);
   const waves = morning && patched(MORNING_WAVES_PATCH);
   const desk = morning && input.options?.morningDesk && patched(MORNING_DESK_PATCH) ? input.options.morningDesk : undefined;
+  const packLedgerOnContinue = patched(PACKED_LEDGER_PATCH);
   setHandler(campaignInfoQuery, () => ({
     campaignId: input.campaignId,
     title: input.plan.title,
@@ -178,7 +208,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     carried: {
       startedAt,
       started,
-      ledger: [...ledger.values()],
+      // Packed against the expansion of the input the next run gets (a calendar loaded meanwhile included).
+      ...(packLedgerOnContinue ? { ledger: [], ledgerPacked: packLedger(ledger.values(), baseEntries(input, startedAt)) } : { ledger: [...ledger.values()] }),
       ...(morning ? { morning, morningPending: pending, morningSent: [...sentGroups] } : {}),
       ...(waves && arrivals.size ? { morningArrivals: [...arrivals] } : {}),
       ...(calendarsToForward > 0 ? { calendarPending: true } : {}),

@@ -18,6 +18,7 @@ import {
 } from './policy';
 import { assignCodes } from './codes';
 import type { DeliveryTimings, DutyInput, EscalationStep, LedgerEntry, Offices, OutgoingMessage } from './types';
+import type { PackedLedger } from './ledger-pack';
 
 /**
  * A monthly report is reminded three working days before and on its day, once the campaign sends morning
@@ -94,6 +95,8 @@ export interface CampaignInput {
     startedAt: number;
     started: number;
     ledger: LedgerEntry[];
+    /** The ledger packed against the expansion (runs with the packed-ledger patch); `ledger` is then empty. */
+    ledgerPacked?: PackedLedger;
     /** Carried by 0.1.0's digest loop (campaigns started before the digest-slots patch). */
     redDigestDay?: string;
     /** A duty turned red and no red digest was planned yet. */

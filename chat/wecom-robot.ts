@@ -85,6 +85,10 @@ export interface WecomRobotOptions {
   startWaitMs?: number;
   /** How many msgids are remembered to answer a repeated message once. */
   remember?: number;
+  /** How long an answer waits for a reconnect when the connection dropped while it was worked out (default 60 s). */
+  answerWaitMs?: number;
+  /** How long stop() lets messages in hand finish before it closes the connection (default 10 s). */
+  stopWaitMs?: number;
   /** How long the server has to acknowledge a frame we send. */
   requestTimeoutMs?: number;
 }
@@ -105,6 +109,7 @@ export class WecomRobot implements ChatPlatform {
   authentications = 0;
   /** Set once the server handed the robot to another connection. */
   replaced = false;
+  private stopping = false;
 
   constructor(options: WecomRobotOptions) {
     this.options = options;
@@ -154,6 +159,11 @@ export class WecomRobot implements ChatPlatform {
             ),
           );
         } else log.debug(`[wecom] ${err.message}`);
+        // Refused again after a successful start (a secret rotated): the SDK gives up, so this process no longer
+        // hears WeCom. Said at error level with what to fix; restarting after the fix reconnects.
+        if (this.authentications > 0 && /Authentication failed|WS_AUTH_FAILURE/.test(`${err.message} ${(err as { code?: string }).code ?? ''}`)) {
+          log.error(`企业微信拒绝了重新认证，本进程已停止接收企业微信回复：请核对 DUBAN_WECOM_BOT_ID 与 DUBAN_WECOM_BOT_SECRET 后重启 (re-authentication refused: no longer hearing WeCom) ${err.message}`);
+        }
       });
     });
     client.connect();
@@ -173,10 +183,35 @@ export class WecomRobot implements ChatPlatform {
     authenticated.catch((err: unknown) => log.error((err as Error).message));
   }
 
+  /**
+   * Stops hearing; messages in hand are answered first while the connection is still up (bounded: a reply path
+   * that never returns does not hold the process), then the connection is closed.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
+    const waited = new Promise<void>((r) => setTimeout(r, this.options.stopWaitMs ?? 10_000).unref());
+    await Promise.race([Promise.allSettled([...this.inFlight]), waited]);
     this.client?.disconnect();
     this.client = undefined;
-    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Whether the connection is up, or comes up again within ms (a reconnect after a drop). */
+  private async connectedWithin(ms: number): Promise<boolean> {
+    const client = this.client;
+    if (!client) return false;
+    if (client.isConnected) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        client.off('authenticated', up);
+        resolve(false);
+      }, ms);
+      timer.unref();
+      const up = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      client.once('authenticated', up);
+    });
   }
 
   /** Posts markdown by aibot_send_msg: to a person by userid (one to one), or to a group by its chatid. */
@@ -197,6 +232,8 @@ export class WecomRobot implements ChatPlatform {
   }
 
   private async onMessage(frame: WsFrame): Promise<void> {
+    // Stopping: not acted on, so the server's redelivery to the next process acts instead.
+    if (this.stopping) return;
     const parsed = parseMessage(frame.body);
     if (!parsed.ok) {
       this.log.debug(`企业微信消息不处理 (not acted on): ${parsed.reason}`);
@@ -244,9 +281,17 @@ export class WecomRobot implements ChatPlatform {
 
   /** In place by the passive reply (a finished stream message); when that is refused, by aibot_send_msg to the chat. */
   private async say(frame: WsFrame, conversationId: string | undefined, text: string): Promise<void> {
+    const content = clipBytes(text);
+    // The connection dropped while the reply path acted: the passive reply's req_id went with it, so the answer
+    // is posted to the chat once the SDK has reconnected (the person is never left without one that acted).
+    if (this.client && !this.client.isConnected) {
+      if (conversationId && (await this.connectedWithin(this.options.answerWaitMs ?? 60_000))) {
+        await this.client?.sendMessage(conversationId, { msgtype: 'markdown', markdown: { content } }).catch((err: unknown) => this.log.error(`企业微信回复未送达 (answer lost) ${conversationId}: ${describe(err)}`));
+      } else this.log.error(`企业微信回复未送达：连接未恢复 (answer lost, not reconnected) ${conversationId ?? ''}: ${text.slice(0, 60)}`);
+      return;
+    }
     const client = this.client;
     if (!client) return;
-    const content = clipBytes(text);
     try {
       await client.replyStream(frame, `duban-${Date.now().toString(36)}-${++this.streamSeq}`, content, true);
       return;

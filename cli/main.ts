@@ -235,6 +235,11 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
     ? await startChatPlatforms({ client: replyClient, directory, campaignWorkflowId: '', campaigns: () => runningCampaignIds(replyClient, target.taskQueue) }, process.env, { sendLedger: ledger, dataDir: dataDir() })
     : { lines: ['本进程不接收企业微信、钉钉和邮件回复（由 npm start 的进程接收；设置 DUBAN_REPLIES=on 改由本进程接收）(replies heard elsewhere)'], stop: async () => undefined };
   for (const line of platforms.lines) say(line);
+  // On Ctrl-C the platforms stop hearing at once and answer what they hold while the workers still run (a reply
+  // heard after the workers drained would wait on an Update no worker takes).
+  const stopPlatforms = () => void platforms.stop();
+  process.once('SIGINT', stopPlatforms);
+  process.once('SIGTERM', stopPlatforms);
   // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; run() returns once it has drained.
   const running = Promise.all([worker.run(), campaigns.run()]);
   const stopCampaign = withEmbeddedServer || process.env.DUBAN_START_CAMPAIGN === '1' ? await startCampaign(address, target, outbox, directory) : undefined;

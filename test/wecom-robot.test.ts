@@ -173,6 +173,40 @@ describe('WeCom smart robot against a local long-connection server', () => {
     expect((await gw.answerTo(reqId)).text).toBe('已收到：帮助');
   });
 
+  it('a message in hand when the connection drops is answered in its chat once the robot has reconnected, acting once', async () => {
+    // The answer is ready (400 ms) before the robot is back (1 s): the passive reply's req_id went with the drop.
+    robot = new WecomRobot({ ...fast, reconnectMs: 1_000, config: configFor(gw) });
+    let acted = 0;
+    await robot.start(async (h) => {
+      acted++;
+      // The reply path takes a while; the network drops meanwhile.
+      await sleep(400);
+      return `已收到：${h.text}`;
+    });
+    const before = robot.authentications;
+    const from = gw.sent.length;
+    gw.push('aibot_msg_callback', textMessage({ userid: 'u1', chatid: 'g-gap', text: '收到 4' }));
+    await sleep(100);
+    gw.drop();
+    const posted = await until('the answer posted after the reconnect', () => gw.sent.slice(from).find((x) => x.cmd === 'aibot_send_msg' && x.text.includes('已收到：收到 4')), 10_000);
+    expect(robot.authentications).toBeGreaterThan(before);
+    expect(posted.body).toMatchObject({ chatid: 'g-gap' });
+    expect(acted).toBe(1);
+  });
+
+  it('stop() answers a message in hand before it closes the connection', async () => {
+    robot = new WecomRobot({ ...fast, config: configFor(gw) });
+    await robot.start(async (h) => {
+      await sleep(300);
+      return `已收到：${h.text}`;
+    });
+    const reqId = gw.push('aibot_msg_callback', textMessage({ userid: 'u1', text: '收到 5' }));
+    await sleep(50);
+    await robot.stop();
+    robot = undefined;
+    expect((await gw.answerTo(reqId, 1000)).text).toBe('已收到：收到 5');
+  });
+
   it('stops hearing, and says so, when another process connects with the same robot', async () => {
     robot = new WecomRobot({ ...fast, config: configFor(gw) });
     await robot.start(echo);

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadPlan } from '../../plan/files';
 import { describe, expect, it } from 'vitest';
 
 const root = join(__dirname, '..', '..');
@@ -30,15 +31,17 @@ describe('drill: bad files', () => {
     expect(utf16.wrote).toBe(false);
   });
 
-  it('shows what is there of a notice cut mid-character, but will not write a plan whose last task lost its units', () => {
+  it('shows what is there of a notice cut mid-character; the last task, its units cut off, is written flagged and cannot run', () => {
     // Cut in the middle of a task (and of a UTF-8 character): still read as UTF-8, nothing invented.
     const half = seed.subarray(0, Math.floor(seed.length / 2));
     const shown = spawnSync('node', [duban, 'plan', '-', '--year', '2022', '--json'], { encoding: 'utf8', input: '' });
     expect(shown.status).toBe(1);
+    // Written for the clerk to complete (#24), saying which task lacks its lead; the file refuses to run as it is.
     const cut = plan(half, 'truncated.txt', '--year', '2022');
-    expect(cut.status).toBe(1);
-    expect(cut.stderr).toMatch(/tasks\[\d+\]\.lead: 缺少牵头单位/);
-    expect(cut.wrote).toBe(false);
+    expect(cut.status).toBe(0);
+    expect(cut.stderr).toMatch(/^任务\d+「.*」（.*truncated\.txt:\d+）：未找到牵头单位/m);
+    expect(cut.wrote).toBe(true);
+    expect(() => loadPlan(join(cut.file, '..', 'plan.yaml'))).toThrow(/tasks\[\d+\]\.lead/);
     const dir = mkdtempSync(join(tmpdir(), 'duban-drill-'));
     writeFileSync(join(dir, 'truncated.txt'), half);
     const json = JSON.parse(spawnSync('node', [duban, 'plan', join(dir, 'truncated.txt'), '--year', '2022', '--json'], { encoding: 'utf8' }).stdout) as {

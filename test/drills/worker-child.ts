@@ -10,6 +10,13 @@ import { SendLedger } from '../../channels/ledger';
 import { loadDirectory } from '../../plan/files';
 import { createWorker } from '../../worker';
 
+// A drill that dies (a failed hook, SIGKILL, vitest stopping its process) cannot kill this worker: it notices
+// being orphaned (its parent pid changes) and exits, so no worker outlives the drill that started it.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(0);
+}, 1000).unref();
+
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const env = process.env;

@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
-import { clusterUp, restartPostgres, restartService, type ClusterHandle } from '../../../servers/cluster';
+import { clusterStop, clusterUp, restartPostgres, restartService, type ClusterHandle } from '../../../servers/cluster';
+import { onInterrupt } from '../../../servers/interrupts';
 import { startSmtpSink, type SmtpSink } from '../../smtp-sink';
-import { expectDeliveredOnce, startStorm, startWorkerProcess, terminateAll } from '../storm';
+import { expectDeliveredOnce, startStorm, terminateAll } from '../storm';
+import { killAllWorkers, startTrackedWorker as startWorkerProcess } from './workers';
 
 const DATA = join(__dirname, '..', '..', '..', 'data');
 const log = (line: string) => process.stdout.write(`[cluster drill] ${line}\n`);
@@ -28,22 +30,39 @@ async function waitFor(what: string, ok: () => boolean, ms: number): Promise<voi
 }
 
 describe('drills on a real Temporal cluster', () => {
-  let cluster: ClusterHandle;
+  let cluster: ClusterHandle | undefined;
   let client: Client;
-  let connection: Connection;
+  let connection: Connection | undefined;
+
+  // Everything the drill started, whether its tests passed or not: the worker processes, and whatever of the
+  // cluster this run brought up (a cluster that was already running before the drill stays running).
+  const teardown = async () => {
+    const killed = await killAllWorkers();
+    if (killed) log(`${killed} worker process(es) stopped`);
+    await connection?.close().catch(() => undefined);
+    connection = undefined;
+    if (cluster) await clusterStop(cluster, log);
+    cluster = undefined;
+  };
+  let releaseInterrupt: () => void = () => undefined;
 
   beforeAll(async () => {
-    cluster = await clusterUp(DATA, log);
+    releaseInterrupt = onInterrupt(teardown);
+    cluster = await clusterUp(DATA, log, { tiedToProcess: true });
     connection = await Connection.connect({ address: cluster.address });
     client = new Client({ connection });
   }, 900_000);
 
   afterAll(async () => {
-    await connection?.close();
-  });
+    try {
+      await teardown();
+    } finally {
+      releaseInterrupt();
+    }
+  }, 120_000);
 
   const workerEnv = (taskQueue: string, sink: SmtpSink, ledger: string) => ({
-    TEMPORAL_ADDRESS: cluster.address,
+    TEMPORAL_ADDRESS: cluster!.address,
     TASK_QUEUE: taskQueue,
     SMTP_PORT: String(sink.port),
     LEDGER_FILE: ledger,
@@ -55,19 +74,22 @@ describe('drills on a real Temporal cluster', () => {
     const taskQueue = `cluster-storm-${randomUUID()}`;
     const ledger = join(mkdtempSync(join(tmpdir(), 'duban-cluster-')), 'send-ledger.sqlite');
     const env = workerEnv(taskQueue, sink, ledger);
-    const workers = [await startWorkerProcess(env), await startWorkerProcess(env)];
     const n = 2000;
-    const started = Date.now();
-    const { ids, instant } = await startStorm(client, taskQueue, n, 60_000, `cluster-${randomUUID()}`);
-    log(`${n} duties started in ${Date.now() - started} ms; the instant in ${instant - Date.now()} ms`);
+    const ids: string[] = [];
     try {
+      const workers = [await startWorkerProcess(env), await startWorkerProcess(env)];
+      const started = Date.now();
+      const storm = await startStorm(client, taskQueue, n, 60_000, `cluster-${randomUUID()}`);
+      ids.push(...storm.ids);
+      const { instant } = storm;
+      log(`${n} duties started in ${Date.now() - started} ms; the instant in ${instant - Date.now()} ms`);
       await waitFor('a quarter delivered', () => sink.received.length >= n / 4, instant - Date.now() + 300_000);
       const atKill = sink.received.length;
       workers[0]!.kill('SIGKILL');
       log(`worker 1 SIGKILLed after ${atKill} deliveries (${Date.now() - instant} ms after the instant)`);
       await waitFor('half delivered', () => sink.received.length >= n / 2, 300_000);
       const atHistory = sink.received.length;
-      await restartService(DATA, 'history');
+      await restartService(DATA, 'history', log);
       log(`history service restarted after ${atHistory} deliveries (${Date.now() - instant} ms after the instant)`);
       workers[0] = await startWorkerProcess(env);
       await waitFor('every reminder', () => new Set(sink.received.map((m) => String(m.headers.get('x-duban-key')))).size >= n, 600_000);
@@ -76,7 +98,7 @@ describe('drills on a real Temporal cluster', () => {
       log(`all ${n} delivered ${allIn} ms after the instant; ${sink.received.length} mails received (${sink.received.length - n} repeats)`);
       expectDeliveredOnce(sink, n, 2);
     } finally {
-      for (const w of workers) w.kill('SIGKILL');
+      await killAllWorkers();
       await terminateAll(client, ids);
       await sink.close();
     }
@@ -86,11 +108,14 @@ describe('drills on a real Temporal cluster', () => {
     const sink = await startSmtpSink();
     const taskQueue = `cluster-pg-${randomUUID()}`;
     const ledger = join(mkdtempSync(join(tmpdir(), 'duban-cluster-')), 'send-ledger.sqlite');
-    const worker = await startWorkerProcess(workerEnv(taskQueue, sink, ledger));
     const n = 200;
-    const first = await startStorm(client, taskQueue, n, 20_000, `pg1-${randomUUID()}`);
-    const second = await startStorm(client, taskQueue, n, 60_000, `pg2-${randomUUID()}`);
+    const ids: string[] = [];
     try {
+      await startWorkerProcess(workerEnv(taskQueue, sink, ledger));
+      const first = await startStorm(client, taskQueue, n, 20_000, `pg1-${randomUUID()}`);
+      ids.push(...first.ids);
+      const second = await startStorm(client, taskQueue, n, 60_000, `pg2-${randomUUID()}`);
+      ids.push(...second.ids);
       await waitFor('the first instant', () => sink.received.length >= n, 300_000);
       const restartAt = Date.now();
       await restartPostgres(DATA);
@@ -100,8 +125,8 @@ describe('drills on a real Temporal cluster', () => {
       await new Promise((r) => setTimeout(r, 3000));
       expectDeliveredOnce(sink, 2 * n, 0);
     } finally {
-      worker.kill('SIGKILL');
-      await terminateAll(client, [...first.ids, ...second.ids]);
+      await killAllWorkers();
+      await terminateAll(client, ids);
       await sink.close();
     }
   }, 1_200_000);

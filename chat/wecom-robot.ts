@@ -271,11 +271,6 @@ export class WecomRobot implements ChatPlatform {
     const type = parsed.value.event.eventtype;
     if (type === 'enter_chat') {
       await this.client?.replyWelcome(frame, { msgtype: 'text', text: { content: WELCOME } }).catch((err: unknown) => this.log.warn(`企业微信欢迎语未送达 (welcome lost): ${describe(err)}`));
-    } else if (type === 'disconnected_event') {
-      // The server gives the robot to the newest connection: two workers with one robot would take it in turns.
-      this.replaced = true;
-      this.log.error('企业微信智能机器人已在另一处连接（同一 Bot ID），本进程停止接收企业微信回复；每个机器人只应由一个 worker 连接 (replaced by another connection)');
-      this.client?.disconnect();
     }
   }
 

@@ -1,19 +1,9 @@
 /** A campaign of many units for the size tests, and the base entries its expansion gives (as the campaign records them). */
 import { loadCampaign } from '../cli/campaign-input';
 import { expandCampaign, type CampaignInput } from '../workflows/expand';
-import type { BaseEntry } from '../workflows/ledger-pack';
+import { baseEntryOf, type BaseEntry } from '../workflows/ledger-pack';
 
-export const base = (input: CampaignInput, start: string): BaseEntry[] =>
-  expandCampaign(input, start).map((d) => ({
-    dutyId: d.duty.dutyId,
-    ...(d.duty.code ? { code: d.duty.code } : {}),
-    kind: d.duty.kind,
-    taskNumber: d.duty.taskNumber,
-    unit: d.duty.unit,
-    ...(d.duty.period ? { period: d.duty.period } : {}),
-    ...(d.duty.partOf ? { lead: d.duty.partOf.lead } : {}),
-    deadline: d.deadline,
-  }));
+export const base = (input: CampaignInput, start: string): BaseEntry[] => expandCampaign(input, start).map(baseEntryOf);
 
 /** A plan of `units` units each holding task 1's deadline and twelve monthly reports: 13 duties a unit. */
 export function bigCampaign(units: number, campaignId = 'scale'): CampaignInput {

@@ -52,7 +52,7 @@ import {
 } from './messages';
 import { MORNING_WAVE, SETTLE_MS, morningGroups, morningMessage, sendGroups, settledAt, stillAsked as stillAskedBy } from './morning';
 import { deskWorkflow } from './desk';
-import { packLedger, unpackLedger, type BaseEntry } from './ledger-pack';
+import { baseEntryOf, packLedger, unpackLedger, type BaseEntry } from './ledger-pack';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
 /**
@@ -116,16 +116,7 @@ const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
 
 /** What the expansion says of each duty before anything happened to it, as the start loop records it. */
 function baseEntries(input: CampaignInput, startedAt: number): BaseEntry[] {
-  return expandCampaign(input, shanghaiDate(startedAt)).map((d) => ({
-    dutyId: d.duty.dutyId,
-    ...(d.duty.code ? { code: d.duty.code } : {}),
-    kind: d.duty.kind,
-    taskNumber: d.duty.taskNumber,
-    unit: d.duty.unit,
-    ...(d.duty.period ? { period: d.duty.period } : {}),
-    ...(d.duty.partOf ? { lead: d.duty.partOf.lead } : {}),
-    deadline: d.deadline,
-  }));
+  return expandCampaign(input, shanghaiDate(startedAt)).map(baseEntryOf);
 }
 
 /** The ledger the previous run carried, in either form. */
@@ -225,14 +216,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       batch.map(async (d) => {
         if (!ledger.has(d.duty.dutyId)) {
           ledger.set(d.duty.dutyId, {
-            dutyId: d.duty.dutyId,
-            ...(d.duty.code ? { code: d.duty.code } : {}),
-            kind: d.duty.kind,
-            taskNumber: d.duty.taskNumber,
-            unit: d.duty.unit,
-            ...(d.duty.period ? { period: d.duty.period } : {}),
-            ...(d.duty.partOf ? { lead: d.duty.partOf.lead } : {}),
-            deadline: d.deadline,
+            ...baseEntryOf(d),
             status: 'open',
             level: 'none',
             remindersSent: 0,

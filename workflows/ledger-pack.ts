@@ -7,10 +7,24 @@
  *
  * Pure and deterministic: it runs in workflow code, and the next run expands the same input to the same duties.
  */
-import type { DutyStatus, LedgerEntry, Level } from './types';
+import type { DutyInput, DutyStatus, LedgerEntry, Level } from './types';
 
 /** What the expansion says of a duty before anything happened to it (the campaign's start loop writes the same). */
 export type BaseEntry = Pick<LedgerEntry, 'dutyId' | 'code' | 'kind' | 'taskNumber' | 'unit' | 'period' | 'lead' | 'deadline'>;
+
+/** A duty's base entry from its input: what the start loop records first, and what packing compares with. */
+export function baseEntryOf(d: Pick<DutyInput, 'duty' | 'deadline'>): BaseEntry {
+  return {
+    dutyId: d.duty.dutyId,
+    ...(d.duty.code ? { code: d.duty.code } : {}),
+    kind: d.duty.kind,
+    taskNumber: d.duty.taskNumber,
+    unit: d.duty.unit,
+    ...(d.duty.period ? { period: d.duty.period } : {}),
+    ...(d.duty.partOf ? { lead: d.duty.partOf.lead } : {}),
+    deadline: d.deadline,
+  };
+}
 
 const STATUS: DutyStatus[] = ['open', 'acknowledged', 'completed', 'closed'];
 const LEVEL: Level[] = ['none', 'blue', 'yellow', 'red', 'green'];

@@ -90,7 +90,10 @@ describe('reply corpus through the bot (puppet-mock, real campaign)', () => {
     const answer = (await until('the bot’s answer', () => answers[before], 15_000)).text;
     // Earlier replies in the corpus may already have completed every duty this one could mean.
     if (/目前没有待办的督办事项|均已办结/.test(answer)) return;
-    if (e.intent === 'ask') expect(answer).toContain('请注明是哪一项');
+    // A bare reply acts when one duty is left that it can mean: earlier entries acted on the others (「全部收到」), and
+    // the campaign's ledger, which the bot reads, may not have heard all of them yet. Otherwise it asks.
+    const actedOnOne = codesIn(answer).length === 1 && !answer.includes('请注明是哪一项');
+    if (e.intent === 'ask' && !(e.codes?.length && actedOnOne)) expect(answer).toContain('请注明是哪一项');
     if (e.intent === 'list') expect(answer).toMatch(/待办/);
     if (e.codes?.length) {
       const named = codesIn(answer);

@@ -21,11 +21,11 @@ import { expandCampaign, officesFor, periodsOf } from '../workflows/expand';
 import {
   DEFAULT_ESCALATION,
   escalationAt,
-  expectedByCheckpoint,
   initialDutyState,
   plannedActions,
   reminderPlan,
 } from '../workflows/policy';
+import { expectedByCheckpoint } from '../workflows/quota';
 import type { DutyState } from '../workflows/types';
 import { calendar2022, dutyInput } from './duty-fixtures';
 

@@ -1,7 +1,7 @@
 /** Supervisors' digests: contents from a ledger of known states, and when the campaign sends them. */
 import { describe, expect, it } from 'vitest';
 import { renderMail } from '../channels/render';
-import { nextDigestSlot, nextWeeklyDigest } from '../workflows/campaign';
+import { nextDigestSlot, nextWeeklyDigest } from '../workflows/digest-slots';
 import { buildDigest, digestText } from '../workflows/digest';
 import type { LedgerEntry } from '../workflows/types';
 import { formatShanghai, shanghaiInstant } from '../calendar/working-days';

@@ -3,7 +3,7 @@
  * or replaying it takes them back — a deskRetract signal 0.7.0 never sent, and the replay fails.
  */
 import { describe, expect, it } from 'vitest';
-import { stillPlanned } from '../workflows/policy';
+import { stillPlanned } from '../workflows/duty-ahead';
 
 const planned = { key: 'reminder/2022-06-15/3', at: Date.parse('2022-06-10T09:00:00+08:00'), reminderOffset: 3 };
 

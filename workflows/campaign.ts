@@ -11,28 +11,27 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
-  patched,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
-  addDays,
   dateOfDayNumber,
   dayNumber,
   isOfficeHours,
   mergeCalendars,
-  nextOfficeInstant,
   shanghaiDate,
   shanghaiInstant,
   shiftWorkingDays,
   weekdayOfDayNumber,
-  REMINDER_MIN,
-  type WorkCalendar,
 } from '../calendar/working-days';
 import { makeDeliverer } from './deliver';
 import { makeWaker } from './wake';
+import { campaignFeatures } from './campaign-features';
+import { deskJoinOf, ensureDesk } from './desk-join';
 import { buildDigest, digestText } from './digest';
+import { DIGEST_MIN, nextDigestSlot, nextWeeklyDigest } from './digest-slots';
+import { legacyDigests } from './legacy-digests';
 import { dutyWorkflow } from './duty';
 import { expandCampaign, type CampaignInput } from './expand';
 import {
@@ -40,91 +39,22 @@ import {
   calendarUpdateSignal,
   deskJoinQuery,
   deskRehandSignal,
-  type DeskJoin,
   campaignInfoQuery,
   deskDigestSignal,
-  deskJoinSignal,
   dutyChangedSignal,
   ledgerQuery,
   morningItemSignal,
   planQuery,
   reportRequestSignal,
 } from './messages';
-import { MORNING_WAVE, SETTLE_MS, morningGroups, morningMessage, sendGroups, settledAt, stillAsked as stillAskedBy } from './morning';
-import { deskWorkflow } from './desk';
-import { baseEntryOf, packLedger, unpackLedger, type BaseEntry } from './ledger-pack';
+import { SETTLE_MS, morningGroups, morningMessage, sendGroups, settledAt, stillAsked as stillAskedBy } from './morning';
+import { HISTORY_BYTES_HARD, HISTORY_EVENTS_BEFORE_CONTINUE, HISTORY_EVENTS_HARD } from './history-limits';
+import { baseEntries, carriedLedger } from './campaign-ledger';
+import { baseEntryOf, packLedger } from './ledger-pack';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
-/**
- * Digests go out at 09:30 on working days, half an hour after the 09:00 morning run: by then every duty woken
- * at 09:00 has reported its new level and every reply to the morning's messages has landed, so a digest shows
- * the same figures however the duties' reports and the campaign's own timer happen to be ordered at 09:00.
- */
-export const DIGEST_MIN = 9 * 60 + 30;
-
-/** The first digest slot (a working day at 09:30) at or after `now`. */
-export function nextDigestSlot(cal: WorkCalendar, now: number): number {
-  const today = shanghaiDate(now);
-  const slot = shanghaiInstant(shiftWorkingDays(cal, today, 0), DIGEST_MIN);
-  return slot >= now ? slot : shanghaiInstant(shiftWorkingDays(cal, today, 1), DIGEST_MIN);
-}
-
-/** Monday 09:30 of the week after `now`'s date, moved to the next working day when Monday is a holiday. */
-export function nextWeeklyDigest(cal: WorkCalendar, now: number, minutes = DIGEST_MIN): number {
-  const today = shanghaiDate(now);
-  const weekday = new Date(dayNumber(today) * 86_400_000).getUTCDay();
-  let monday = addDays(today, ((8 - weekday) % 7) || 7);
-  if (weekday === 1 && now < shanghaiInstant(today, minutes)) monday = today;
-  return shanghaiInstant(shiftWorkingDays(cal, monday, 0), minutes);
-}
-
-/** Campaigns started before it keep 0.1.0's digest timing (09:00, red digests as signals arrive). */
-export const DIGEST_SLOTS_PATCH = 'digest-slots';
-/**
- * Campaigns started with it send their duties' scheduled messages as morning messages (workflows/morning.ts);
- * earlier ones leave each duty sending its own.
- */
-export const MORNING_PATCH = 'morning-messages';
-/**
- * Campaigns started with it send an instant's morning messages in waves of MORNING_WAVE at once when more than
- * MORNING_WAVE units are due (one after another below that, so a county's simulated year keeps its order), and
- * do not continue as new while morning items wait (they would be carried, thousands of them in a storm).
- */
-export const MORNING_WAVES_PATCH = 'morning-waves';
-export { MORNING_WAVE };
-/**
- * Campaigns started with it and with `options.morningDesk` hand their morning messages and digests to the
- * deployment's desk (workflows/desk.ts), which sends one message per unit and instant across campaigns.
- */
-export const MORNING_DESK_PATCH = 'morning-desk';
-/**
- * Runs that take it carry their ledger packed (workflows/ledger-pack.ts: only what differs from the expansion)
- * when they continue as new; before it the whole ledger rode in the input and passed 2 MB near 6,400 duties.
- * Each run decides for itself (the next run reads either form), so a running campaign switches at its next
- * continue-as-new.
- */
-export const PACKED_LEDGER_PATCH = 'packed-ledger';
-/**
- * Past this many events or bytes the campaign continues as new even with morning items waiting (Temporal ends a
- * workflow at 50,000 events or 50 MB; each item is a message of a few KB).
- */
-const HISTORY_EVENTS_HARD = 40_000;
-const HISTORY_BYTES_HARD = 30 * 1024 * 1024;
-
+/** Duties started per workflow task in the start loop. */
 const START_BATCH = 50;
-const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
-
-/** What the expansion says of each duty before anything happened to it, as the start loop records it. */
-function baseEntries(input: CampaignInput, startedAt: number): BaseEntry[] {
-  return expandCampaign(input, shanghaiDate(startedAt)).map(baseEntryOf);
-}
-
-/** The ledger the previous run carried, in either form. */
-function carriedLedger(input: CampaignInput, startedAt: number): LedgerEntry[] {
-  const c = input.carried;
-  if (!c) return [];
-  return c.ledgerPacked ? [...c.ledger, ...unpackLedger(c.ledgerPacked, baseEntries(input, startedAt))] : c.ledger;
-}
 
 export interface CampaignSummary {
   campaignId: string;
@@ -136,6 +66,9 @@ export interface CampaignSummary {
 
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSummary> {
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
+  // Every patch decision of the run (campaign-features.ts); none emits a command before them.
+  const features = campaignFeatures(input);
+  const { morning, waves, desk, packLedgerOnContinue } = features;
   const startedAt = input.carried?.startedAt ?? input.startAt ?? now();
   // Lowered only to record histories that continue as new (`npm run record`).
   const historyLimit = input.options?.continueAsNewAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
@@ -178,11 +111,6 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
   const sentGroups = new Set<string>(input.carried?.morningSent ?? []);
 
   const self = workflowInfo().workflowId;
-  // Decided once, before any duty starts, and carried: every duty of a campaign is batched or none is.
-  const morning = input.carried ? input.carried.morning === true : patched(MORNING_PATCH);
-  const waves = morning && patched(MORNING_WAVES_PATCH);
-  const desk = morning && input.options?.morningDesk && patched(MORNING_DESK_PATCH) ? input.options.morningDesk : undefined;
-  const packLedgerOnContinue = patched(PACKED_LEDGER_PATCH);
   setHandler(campaignInfoQuery, () => ({
     campaignId: input.campaignId,
     title: input.plan.title,
@@ -329,7 +257,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     const next = carry();
     await continueAsNew<typeof campaignWorkflow>({ ...next, carried: { ...next.carried, ...carried } });
   };
-  if (!patched(DIGEST_SLOTS_PATCH)) {
+  if (!features.digestSlots()) {
     await legacyDigests({ input, cal, now, digestsOn, redTurns: () => redTurns, allEnded, continueNeeded, continueWith, sendDigest });
   }
   let weeklyAt = input.carried?.weeklyAt ?? nextWeeklyDigest(cal, now());
@@ -415,90 +343,4 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     closedUnresolved: entries.filter((e) => e.status === 'closed').length,
     escalated: entries.filter((e) => e.escalationsSent > 0).length,
   };
-}
-
-/**
- * Starts the deployment's desk unless it runs (its id is fixed: the first campaign starts it, the others find
- * it), and gives it this campaign's calendar, laid over whatever years it has.
- */
-/** What a campaign tells its desk: its digest readers, its calendar and the channels it was started with. */
-function deskJoinOf(input: CampaignInput): DeskJoin {
-  return {
-    campaignId: input.campaignId,
-    // Their overdue reminders wait for Monday's digest, which a campaign without digests does not send.
-    digestUnits: input.options?.digests === false ? [] : [...input.supervisors, input.disciplineOffice],
-    calendar: input.calendar,
-    ...(input.options?.wechatTaskQueue ? { wechatTaskQueue: input.options.wechatTaskQueue } : {}),
-    ...(input.options?.delivery ? { delivery: input.options.delivery } : {}),
-  };
-}
-
-async function ensureDesk(input: CampaignInput, desk: string): Promise<void> {
-  const join = deskJoinOf(input);
-  try {
-    await startChild(deskWorkflow, {
-      workflowId: desk,
-      args: [
-        {
-          deskId: desk,
-          calendar: input.calendar,
-          campaigns: [{ campaignId: join.campaignId, digestUnits: join.digestUnits }],
-          ...(join.wechatTaskQueue ? { wechatTaskQueue: join.wechatTaskQueue } : {}),
-          ...(join.delivery ? { delivery: join.delivery } : {}),
-          ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}),
-        },
-      ],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      // A desk an administrator terminated may be started again; a running one is found, not doubled.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    await getExternalWorkflowHandle(desk).signal(deskJoinSignal, join);
-  }
-}
-
-interface LegacyDigestContext {
-  input: CampaignInput;
-  cal: WorkCalendar;
-  now: () => number;
-  digestsOn: boolean;
-  redTurns: () => number;
-  allEnded: () => boolean;
-  continueNeeded: () => boolean;
-  continueWith: (carried: Partial<NonNullable<CampaignInput['carried']>>) => Promise<void>;
-  sendDigest: (reason: 'weekly' | 'red', at: number) => Promise<void>;
-}
-
-/**
- * 0.1.0's digest loop, kept unchanged for campaigns started before the digest-slots patch so their histories
- * replay: weekly at 09:00, red digests as soon as a duty's report arrives. Ends when every duty has ended.
- * Remove after `deprecatePatch(DIGEST_SLOTS_PATCH)` once no such campaign runs.
- */
-async function legacyDigests(c: LegacyDigestContext): Promise<void> {
-  const { cal, now, digestsOn } = c;
-  let redSeen = 0;
-  let weeklyAt = c.input.carried?.weeklyAt ?? nextWeeklyDigest(cal, now(), REMINDER_MIN);
-  let redDigestDay = c.input.carried?.redDigestDay ?? '';
-  const redPending = () => digestsOn && c.redTurns() > redSeen;
-  const redAt = () =>
-    redDigestDay === shanghaiDate(now()) ? shanghaiInstant(shiftWorkingDays(cal, shanghaiDate(now()), 1)) : nextOfficeInstant(cal, now());
-  while (!c.allEnded()) {
-    const seenRed = c.redTurns();
-    const nextAt = Math.min(weeklyAt, redPending() ? redAt() : Number.MAX_SAFE_INTEGER);
-    await condition(() => c.allEnded() || c.redTurns() !== seenRed || c.continueNeeded(), Math.max(1, nextAt - now()));
-    if (c.allEnded()) break;
-    if (now() >= weeklyAt && isOfficeHours(cal, now())) {
-      if (digestsOn) await c.sendDigest('weekly', now() - weeklyAt < 60_000 ? weeklyAt : now());
-      redSeen = c.redTurns();
-      weeklyAt = nextWeeklyDigest(cal, now() + 60_000, REMINDER_MIN);
-    } else if (now() >= weeklyAt) {
-      weeklyAt = nextOfficeInstant(cal, now());
-    } else if (redPending() && now() >= redAt() && isOfficeHours(cal, now())) {
-      redSeen = c.redTurns();
-      redDigestDay = shanghaiDate(now());
-      await c.sendDigest('red', now());
-    }
-    if (c.continueNeeded()) await c.continueWith({ redDigestDay, redPending: redPending(), weeklyAt });
-  }
 }

@@ -16,6 +16,7 @@ import { calendarUpdateSignal, deskDigestSignal, deskDropSignal, deskJoinSignal,
 import { combinedDigest, morningGroups, morningMessage, sendGroups, settledAt, stillAsked, SETTLE_MAX_MS } from './morning';
 import { makeWaker } from './wake';
 import type { DeliveryTimings, DutyStatus, OutgoingMessage } from './types';
+import { HISTORY_BYTES_HARD, HISTORY_EVENTS_BEFORE_CONTINUE, HISTORY_EVENTS_HARD } from './history-limits';
 
 export interface DeskInput {
   /** The desk's workflow id; prefixes its message keys. */
@@ -52,9 +53,6 @@ export interface DeskState {
  */
 export const DESK_FRESH_STATUS_PATCH = 'desk-fresh-status';
 
-const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
-const HISTORY_EVENTS_HARD = 40_000;
-const HISTORY_BYTES_HARD = 30 * 1024 * 1024;
 
 /** The first working day of the week `date` is in (Monday, or later when Monday is a holiday): weekly digest day. */
 export function isWeeklyDigestDay(cal: WorkCalendar, date: string): boolean {

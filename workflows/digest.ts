@@ -4,45 +4,9 @@
  * ranking. Pure, so the workflow, the dashboard and tests share it.
  */
 import { dayNumber, shanghaiDate, workingDaysBetween, type WorkCalendar } from '../calendar/working-days';
-import type { LedgerEntry, Level } from './types';
+import type { Digest, DigestLine, LedgerEntry, Level, UnitRate } from './types';
 
-export interface DigestLine {
-  dutyId: string;
-  /** The duty's reply code (absent for 0.1.0 duties). */
-  code?: string;
-  taskNumber: number;
-  unit: string;
-  period?: string;
-  deadline: string;
-  level: Level;
-  /** Working days late (overdue) or left (upcoming). */
-  workingDays: number;
-  /** What an unverified progress report said. */
-  reported?: string;
-}
-
-export interface UnitRate {
-  unit: string;
-  duties: number;
-  acknowledged: number;
-  completed: number;
-  /** 0–1. */
-  ackRate: number;
-  completionRate: number;
-  overdue: number;
-}
-
-export interface Digest {
-  /** Shanghai date the digest describes. */
-  date: string;
-  overdue: DigestLine[];
-  upcoming: DigestLine[];
-  unacknowledged: DigestLine[];
-  /** Months reported as meeting a bar only the unit stated (no numeric bar in the notice): to verify. */
-  unverified: DigestLine[];
-  units: UnitRate[];
-  totals: { duties: number; completed: number; overdue: number; unacknowledged: number };
-}
+export type { Digest, DigestLine, UnitRate } from './digest-types';
 
 export const UPCOMING_WORKING_DAYS = 10;
 

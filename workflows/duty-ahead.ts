@@ -7,13 +7,24 @@
 import type { DutyRun } from './duty-run';
 import { DESK_UNREACHABLE, type DutySender } from './duty-send';
 import { deskRetractSignal } from './messages';
-import { plannedActions, stillPlanned, type PlannedAction } from './policy';
+import { plannedActions, type PlannedAction } from './policy';
 import type { DutyState, MessageKind } from './types';
 
 /** Twelve hours: 21:00 the evening before a 09:00 instant, long after the day's replies, with a night to spare. */
 export const HAND_AHEAD_MS = 12 * 3600_000;
 /** What goes into a unit's morning message and can be handed ahead; the rest is sent at its instant. */
 export const HANDED_AHEAD: readonly PlannedAction['kind'][] = ['reminder', 'ack-request'];
+
+/**
+ * A handed-ahead item is still what the duty plans: the same key and instant and, for a reminder handed by 0.7.1 or
+ * later, the same count of days left. Items 0.7.0 handed carry no count and are compared as 0.7.0 compared them, so
+ * a run carrying them replays as it ran (comparing their missing count took them back: a command 0.7.0 never
+ * issued). The item itself says which release handed it; a patch marker could not, since 0.7.1's histories have
+ * none either.
+ */
+export function stillPlanned(a: { key: string; at: number; offset?: number }, p: Pick<PlannedAction, 'key' | 'at' | 'reminderOffset'>): boolean {
+  return p.key === a.key && p.at === a.at && (a.offset === undefined || p.reminderOffset === a.offset);
+}
 
 /** What a handed-ahead item's words and level stand on: a change takes it back. */
 function aheadMark(state: DutyState): string {

@@ -22,7 +22,8 @@ import {
   type Actor,
 } from './messages';
 import type { DutyRun } from './duty-run';
-import { plannedActions, quotaBehind } from './policy';
+import { plannedActions } from './policy';
+import { quotaBehind } from './quota';
 import {
   quotaItemFor,
   quotaMet,

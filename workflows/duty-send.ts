@@ -8,7 +8,8 @@ import { makeDeliverer } from './deliver';
 import type { DutyRun } from './duty-run';
 import { morningItemSignal } from './messages';
 import { MORNING_KINDS } from './morning';
-import { levelOf, quotaShortfalls, type PlannedAction } from './policy';
+import { levelOf, type PlannedAction } from './policy';
+import { quotaShortfalls } from './quota';
 import * as texts from './texts';
 import type { MessageKind, OutgoingMessage, Recipient } from './types';
 

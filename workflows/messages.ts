@@ -2,7 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WorkCalendar } from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
-import type { DeliveryTimings, DutyState, DutyStatus, LedgerEntry, OutgoingMessage } from './types';
+import type { DeliveryTimings, DutyState, DutyStatus, LedgerEntry, OutgoingMessage, ReplyChannel } from './types';
 
 export interface Actor {
   /** Display name or WeChat id of the person. */
@@ -14,8 +14,8 @@ export interface Actor {
   channel?: ReplyChannel;
 }
 
-/** The ways a reply reaches duban. */
-export type ReplyChannel = 'wechat' | 'wecom' | 'dingtalk' | 'email' | 'page' | 'cli';
+/** The ways a reply reaches duban (defined with the other shared types). */
+export type { ReplyChannel } from './types';
 
 export interface ActorRequest {
   actor: Actor;

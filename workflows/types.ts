@@ -1,10 +1,10 @@
 /** Data shared by workflows, activities, worker, CLI, bot and tests. Plain data only: it crosses Temporal. */
-import type { ReplyChannel } from './messages';
 import type { WorkCalendar } from '../calendar/working-days';
-import type { Digest } from './digest';
+import type { Digest } from './digest-types';
+import type { Level } from './level';
 
-/** Colours supervision offices use: blue due soon, yellow behind or unacknowledged, red overdue, green done. */
-export type Level = 'none' | 'blue' | 'yellow' | 'red' | 'green';
+export type { Digest, DigestLine, UnitRate } from './digest-types';
+export type { Level } from './level';
 
 export type MessageKind =
   | 'ack-request'
@@ -312,3 +312,6 @@ export interface DeliveryTimings {
   /** Seconds before the first email retry, doubling up to 10 minutes (default 10). */
   emailRetrySeconds?: number;
 }
+
+/** The ways a reply reaches duban. */
+export type ReplyChannel = 'wechat' | 'wecom' | 'dingtalk' | 'email' | 'page' | 'cli';

@@ -35,7 +35,7 @@ import { campaignQueueOf, WORKFLOWS_PATH } from '../worker';
 import type { campaignWorkflow } from '../workflows/campaign';
 import type { deskWorkflow } from '../workflows/desk';
 import type { dutyWorkflow } from '../workflows/duty';
-import { deskQuery, ledgerQuery } from '../workflows/messages';
+import { deskQuery } from '../workflows/messages';
 import type { DutyInput } from '../workflows/types';
 import { renderChart } from './chart';
 import { startSinkProcess, startWorkerProcess, type WorkerProcess } from './children';
@@ -44,6 +44,7 @@ import { shanghaiInstant } from '../calendar/working-days';
 import { childPids, cpuMeter, log, percentile, pool, processMemory, round, sleepMs, terminateAll, until, waitQuiet } from './lib';
 import { summaryMarkdown, summaryRows } from './summary';
 import type { startOnly, trivialWorkflow } from './trivial-workflows';
+import { readCampaignLedger } from '../campaigns/ledger-read';
 
 const { values: args } = parseArgs({
   options: {
@@ -547,9 +548,9 @@ async function repliesPhase(ctx: Ctx) {
       args: [{ ...input, campaignId, clockOffsetMs: offsetFor('2022-05-05T10:00:00') }],
     });
     const handle = ctx.client.workflow.getHandle(campaignWorkflowId);
-    await until('every duty in the ledger', async () => (await handle.query(ledgerQuery)).length >= seedDuties('2022-05-05').length, 60_000);
+    await until('every duty in the ledger', async () => (await readCampaignLedger(handle)).length >= seedDuties('2022-05-05').length, 60_000);
     await waitQuiet(ctx.duban.inFlight, 120_000);
-    const ledger = await handle.query(ledgerQuery);
+    const ledger = await readCampaignLedger(handle);
     dutyIds = ledger.map((e) => e.dutyId);
     // Who replies: for every (unit, task) of the campaign, the unit's first coordinator, in the unit's group.
     // Each names its duty by its reply code (a bare task number is a question when the unit holds several).

@@ -11,7 +11,6 @@ import {
   attemptRefusedSignal,
   completeUpdate,
   decideExtensionUpdate,
-  ledgerQuery,
   rejectUpdate,
   reportActionsUpdate,
   reportProgressUpdate,
@@ -31,6 +30,7 @@ import { personActor } from './people';
 import { withoutWeChatQuote } from './quoted';
 import { resolveReply, type DutyView } from './resolve';
 import type { DubanMetrics } from '../ops/metrics';
+import { readCampaignLedger } from '../campaigns/ledger-read';
 
 export interface Speaker {
   /** The platform's id of the person (WeChat contact id, WeCom userid, DingTalk userid, email address). */
@@ -133,7 +133,7 @@ export async function answer(ctx: ReplyContext, who: Speaker, heard: string, inG
   const campaignIds = ctx.campaigns ? await ctx.campaigns() : [ctx.campaignWorkflowId];
   if (!campaignIds.length) return '目前没有运行中的督办批次。';
   // One campaign that does not answer (its worker busy) leaves the others' duties answerable; none answering is an error.
-  const settled = await Promise.allSettled(campaignIds.map(async (id) => ({ id, ledger: await ctx.client.workflow.getHandle(id).query(ledgerQuery) })));
+  const settled = await Promise.allSettled(campaignIds.map(async (id) => ({ id, ledger: await readCampaignLedger(ctx.client.workflow.getHandle(id)) })));
   const ledgers = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (!ledgers.length && failed) throw failed.reason;

@@ -7,8 +7,9 @@ import type { Client } from '@temporalio/client';
 import { campaignQueueOf } from '../worker';
 import { CODE_PREFIXES } from '../workflows/codes';
 import { dutiesByLevel } from '../ops/metrics';
-import { campaignInfoQuery, ledgerQuery, type CampaignInfo } from '../workflows/messages';
+import { campaignInfoQuery, type CampaignInfo } from '../workflows/messages';
 import type { LedgerEntry, Level } from '../workflows/types';
+import { readCampaignLedger } from './ledger-read';
 
 export interface CampaignListing {
   workflowId: string;
@@ -106,7 +107,7 @@ export function levelCounts(ledger: LedgerEntry[]): LevelCounts {
  */
 export async function ledgerOf(client: Client, workflowId: string, timeoutMs = 10_000): Promise<LedgerEntry[] | undefined> {
   return client
-    .withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowId).query(ledgerQuery))
+    .withDeadline(Date.now() + timeoutMs, () => readCampaignLedger(client.workflow.getHandle(workflowId)))
     .catch(() => undefined);
 }
 

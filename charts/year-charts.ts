@@ -4,7 +4,7 @@
  */
 import { shanghaiDate } from '../calendar/working-days';
 import { KIND_CN } from '../channels/render';
-import type { SimulationResult } from '../cli/simulate';
+import type { SimulationResult } from '../cli/simulation-result';
 import type { LedgerEntry, Level } from '../workflows/types';
 import { LEVEL_COLOR } from './levels';
 import { completionTrendChart, levelsByUnitChart, monthSpan, timelineChart, type ChartSpec, type TimelineSeries, type UnitLevels } from './options';

@@ -8,7 +8,7 @@ import { renderChartSvg } from '../charts/render';
 import { yearCharts } from '../charts/year-charts';
 import type { ValidPlan } from '../plan/schema';
 import { buildDigest } from '../workflows/digest';
-import type { SimulationResult } from './simulate';
+import type { SimulationResult } from './simulation-result';
 
 export function renderReport(result: SimulationResult, plan: ValidPlan, replies: string): string {
   const end = Math.max(...result.events.map((e) => Date.parse(e.at)));

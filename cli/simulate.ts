@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkerOptions } from '@temporalio/worker';
 import { RecordingChannel } from '../activities/outbox';
-import { formatShanghai, isOfficeHours, shanghaiDate, type WorkCalendar } from '../calendar/working-days';
+import { formatShanghai, isOfficeHours, shanghaiDate } from '../calendar/working-days';
 import { startTestServer } from '../servers/processes';
 import { watchProgress } from '../servers/progress-watch';
 import { countLeakedTimeLocks } from '../servers/time-lock-leak';
@@ -16,7 +16,7 @@ import { attachTimeSkipping } from '../servers/time-skipping';
 import { createWorker } from '../worker';
 import type { CampaignSummary, campaignWorkflow } from '../workflows/campaign';
 import type { deskWorkflow } from '../workflows/desk';
-import { deskQuery, ledgerQuery } from '../workflows/messages';
+import { deskQuery } from '../workflows/messages';
 import { deskIdFor } from '../campaigns/registry';
 import { CODE_PREFIXES } from '../workflows/codes';
 import { expandCampaign } from '../workflows/expand';
@@ -29,47 +29,11 @@ import { FileExistsError } from '../plan/errors';
 import { campaignWorkflowId, loadCampaign, type CampaignSource, type LoadedCampaign } from './campaign-input';
 import { renderReport } from './report';
 import { repliesTo, type RepliesMode, type SimulatedReply } from './simulated-people';
+import type { SimulationEvent, SimulationResult } from './simulation-result';
+import { readCampaignLedger } from '../campaigns/ledger-read';
 
-export interface SimulationEvent {
-  /** ISO time with +08:00. */
-  at: string;
-  kind: string;
-  task?: number;
-  unit?: string;
-  toUnits: string[];
-  level?: string;
-  dutyId?: string;
-  /** The duty's reply code. */
-  code?: string;
-  /** The duties a message is about, with their reply codes. */
-  duties?: { task: number; unit: string; dutyId: string; code: string; kind?: string }[];
-  text?: string;
-}
-
-export interface SimulationResult {
-  campaignWorkflowId: string;
-  /** Every campaign's workflow id, the first first (several with `also`). */
-  campaignWorkflowIds: string[];
-  /** The desk's workflow id, when the campaigns used one. */
-  deskWorkflowId?: string;
-  events: SimulationEvent[];
-  /** Every message sent, as sent (a morning message is one message). */
-  messages: OutgoingMessage[];
-  /**
-   * What each duty said, once per duty message: the items of morning messages (an item addressed to several
-   * units counted once) and the messages sent alone, in order.
-   */
-  dutyMessages: OutgoingMessage[];
-  summary: CampaignSummary;
-  ledger: LedgerEntry[];
-  /** Each duty's final state (its status query), when `dutyStates` was asked for: the 台账's who and when. */
-  dutyStates?: Map<string, DutyState>;
-  calendar: WorkCalendar;
-  /** Messages sent on a non-working day or outside 08:30–18:00 (should be none). */
-  offHours: OutgoingMessage[];
-  wallMs: number;
-  warnings: string[];
-}
+// The result's types live in their own file (the report and the charts read them); re-exported for callers here.
+export type { SimulationEvent, SimulationResult } from './simulation-result';
 
 export interface SimulateOptions extends CampaignSource {
   replies: RepliesMode;
@@ -313,7 +277,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
           await desk.terminate('simulation over').catch(() => undefined);
         }
         if (extra.length) {
-          const ledgers = await Promise.all([handle, ...others].map((h) => h.query(ledgerQuery)));
+          const ledgers = await Promise.all([handle, ...others].map((h) => readCampaignLedger(h)));
           return { summary: result, ledger: ledgers.flat() };
         }
         // The duties have ended; their states are read while this worker still runs to answer the queries.
@@ -321,7 +285,7 @@ export async function simulateYear(options: SimulateOptions): Promise<Simulation
           const { entries, states } = await readLedger(client, workflowId);
           return { summary: result, ledger: entries, dutyStates: states };
         }
-        return { summary: result, ledger: await handle.query(ledgerQuery) };
+        return { summary: result, ledger: await readCampaignLedger(handle) };
       });
     } finally {
       watch.stop();

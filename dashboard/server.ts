@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import type { WorkCalendar } from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
 import { buildDigest } from '../workflows/digest';
-import { calendarQuery, ledgerQuery, planQuery, statusQuery } from '../workflows/messages';
+import { calendarQuery, planQuery, statusQuery } from '../workflows/messages';
 import { levelCounts, ledgerOf, listCampaigns, type CampaignListing } from '../campaigns/registry';
 import type { LedgerEntry, OutgoingMessage } from '../workflows/types';
 import { OFFICE_COOKIE } from '../links/actions';
@@ -26,6 +26,7 @@ import { beijingMinute, ledgerRows } from '../ledger/rows';
 import { ledgerXlsx } from '../ledger/xlsx';
 import { checkHealth, OutboxMornings } from '../ops/health';
 import { createLog } from '../ops/log';
+import { readCampaignLedger } from '../campaigns/ledger-read';
 
 /** The operator's log (JSON lines off a terminal); causes go there, never into a page. */
 const log = createLog();
@@ -196,7 +197,7 @@ export function createDashboard(deps: DashboardDeps): Server {
         return send(200, 'text/html', unitDutiesPage(name, own, parts));
       }
       if (url.pathname === '/') {
-        const ledger = await campaign.query(ledgerQuery);
+        const ledger = await readCampaignLedger(campaign);
         const campaigns = await campaignRows(deps, { workflowId: selectedId, ledger });
         const unit = url.searchParams.get('unit') || undefined;
         const units = [...new Set(ledger.map((e) => e.unit))].sort();
@@ -241,7 +242,7 @@ export function createDashboard(deps: DashboardDeps): Server {
         return send(200, 'text/html', dutyPage(state, title, viewer));
       }
       if (url.pathname === '/outbox') return send(200, 'text/html', outboxPage(readOutbox(deps.outboxFile)));
-      if (url.pathname === '/api/ledger') return send(200, 'application/json', JSON.stringify(await campaign.query(ledgerQuery)));
+      if (url.pathname === '/api/ledger') return send(200, 'application/json', JSON.stringify(await readCampaignLedger(campaign)));
       if (url.pathname === '/api/campaigns') return send(200, 'application/json', JSON.stringify(await campaignRows(deps)));
       if (url.pathname === '/ledger.xlsx') {
         // The 台账 in Excel: read-only (a GET changes nothing), behind the same token as every page above.
@@ -256,7 +257,7 @@ export function createDashboard(deps: DashboardDeps): Server {
         });
         return res.end(bytes);
       }
-      if (icsUnit !== undefined) return send(200, 'text/calendar', unitCalendar(icsUnit, await campaign.query(ledgerQuery), plan));
+      if (icsUnit !== undefined) return send(200, 'text/calendar', unitCalendar(icsUnit, await readCampaignLedger(campaign), plan));
       return send(404, 'text/html', layout('未找到', '<h1>404 页面不存在</h1>'));
     };
     handle().catch((err: unknown) => {
@@ -301,7 +302,7 @@ async function unitDuties(deps: DashboardDeps, unit: string): Promise<{ own: Uni
   const rows = await Promise.all(
     ids.map(async (c) => {
       const handle = deps.client.workflow.getHandle(c.workflowId);
-      const [ledger, plan] = await Promise.all([handle.query(ledgerQuery), c.workflowId === deps.campaignWorkflowId ? deps.plan : handle.query(planQuery)]);
+      const [ledger, plan] = await Promise.all([readCampaignLedger(handle), c.workflowId === deps.campaignWorkflowId ? deps.plan : handle.query(planQuery)]);
       const row = (e: LedgerEntry) => ({ entry: e, campaignTitle: plan.title, taskTitle: plan.tasks.find((t) => t.number === e.taskNumber)?.title ?? '' });
       return {
         own: ledger.filter((e) => e.unit === unit && !e.ended && e.status !== 'completed' && e.status !== 'closed').map(row),

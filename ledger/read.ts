@@ -4,8 +4,9 @@
  * (its history already deleted by retention) keeps its row from the ledger line alone.
  */
 import type { Client } from '@temporalio/client';
-import { ledgerQuery, statusQuery } from '../workflows/messages';
+import { statusQuery } from '../workflows/messages';
 import type { DutyState, LedgerEntry } from '../workflows/types';
+import { readCampaignLedger } from '../campaigns/ledger-read';
 
 export interface LedgerData {
   entries: LedgerEntry[];
@@ -15,7 +16,7 @@ export interface LedgerData {
 }
 
 export async function readLedger(client: Client, campaignWorkflowId: string, concurrency = 8): Promise<LedgerData> {
-  const entries = await client.workflow.getHandle(campaignWorkflowId).query(ledgerQuery);
+  const entries = await readCampaignLedger(client.workflow.getHandle(campaignWorkflowId));
   const states = new Map<string, DutyState>();
   const unread: string[] = [];
   const queue = entries.map((e) => e.dutyId);

@@ -8,16 +8,10 @@
  */
 import { startsItem } from './headings';
 import { joinWrapped, pdfTables, tableHeaderLines } from './pdf-table';
+import type { PdfTextItem } from './pdf-text-item';
 
-export interface PdfTextItem {
-  str: string;
-  /** Start of the run's baseline, in PDF points from the page's bottom-left corner. */
-  x: number;
-  y: number;
-  width: number;
-  /** Font size in points. */
-  size: number;
-}
+// The run's type is in a file of its own, which pdf-table.ts reads too; re-exported for callers here.
+export type { PdfTextItem } from './pdf-text-item';
 
 export interface PdfPage {
   items: PdfTextItem[];

@@ -12,7 +12,7 @@
  * or .xlsx table. Sub-rows under a merged 序号 cannot be told from wrapped lines here (Word sets no space between
  * rows), so their cells are joined into the task's.
  */
-import type { PdfTextItem } from './pdf-layout';
+import type { PdfTextItem } from './pdf-text-item';
 import { taskTableColumns, taskTableLine, type TaskTableColumns } from './task-table';
 
 /** A line of a PDF page: runs on one baseline. */

@@ -4,16 +4,14 @@
  * campaign that is. It asks every `everyMs`: the gauge is as fresh as the last answer.
  */
 import type { Client } from '@temporalio/client';
-import { ledgerQuery } from '../workflows/messages';
 import { dutiesByLevel, type DubanMetrics } from './metrics';
+import { readCampaignLedger } from '../campaigns/ledger-read';
 
 export const DUTIES_REFRESH_MS = 15_000;
 
 export function watchDuties(deps: { client: Client; campaignWorkflowId: string; metrics: DubanMetrics; everyMs?: number; onError?: (err: unknown) => void }): () => void {
   const refresh = () => {
-    deps.client.workflow
-      .getHandle(deps.campaignWorkflowId)
-      .query(ledgerQuery)
+    readCampaignLedger(deps.client.workflow.getHandle(deps.campaignWorkflowId))
       .then((ledger) => deps.metrics.duties(dutiesByLevel(ledger)))
       // Left as it was: a stale gauge beside a failing /healthz says more than zeros would.
       .catch((err: unknown) => deps.onError?.(err));

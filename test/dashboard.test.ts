@@ -16,7 +16,8 @@ import { ChartCache } from '../dashboard/chart-cache';
 import { overviewPage } from '../dashboard/pages';
 import { startDashboard } from '../dashboard/server';
 import { buildDigest } from '../workflows/digest';
-import { completeUpdate, ledgerQuery } from '../workflows/messages';
+import { completeUpdate, ledgerPageQuery, ledgerQuery } from '../workflows/messages';
+import { ledgerPage, type LedgerPageRequest } from '../workflows/ledger-page';
 import type { LedgerEntry, Level } from '../workflows/types';
 import { createWorker } from '../worker';
 import { devServerEnv, uniqueQueue, workflowBundle } from './env';
@@ -269,7 +270,13 @@ describe('dashboard charts on a large or awkward campaign', () => {
       onError: (id) => failed.push(id),
     });
     let clock = now;
-    const client = { workflow: { getHandle: () => ({ query: async (q: unknown) => (q === ledgerQuery ? ledger : Promise.reject(new Error('no calendar'))) }) } };
+    const client = {
+      workflow: {
+        getHandle: () => ({
+          query: async (q: unknown, req?: LedgerPageRequest) => (q === ledgerPageQuery ? ledgerPage(ledger, req!) : q === ledgerQuery ? ledger : Promise.reject(new Error('no calendar'))),
+        }),
+      },
+    };
     const dash = await startDashboard({ client: client as never, campaignWorkflowId: 'x', plan: input.plan, calendar: input.calendar, charts, now: () => clock }, '127.0.0.1', 0);
     try {
       const res = await fetch(dash.url);

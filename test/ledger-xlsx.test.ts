@@ -20,6 +20,7 @@ import { LEDGER_COLUMNS, ledgerWorkbook, writeLedgerFile } from '../ledger/xlsx'
 import { writePlan } from '../plan/files';
 import type { DutyState, LedgerEntry } from '../workflows/types';
 import { timeSkippingEnv, uniqueQueue, workflowBundle } from './env';
+import { ledgerPage, type LedgerPageRequest } from '../workflows/ledger-page';
 
 const hasOpenpyxl = spawnSync('python3', ['-c', 'import openpyxl'], { stdio: 'ignore' }).status === 0;
 const plan = { tasks: [{ number: 15, title: '推进编制调整' }] } as Parameters<typeof ledgerRows>[0];
@@ -204,7 +205,8 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
       const client = {
         workflow: {
           getHandle: (id: string) => ({
-            query: async (q: { name: string }) => (q.name === 'ledger' ? result.ledger : result.dutyStates!.get(id)),
+            query: async (q: { name: string }, req?: LedgerPageRequest) =>
+              q.name === 'ledgerPage' ? ledgerPage(result.ledger, req!) : q.name === 'ledger' ? result.ledger : result.dutyStates!.get(id),
           }),
         },
       } as unknown as Client;
@@ -236,7 +238,8 @@ describe('the closing 台账 of a simulated year (2022, mixed replies)', () => {
       const client = {
         workflow: {
           getHandle: (id: string) => ({
-            query: async (q: { name: string }) => {
+            query: async (q: { name: string }, req?: LedgerPageRequest) => {
+              if (q.name === 'ledgerPage') return ledgerPage(result.ledger, req!);
               if (q.name === 'ledger') return result.ledger;
               if (lost.includes(id)) throw new Error('workflow not found');
               return result.dutyStates!.get(id);

@@ -42,6 +42,7 @@ import {
   campaignInfoQuery,
   deskDigestSignal,
   dutyChangedSignal,
+  ledgerPageQuery,
   ledgerQuery,
   morningItemSignal,
   planQuery,
@@ -51,6 +52,7 @@ import { SETTLE_MS, morningGroups, morningMessage, sendGroups, settledAt, stillA
 import { HISTORY_BYTES_HARD, HISTORY_EVENTS_BEFORE_CONTINUE, HISTORY_EVENTS_HARD } from './history-limits';
 import { baseEntries, carriedLedger } from './campaign-ledger';
 import { baseEntryOf, packLedger } from './ledger-pack';
+import { ledgerPage } from './ledger-page';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
 /** Duties started per workflow task in the start loop. */
@@ -83,6 +85,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     }
   });
   setHandler(ledgerQuery, () => [...ledger.values()]);
+  setHandler(ledgerPageQuery, (req) => ledgerPage([...ledger.values()], req));
   // A calendar loaded while the campaign runs: kept (and carried), then passed on to every running duty from
   // the main loop (signals to other workflows are commands, which handlers do not issue).
   // A load not yet passed on when the run continued as new is carried, and passed on by the next run.

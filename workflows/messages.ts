@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WorkCalendar } from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
+import type { LedgerPage, LedgerPageRequest } from './ledger-page';
 import type { DeliveryTimings, DutyState, DutyStatus, LedgerEntry, OutgoingMessage, ReplyChannel } from './types';
 
 export interface Actor {
@@ -68,7 +69,10 @@ export const attemptRefusedSignal = defineSignal<[RefusedAttempt]>('attemptRefus
 
 /** Duty → campaign: the duty's ledger line changed. */
 export const dutyChangedSignal = defineSignal<[LedgerEntry]>('dutyChanged');
+/** The whole ledger in one answer: past about 6,400 duties it is over Temporal's 2 MB; readers use ledgerPageQuery. */
 export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');
+/** One page of the ledger (workflows/ledger-page.ts); campaigns/ledger-read.ts reads them all. */
+export const ledgerPageQuery = defineQuery<LedgerPage, [LedgerPageRequest]>('ledgerPage');
 /** Campaign → duty: send your ledger line again (a restarted campaign rebuilding its ledger). */
 export const reportRequestSignal = defineSignal('reportRequest');
 /** Duty → campaign: a scheduled message for the unit's morning message (workflows/morning.ts). */

@@ -56,10 +56,10 @@ export interface DutyFeatures {
   readonly plan: Required<Pick<PlanOptions, 'formalOnce' | 'weeklyOverdue' | 'graceWhole'>>;
   /** Reminders and requests to acknowledge are handed to the desk ahead of their instant (0.7.0). */
   readonly handAhead: boolean;
-  /** Level and deadline are published as search attributes (0.4.0). */
-  readonly searchAttributes: boolean;
-  /** Refused signals to the desk or the campaign are tried again (0.8.0). */
-  readonly signalRetry: boolean;
+  /** Level and deadline are published as search attributes (0.4.0). Decided once the handlers are set (below). */
+  searchAttributes: boolean;
+  /** Refused signals to the desk or the campaign are tried again (0.8.0). Decided once the handlers are set. */
+  signalRetry: boolean;
   /** Asked at the first progress or visit report of an open duty. */
   reportAcknowledges(): boolean;
   /** Asked when a visit report comes while the duty is behind. */
@@ -68,7 +68,12 @@ export interface DutyFeatures {
   deskStatus(): boolean;
 }
 
-/** Called once, first thing in the run; the order of the calls is the order the markers were recorded in. */
+/**
+ * Called first thing in the run; the order of the calls is the order the markers were recorded in. Two are decided
+ * by `decideAfterHandlers`, once the handlers are set: an Update buffered before the run's first task is accepted
+ * (and may record `report-acknowledges`) when its handler is set, and before 0.8.0 that came before the
+ * search-attributes marker. Asking earlier put the marker first, and such a history failed to replay.
+ */
 export function dutyFeatures(input: DutyInput): DutyFeatures {
   const plan = {
     formalOnce: patched(FORMAL_ONCE_PATCH),
@@ -77,15 +82,19 @@ export function dutyFeatures(input: DutyInput): DutyFeatures {
   };
   // A duty of 0.6.0 or before (its history has no marker) sends at the instant as it did.
   const handAhead = input.morningDesk === true && input.morningWorkflowId !== undefined && patched(HAND_AHEAD_PATCH);
-  const searchAttributes = input.searchAttributes !== undefined && patched(SEARCH_ATTRIBUTES_PATCH);
-  const signalRetry = (input.morningWorkflowId !== undefined || input.campaignWorkflowId !== undefined) && patched(SIGNAL_RETRY_PATCH);
   return {
     plan,
     handAhead,
-    searchAttributes,
-    signalRetry,
+    searchAttributes: false,
+    signalRetry: false,
     reportAcknowledges: () => patched(REPORT_ACKNOWLEDGES_PATCH),
     quotaBehindClears: () => patched(QUOTA_BEHIND_CLEARS_PATCH),
     deskStatus: () => patched(DESK_STATUS_PATCH),
   };
+}
+
+/** The decisions taken right after the handlers are set, before the main loop (see dutyFeatures). */
+export function decideAfterHandlers(features: DutyFeatures, input: DutyInput): void {
+  features.searchAttributes = input.searchAttributes !== undefined && patched(SEARCH_ATTRIBUTES_PATCH);
+  features.signalRetry = (input.morningWorkflowId !== undefined || input.campaignWorkflowId !== undefined) && patched(SIGNAL_RETRY_PATCH);
 }

@@ -1,7 +1,7 @@
 /**
  * What one run of a duty shares between its steps (replies, sending, handing ahead, reporting, the main loop):
  * its input and state, the features it runs with, the workflow clock, and the few flags the steps pass each other.
- * Only workflow code uses it; nothing here does I/O.
+ * Only workflow code uses it; its only commands are the signals and the waits between their tries.
  */
 import { getExternalWorkflowHandle, sleep, type SignalDefinition } from '@temporalio/workflow';
 import type { WorkCalendar } from '../calendar/working-days';

@@ -12,6 +12,7 @@
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { isOfficeHours, nextOfficeInstant } from '../calendar/working-days';
 import { HAND_AHEAD_MS, HANDED_AHEAD, makeAhead } from './duty-ahead';
+import { decideAfterHandlers } from './duty-features';
 import { hearReplies } from './duty-replies';
 import { makeReporter } from './duty-report';
 import { startDutyRun } from './duty-run';
@@ -30,6 +31,7 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
   // the status the run started with.
   const { report, publish } = makeReporter(run);
   hearReplies(run);
+  decideAfterHandlers(features, input);
   const sender = makeSender(run);
   const ahead = makeAhead(run, sender);
   const waker = makeWaker(now);

@@ -5,9 +5,8 @@
  */
 import { getExternalWorkflowHandle, sleep, type SignalDefinition } from '@temporalio/workflow';
 import type { WorkCalendar } from '../calendar/working-days';
-import { levelOf } from './policy';
 import { dutyFeatures, type DutyFeatures } from './duty-features';
-import { initialDutyState } from './policy';
+import { initialDutyState, levelOf } from './policy';
 import type { Actor } from './messages';
 import type { DutyInput, DutyState, Recipient } from './types';
 

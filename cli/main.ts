@@ -10,7 +10,7 @@ import { CAMPAIGN_WORKER_CACHE, campaignQueueOf, createWorker } from '../worker'
 import { createActivities } from '../activities';
 import { loadCampaign, SEED_DIRECTORY } from './campaign-input';
 import { temporalTargetFromEnv, type TemporalTarget } from './connection';
-import { commandHelp, HELP } from './help';
+import { helpFor, HELP } from './help';
 import { botCommand, WECHAT_TASK_QUEUE } from '../bot/main';
 import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../channels/email';
 import { SendLedger } from '../channels/ledger';
@@ -337,8 +337,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // `duban reply --help`: the command's own usage, and nothing else done (no server, no file).
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(commandHelp(name) ?? HELP);
+  const help = helpFor(argv) ?? (rest.includes('--help') || rest.includes('-h') ? HELP : undefined);
+  if (help !== undefined) {
+    process.stdout.write(help);
     return 0;
   }
   try {

@@ -36,6 +36,9 @@ export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<Smtp
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    // close() waits this long for connected clients (a sender's pooled, idle connections) before it sends them
+    // 421 and closes: 30 s by default, most of a drill's run.
+    closeTimeout: 500,
     onRcptTo(address, _session, callback) {
       if (behaviour.refuseRecipients?.includes(address.address)) {
         const err = new Error('mailbox unavailable') as Error & { responseCode: number };

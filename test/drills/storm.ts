@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { expect } from 'vitest';
 import type { SmtpSink } from '../smtp-sink';
 import { dutyInput } from '../duty-fixtures';
+import type { DeliveryTimings } from '../../workflows/types';
 
 export function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'worker-child.ts')], {
@@ -25,7 +26,7 @@ export function startWorkerProcess(env: Record<string, string>): Promise<ChildPr
  * Starts `n` monthly-circular duties due 31 May 2022 whose single reminder ("on the day") falls `leadMs` from
  * now in real time. Returns their ids and the instant.
  */
-export async function startStorm(client: Client, taskQueue: string, n: number, leadMs: number, tag: string): Promise<{ ids: string[]; instant: number }> {
+export async function startStorm(client: Client, taskQueue: string, n: number, leadMs: number, tag: string, delivery?: DeliveryTimings): Promise<{ ids: string[]; instant: number }> {
   const instant = Date.now() + leadMs;
   const clockOffsetMs = Date.parse('2022-05-31T09:00:00+08:00') - instant;
   const ids = Array.from({ length: n }, (_, i) => `drill/${tag}/${i}`);
@@ -36,7 +37,7 @@ export async function startStorm(client: Client, taskQueue: string, n: number, l
         client.workflow.start('dutyWorkflow', {
           taskQueue,
           workflowId: id,
-          args: [dutyInput(id, '2022-05-31', { duty: { ...base.duty, dutyId: id, kind: 'recurring', period: '2022-05' }, reminderOffsets: [0], clockOffsetMs, closeAt: '2022-06-30' })],
+          args: [dutyInput(id, '2022-05-31', { duty: { ...base.duty, dutyId: id, kind: 'recurring', period: '2022-05' }, reminderOffsets: [0], clockOffsetMs, closeAt: '2022-06-30', ...(delivery ? { delivery } : {}) })],
         }),
       ),
     );

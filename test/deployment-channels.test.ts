@@ -13,7 +13,12 @@ import { describe, expect, inject, it } from 'vitest';
 import { WECHAT_TASK_QUEUE } from '../bot/main';
 import { channelSettingsFromEnv, deploymentChannels, writeChannelSettings } from '../campaigns/deployment';
 import type { CampaignInput } from '../workflows/expand';
-import { devServerEnv, uniqueQueue } from './env';
+import { RecordingChannel } from '../activities/outbox';
+import { deskIdFor } from '../campaigns/registry';
+import { readCampaignLedger } from '../campaigns/ledger-read';
+import type { DeskInput } from '../workflows/desk';
+import { campaignQueueOf, createWorker } from '../worker';
+import { devServerEnv, uniqueQueue, workflowBundle } from './env';
 
 const REPO = join(__dirname, '..');
 const run = promisify(execFile);
@@ -39,16 +44,33 @@ describe('the deployment’s channel settings', () => {
     writeChannelSettings(data, channelSettingsFromEnv({ DUBAN_WECHAT: '1' }));
     const shell: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: inject('devServerAddress'), TEMPORAL_TASK_QUEUE: taskQueue, DUBAN_DATA_DIR: data };
     delete shell.DUBAN_WECHAT;
-    const started = await run(process.execPath, [join(REPO, 'bin', 'duban.js'), 'campaign', 'start', join(REPO, 'seeds', 'dazhu-2022-28.txt'), '--year', '2031'], { cwd: REPO, env: shell });
-    expect(started.stdout).toContain('督办批次已启动');
+    // The deployment's worker is running, as beside `npm start`: the CLI's queries of the new campaign and the
+    // desk are answered (without one, each waits out its 10 s deadline).
+    const channel = new RecordingChannel(undefined, async () => undefined);
+    const workers = await Promise.all([
+      createWorker({ connection: env.nativeConnection, taskQueue, channel, workflowBundle: workflowBundle() }),
+      createWorker({ connection: env.nativeConnection, taskQueue: campaignQueueOf(taskQueue), channel, workflowBundle: workflowBundle() }),
+    ]);
     const handle = env.client.workflow.getHandle('duban/dazhu-2022-28/2031');
+    const desk = env.client.workflow.getHandle(deskIdFor(taskQueue));
+    const startedWith = async <T>(h: typeof handle) => {
+      const history = await h.fetchHistory();
+      return defaultPayloadConverter.fromPayload<T>(history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!);
+    };
+    const running = Promise.all(workers.map((w) => w.run()));
     try {
-      const history = await handle.fetchHistory();
-      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-      const input = defaultPayloadConverter.fromPayload<CampaignInput>(payload!);
-      expect(input.options?.wechatTaskQueue).toBe(WECHAT_TASK_QUEUE);
+      const started = await run(process.execPath, [join(REPO, 'bin', 'duban.js'), 'campaign', 'start', join(REPO, 'seeds', 'dazhu-2022-28.txt'), '--year', '2031'], { cwd: REPO, env: shell });
+      expect(started.stdout).toContain('督办批次已启动');
+      expect((await startedWith<CampaignInput>(handle)).options?.wechatTaskQueue).toBe(WECHAT_TASK_QUEUE);
+      // …and the desk it started sends by WeChat too.
+      expect((await startedWith<DeskInput>(desk)).wechatTaskQueue).toBe(WECHAT_TASK_QUEUE);
     } finally {
+      const ledger = await readCampaignLedger(handle).catch(() => []);
+      for (const e of ledger) await env.client.workflow.getHandle(e.dutyId).terminate('test over').catch(() => undefined);
       await handle.terminate('test over').catch(() => undefined);
+      await desk.terminate('test over').catch(() => undefined);
+      for (const w of workers) w.shutdown();
+      await running;
       await env.teardown();
     }
   }, 120_000);

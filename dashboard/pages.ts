@@ -212,7 +212,7 @@ export function dutyPage(state: DutyState, title: string, viewer?: Viewer): stri
     `任务${state.taskNumber} · ${state.unit}`,
     `<h1>任务${state.taskNumber} ${h(title)}${state.period ? `（${h(state.period)}）` : ''}</h1>
 <p>责任单位：${h(state.unit)}&emsp;截止：${h(state.deadline)}${state.deadline !== state.originalDeadline ? `（原 ${h(state.originalDeadline)}）` : ''}&emsp;状态：${h(STATUS_CN[state.status] ?? state.status)}&emsp;<span class="cell ${state.level}">${h(LEVEL_CN[state.level])}</span></p>
-<p>已发提醒 ${remindersSent} 次，督办升级 ${state.escalationsSent} 次${state.acknowledgedBy ? `；${h(state.acknowledgedBy)} 于 ${h(formatShanghai(state.acknowledgedAt ?? 0).slice(0, 16).replace('T', ' '))} 确认` : ''}</p>
+<p>已发提醒 ${remindersSent} 次，督办升级 ${state.escalationsSent} 次${state.undelivered ? `，<strong>未送达 ${state.undelivered} 次</strong>` : ''}${state.acknowledgedBy ? `；${h(state.acknowledgedBy)} 于 ${h(formatShanghai(state.acknowledgedAt ?? 0).slice(0, 16).replace('T', ' '))} 确认` : ''}</p>
 ${decisions(state, viewer)}
 <h2>时间线</h2><table id="timeline"><tr><th>时间</th><th>事件</th><th>人员</th><th>说明</th></tr>${rows}</table>`,
   );
@@ -224,6 +224,7 @@ const VIA_CN: Record<string, string> = { wechat: '微信', wecom: '企业微信'
 const EVENT_CN: Record<string, string> = {
   started: '开始督办',
   'ack-request': '请确认（发出）',
+  undelivered: '未送达（各渠道均未送达，已告知管理员）',
   reminder: '催办提醒（发出）',
   'status-check': '情况核实（发出）',
   escalation: '逾期督办（发出）',

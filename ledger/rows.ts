@@ -34,6 +34,8 @@ export interface LedgerRow {
   extensions: string;
   remindersSent: number;
   escalationsSent: number;
+  /** Messages that reached the unit by no channel (「未送达」). */
+  undelivered: number;
 }
 
 export const LEVEL_CN: Record<Level, string> = { none: '正常', blue: '蓝（临近）', yellow: '黄（滞后）', red: '红（逾期）', green: '绿（办结）' };
@@ -137,6 +139,7 @@ export function ledgerRows(plan: Pick<ValidPlan, 'tasks'>, ledger: LedgerEntry[]
       extensions: extensionsText(state),
       remindersSent: e.remindersSent,
       escalationsSent: e.escalationsSent,
+      undelivered: e.undelivered ?? 0,
     };
   });
 }

@@ -31,6 +31,7 @@ export const LEDGER_COLUMNS: { key: Key; header: string; width: number; date?: '
   { key: 'extensions', header: '延期', width: 36, wrap: true },
   { key: 'remindersSent', header: '已发提醒（次）', width: 10 },
   { key: 'escalationsSent', header: '已发督办（次）', width: 10 },
+  { key: 'undelivered', header: '未送达（次）', width: 10 },
 ];
 
 const LEVEL_FILL: Partial<Record<Level, string>> = { blue: 'FFDDEBF7', yellow: 'FFFFF2CC', red: 'FFF8CBAD', green: 'FFE2EFDA' };

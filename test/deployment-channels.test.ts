@@ -19,6 +19,7 @@ import { readCampaignLedger } from '../campaigns/ledger-read';
 import type { DeskInput } from '../workflows/desk';
 import { campaignQueueOf, createWorker } from '../worker';
 import { devServerEnv, uniqueQueue, workflowBundle } from './env';
+import { until } from './until';
 
 const REPO = join(__dirname, '..');
 const run = promisify(execFile);
@@ -62,8 +63,9 @@ describe('the deployment’s channel settings', () => {
       const started = await run(process.execPath, [join(REPO, 'bin', 'duban.js'), 'campaign', 'start', join(REPO, 'seeds', 'dazhu-2022-28.txt'), '--year', '2031'], { cwd: REPO, env: shell });
       expect(started.stdout).toContain('督办批次已启动');
       expect((await startedWith<CampaignInput>(handle)).options?.wechatTaskQueue).toBe(WECHAT_TASK_QUEUE);
-      // …and the desk it started sends by WeChat too.
-      expect((await startedWith<DeskInput>(desk)).wechatTaskQueue).toBe(WECHAT_TASK_QUEUE);
+      // …and the desk it started (the campaign's first task starts it) sends by WeChat too.
+      const deskInput = await until('the desk started', () => startedWith<DeskInput>(desk).catch(() => undefined), 30_000);
+      expect(deskInput.wechatTaskQueue).toBe(WECHAT_TASK_QUEUE);
     } finally {
       const ledger = await readCampaignLedger(handle).catch(() => []);
       for (const e of ledger) await env.client.workflow.getHandle(e.dutyId).terminate('test over').catch(() => undefined);

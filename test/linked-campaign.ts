@@ -55,8 +55,8 @@ export interface LinkedCampaign {
   stop: () => Promise<void>;
 }
 
-export async function startLinkedCampaign(tag: string): Promise<LinkedCampaign> {
-  const sink = await startSmtpSink();
+export async function startLinkedCampaign(tag: string, behaviour?: SinkBehaviour): Promise<LinkedCampaign> {
+  const sink = await startSmtpSink(behaviour);
   const env = await devServerEnv();
   const secretFile = join(mkdtempSync(join(tmpdir(), `duban-${tag}-`)), 'link-secret');
   const secret = linkSecretSource(secretFile);

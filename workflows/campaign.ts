@@ -53,6 +53,7 @@ import { HISTORY_BYTES_HARD, HISTORY_EVENTS_BEFORE_CONTINUE, HISTORY_EVENTS_HARD
 import { baseEntries, carriedLedger } from './campaign-ledger';
 import { baseEntryOf, packLedger } from './ledger-pack';
 import { ledgerPage } from './ledger-page';
+import { deliverTelling } from './undelivered';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
 /** Duties started per workflow task in the start loop. */
@@ -245,7 +246,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     // Late for its instant (its unit's message already went, or the instant is long past: a worker was down):
     // one more message, at the minute it goes.
     const groups = morningGroups(due.filter(stillAsked), { sent: sentGroups, now: t, skip: inDigest, lateByAge: waves });
-    await sendGroups(groups, (g) => deliver(morningMessage(input.campaignId, g)), waves);
+    await sendGroups(groups, (g) => deliverTelling(deliver, morningMessage(input.campaignId, g)), waves);
   };
   const digestsOn = input.options?.digests !== false;
   const digestUnits = new Set(digestRecipients.map((r) => r.unit));

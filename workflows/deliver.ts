@@ -25,8 +25,18 @@ export function errorText(err: unknown): string {
   return e.cause?.message ?? e.message ?? String(err);
 }
 
+/**
+ * A message that email could not deliver either, after WeChat was off or failed for these units: the caller puts it
+ * on the duty's record and in the ledger (「未送达」), so that nobody reads a reminder that never arrived as sent.
+ */
+export interface Undelivered {
+  units: string[];
+  reason: string;
+}
+
 export interface Deliverer {
-  deliver(msg: OutgoingMessage): Promise<void>;
+  /** Undefined when every unit was reached (by WeChat or email); what was not, otherwise. */
+  deliver(msg: OutgoingMessage): Promise<Undelivered | undefined>;
   alert(key: string, at: number, text: string): Promise<void>;
 }
 
@@ -115,9 +125,13 @@ export function makeDeliverer(
         if (report.rejected.length) {
           await alert(`${msg.key}#rejected`, msg.at, `以下邮箱拒收「${msg.subject}」：${report.rejected.join('、')}。请核对单位通讯录。`);
         }
+        return undefined;
       } catch (err) {
         // A permanent email failure: nothing more to try by email; tell the administrators.
         await alert(`${msg.key}#email-failed`, msg.at, `邮件发送失败（不再重试，本条未送达）：${msg.subject}（${errorText(err)}）`);
+        // The units email was for: all of them when WeChat was off or failed, else those WeChat did not reach.
+        const units = reached === undefined ? msg.toUnits : unreached;
+        return units.length ? { units, reason: errorText(err) } : undefined;
       }
     },
   };

@@ -15,6 +15,7 @@ import { makeDeliverer } from './deliver';
 import { calendarUpdateSignal, deskDigestSignal, deskDropSignal, deskJoinSignal, deskQuery, deskRetractSignal, dutyStatusSignal, morningItemSignal } from './messages';
 import { combinedDigest, morningGroups, morningMessage, sendGroups, settledAt, stillAsked, SETTLE_MAX_MS } from './morning';
 import { makeWaker } from './wake';
+import { deliverTelling } from './undelivered';
 import type { DeliveryTimings, DutyStatus, OutgoingMessage } from './types';
 import { HISTORY_BYTES_HARD, HISTORY_EVENTS_BEFORE_CONTINUE, HISTORY_EVENTS_HARD } from './history-limits';
 
@@ -137,7 +138,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     // A supervising office reads its own overdue duties in Monday's digest, with their codes: not again at 09:00.
     const inDigest = (i: OutgoingMessage, unit: string) => i.kind === 'overdue-reminder' && i.unit === unit && digestUnitsOf(i).includes(unit) && isWeeklyDigestDay(cal, shanghaiDate(i.at));
     const groups = morningGroups(asked, { sent: sentGroups, now: t, skip: inDigest, lateByAge: true, mergeLate: true });
-    await sendGroups(groups, (g) => deliver(morningMessage(input.deskId, g)), true);
+    await sendGroups(groups, (g) => deliverTelling(deliver, morningMessage(input.deskId, g)), true);
     // Digests of one slot from several campaigns: one message to each supervisor.
     const slots = new Map<number, OutgoingMessage[]>();
     for (const d of dueDigests) slots.set(d.at, [...(slots.get(d.at) ?? []), d]);

@@ -8,6 +8,7 @@
  * still named here, and asked nowhere else.
  */
 import { patched } from '@temporalio/workflow';
+import { UNDELIVERED_PATCH } from './undelivered';
 import type { PlanOptions } from './policy';
 import type { DutyInput } from './types';
 
@@ -66,6 +67,8 @@ export interface DutyFeatures {
   quotaBehindClears(): boolean;
   /** Asked when the duty's status first differs from what the desk heard. */
   deskStatus(): boolean;
+  /** Asked when a message the duty sent itself reached its unit by no channel (0.8.1). */
+  undelivered(): boolean;
 }
 
 /**
@@ -90,6 +93,7 @@ export function dutyFeatures(input: DutyInput): DutyFeatures {
     reportAcknowledges: () => patched(REPORT_ACKNOWLEDGES_PATCH),
     quotaBehindClears: () => patched(QUOTA_BEHIND_CLEARS_PATCH),
     deskStatus: () => patched(DESK_STATUS_PATCH),
+    undelivered: () => patched(UNDELIVERED_PATCH),
   };
 }
 

@@ -8,6 +8,7 @@ import { mergeCalendars, shanghaiDate } from '../calendar/working-days';
 import {
   acknowledgeUpdate,
   attemptRefusedSignal,
+  deliveryFailedSignal,
   calendarUpdateSignal,
   completeUpdate,
   decideExtensionUpdate,
@@ -24,6 +25,7 @@ import {
 import type { DutyRun } from './duty-run';
 import { plannedActions } from './policy';
 import { quotaBehind } from './quota';
+import { recordUndelivered } from './undelivered';
 import {
   quotaItemFor,
   quotaMet,
@@ -101,6 +103,11 @@ export function hearReplies(run: DutyRun): void {
   });
   setHandler(reportRequestSignal, () => {
     run.reported = '';
+    run.version++;
+  });
+  // A message the desk or the campaign sent with this duty's item reached its unit by no channel (0.8.1).
+  setHandler(deliveryFailedSignal, (f) => {
+    recordUndelivered(state, record, f);
     run.version++;
   });
   // Refusals change nothing, but the attempt stays on the record (who tried what, and why it was refused).

@@ -44,6 +44,7 @@ export function makeReporter(run: DutyRun): DutyReporter {
       ...(state.status === 'completed' && state.progress?.unverified ? { unverified: reportedProgress(state.progress) } : {}),
       remindersSent: state.remindersSent,
       escalationsSent: state.escalationsSent,
+      ...(state.undelivered ? { undelivered: state.undelivered } : {}),
       ended: state.ended,
       updatedAt: 0,
     };

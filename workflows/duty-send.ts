@@ -4,13 +4,14 @@
  * channels. Recorded in the duty's history at the message's own instant.
  */
 import { shanghaiDate, workingDaysBetween } from '../calendar/working-days';
-import { makeDeliverer } from './deliver';
+import { makeDeliverer, type Undelivered } from './deliver';
 import type { DutyRun } from './duty-run';
 import { morningItemSignal } from './messages';
 import { MORNING_KINDS } from './morning';
 import { levelOf, type PlannedAction } from './policy';
 import { quotaShortfalls } from './quota';
 import * as texts from './texts';
+import { recordUndelivered } from './undelivered';
 import type { MessageKind, OutgoingMessage, Recipient } from './types';
 
 /** Thrown by `sendAt` only while handing ahead, and caught by the caller: the desk could not be reached. */
@@ -45,6 +46,7 @@ export function makeSender(run: DutyRun): DutySender {
     };
     // Handed ahead: the level the duty will show at the instant (levels move with the calendar alone).
     if (run.handing && plannedAt !== undefined) msg.level = levelOf(input, state, plannedAt, features.plan);
+    let failed: Undelivered | undefined;
     if (input.morningWorkflowId && MORNING_KINDS.includes(kind)) {
       // Into the unit's morning message: the campaign sends one message per unit and instant.
       try {
@@ -56,13 +58,15 @@ export function makeSender(run: DutyRun): DutySender {
         // Handing ahead: nothing goes now; the duty sends at the instant instead.
         if (run.handing) throw DESK_UNREACHABLE;
         // The campaign is gone (stopped by an administrator): the duty still reaches its unit.
-        await deliver(msg);
+        failed = await deliver(msg);
       }
     } else {
-      await deliver(msg);
+      failed = await deliver(msg);
     }
     // At the message's own instant, not when delivery returned: 「收到」 finds the last message by it.
     record(kind, undefined, msg.toUnits.join('、'), msg.at);
+    // Sent, and the unit responsible did not get it: on the record and in the ledger as such.
+    if (failed?.units.includes(duty.unit) && features.undelivered()) recordUndelivered(state, record, { kind, at: msg.at, units: failed.units, reason: failed.reason });
   };
 
   const { deliver } = makeDeliverer(input.wechatTaskQueue, (text) => record('alert', undefined, text), input.delivery);

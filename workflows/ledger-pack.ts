@@ -32,7 +32,7 @@ const LEVEL: Level[] = ['none', 'blue', 'yellow', 'red', 'green'];
 /**
  * One duty's row: [index, status·level·ended, remindersSent, escalationsSent, updatedAt, extras?]. The second
  * element packs status (0–3), level (0–4) and ended (0/1) into one small number; `extras` holds the rarer fields
- * only when present (a deadline moved by an extension, acknowledgement and completion times, an unverified note).
+ * only when present (a deadline moved by an extension, acknowledgement and completion times, an unverified note, undelivered messages).
  */
 export type PackedRow = [number, number, number, number, number] | [number, number, number, number, number, PackedExtras];
 export interface PackedExtras {
@@ -40,6 +40,8 @@ export interface PackedExtras {
   a?: number;
   c?: number;
   u?: string;
+  /** Undelivered messages (0.8.1). */
+  n?: number;
 }
 
 export interface PackedLedger {
@@ -66,6 +68,7 @@ export function packLedger(entries: Iterable<LedgerEntry>, base: readonly BaseEn
       ...(e.acknowledgedAt !== undefined ? { a: e.acknowledgedAt } : {}),
       ...(e.completedAt !== undefined ? { c: e.completedAt } : {}),
       ...(e.unverified !== undefined ? { u: e.unverified } : {}),
+      ...(e.undelivered ? { n: e.undelivered } : {}),
     };
     const flags = STATUS.indexOf(e.status) * 10 + LEVEL.indexOf(e.level) * 2 + (e.ended ? 1 : 0);
     const row: PackedRow = [i, flags, e.remindersSent, e.escalationsSent, e.updatedAt];
@@ -95,6 +98,7 @@ export function unpackLedger(packed: PackedLedger, base: readonly BaseEntry[]): 
       ...(extras?.u !== undefined ? { unverified: extras.u } : {}),
       remindersSent,
       escalationsSent,
+      ...(extras?.n ? { undelivered: extras.n } : {}),
       ended: flags % 2 === 1,
       updatedAt,
     });

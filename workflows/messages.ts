@@ -3,7 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WorkCalendar } from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
 import type { LedgerPage, LedgerPageRequest } from './ledger-page';
-import type { DeliveryTimings, DutyState, DutyStatus, LedgerEntry, OutgoingMessage, ReplyChannel } from './types';
+import type { DeliveryTimings, DutyState, DutyStatus, LedgerEntry, MessageKind, OutgoingMessage, ReplyChannel } from './types';
 
 export interface Actor {
   /** Display name or WeChat id of the person. */
@@ -66,6 +66,17 @@ export interface RefusedAttempt {
   reason: string;
 }
 export const attemptRefusedSignal = defineSignal<[RefusedAttempt]>('attemptRefused');
+
+/** Desk or campaign → duty: a message that carried the duty's item reached neither by WeChat nor by email. */
+export interface DeliveryFailure {
+  key: string;
+  kind: MessageKind;
+  /** The message's instant. */
+  at: number;
+  units: string[];
+  reason: string;
+}
+export const deliveryFailedSignal = defineSignal<[DeliveryFailure]>('deliveryFailed');
 
 /** Duty → campaign: the duty's ledger line changed. */
 export const dutyChangedSignal = defineSignal<[LedgerEntry]>('dutyChanged');

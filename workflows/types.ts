@@ -236,6 +236,8 @@ export interface DutyState {
   behind: boolean;
   remindersSent: number;
   escalationsSent: number;
+  /** Messages about the duty that reached its unit by no channel (「未送达」, each also in `history`); absent = none. */
+  undelivered?: number;
   /** Idempotency keys of scheduled messages already handled (sent or skipped). */
   handledKeys: string[];
   /**
@@ -294,6 +296,8 @@ export interface LedgerEntry {
   unverified?: string;
   remindersSent: number;
   escalationsSent: number;
+  /** Messages about the duty that reached its unit by no channel (「未送达」, 0.8.1); absent = none. */
+  undelivered?: number;
   ended: boolean;
   updatedAt: number;
 }

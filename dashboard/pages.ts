@@ -249,11 +249,15 @@ const EVENT_CN: Record<string, string> = {
   ended: '结束',
 };
 
-export function outboxPage(lines: { at: number; kind: string; subject: string; toUnits: string[]; text: string }[]): string {
+export function outboxPage(page: { messages: { at: number; kind: string; subject: string; toUnits: string[]; text: string }[]; older?: number }, earlier = false): string {
+  const lines = page.messages;
   const rows = lines
     .map((m) => `<tr><td>${h(formatShanghai(m.at).replace('T', ' ').slice(0, 16))}</td><td>${h(m.kind)}</td><td>${h(m.toUnits.join('、'))}</td><td>${h(m.subject)}</td><td><details><summary>正文</summary><pre>${h(m.text)}</pre></details></td></tr>`)
     .join('\n');
-  return layout('发件箱', `<h1>发件箱（最近 ${lines.length} 条）</h1><table id="outbox"><tr><th>时间</th><th>类型</th><th>收件单位</th><th>标题</th><th></th></tr>${rows}</table>`);
+  // Older pages by byte offset into the outbox file: a page costs what it shows, whatever the file's size.
+  const more = page.older !== undefined ? `<p><a id="older" href="/outbox?before=${page.older}">更早的消息</a></p>` : '';
+  const newest = earlier ? `<p><a href="/outbox">最新的消息</a></p>` : '';
+  return layout('发件箱', `<h1>发件箱（${earlier ? '较早的' : '最近'} ${lines.length} 条）</h1>${newest}<table id="outbox"><tr><th>时间</th><th>类型</th><th>收件单位</th><th>标题</th><th></th></tr>${rows}</table>${more}`);
 }
 
 export function unitCalendar(unit: string, ledger: LedgerEntry[], plan: ValidPlan): string {

@@ -5,7 +5,6 @@
 import { createHmac } from 'node:crypto';
 import { escapeHtml } from '../channels/render';
 import { sameSecret } from '../links/compare';
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -15,7 +14,8 @@ import type { ValidPlan } from '../plan/schema';
 import { buildDigest } from '../workflows/digest';
 import { calendarQuery, planQuery, statusQuery } from '../workflows/messages';
 import { levelCounts, ledgerOf, listCampaigns, type CampaignListing } from '../campaigns/registry';
-import type { LedgerEntry, OutgoingMessage } from '../workflows/types';
+import type { LedgerEntry } from '../workflows/types';
+import { readOutboxPage } from '../activities/outbox-file';
 import { OFFICE_COOKIE } from '../links/actions';
 import { publicUrlIsHttps } from '../links/config';
 import { actionPage, csrfToken, dashboardDecision, officeSession, readForm, type ActionDeps } from './actions';
@@ -64,15 +64,8 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
-function readOutbox(file: string | undefined, limit = 200): OutgoingMessage[] {
-  if (!file || !existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .slice(-limit)
-    .map((l) => JSON.parse(l) as OutgoingMessage)
-    .reverse();
-}
+/** 发件箱 pages: 200 messages each, newest first, read from the end of the file (activities/outbox-file.ts). */
+export const OUTBOX_PAGE = 200;
 
 export { sameSecret } from '../links/compare';
 
@@ -241,7 +234,12 @@ export function createDashboard(deps: DashboardDeps): Server {
             : undefined;
         return send(200, 'text/html', dutyPage(state, title, viewer));
       }
-      if (url.pathname === '/outbox') return send(200, 'text/html', outboxPage(readOutbox(deps.outboxFile)));
+      if (url.pathname === '/outbox') {
+        const before = url.searchParams.get('before');
+        const at = before !== null && /^\d{1,15}$/.test(before) ? Number(before) : undefined;
+        if (before !== null && at === undefined) return send(400, 'text/plain', 'before 应为字节位置 (before must be a byte offset)');
+        return send(200, 'text/html', outboxPage(deps.outboxFile ? readOutboxPage(deps.outboxFile, OUTBOX_PAGE, at) : { messages: [] }, at !== undefined));
+      }
       if (url.pathname === '/api/ledger') return send(200, 'application/json', JSON.stringify(await readCampaignLedger(campaign)));
       if (url.pathname === '/api/campaigns') return send(200, 'application/json', JSON.stringify(await campaignRows(deps)));
       if (url.pathname === '/ledger.xlsx') {

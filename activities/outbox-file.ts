@@ -93,3 +93,24 @@ export function forEachLineFrom(file: string, from: number, onLine: (line: strin
     closeSync(fd);
   }
 }
+
+/**
+ * What the outbox's first line is (FNV-1a of its bytes, the first 4 KiB at most), and whether byte `offset - 1` ends
+ * a line: an index whose file was replaced, or whose offset is not at a line's end (another process appended to
+ * the file), indexes it again from the start.
+ */
+export function outboxMarks(file: string, offset: number): { head: number; atLineEnd: boolean } {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const nl = buf.subarray(0, n).indexOf(0x0a);
+    let head = 0x811c9dc5;
+    for (const b of buf.subarray(0, nl < 0 ? n : nl)) head = Math.imul(head ^ b, 0x01000193) >>> 0;
+    const last = Buffer.alloc(1);
+    const atLineEnd = offset === 0 || (readSync(fd, last, 0, 1, offset - 1) === 1 && last[0] === 0x0a);
+    return { head, atLineEnd };
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -27,10 +27,11 @@ export class OutboxIndex {
   }
 
   /** Bytes of the outbox indexed, and the lines in them (for error messages that name a line). */
-  indexed(): { bytes: number; lines: number } {
+  indexed(): { bytes: number; lines: number; head?: number } {
     const rows = this.db.prepare('SELECT name, value FROM outbox_meta').all() as { name: string; value: number }[];
-    const of = (name: string) => rows.find((r) => r.name === name)?.value ?? 0;
-    return { bytes: of('bytes'), lines: of('lines') };
+    const of = (name: string) => rows.find((r) => r.name === name)?.value;
+    const head = of('head');
+    return { bytes: of('bytes') ?? 0, lines: of('lines') ?? 0, ...(head !== undefined ? { head } : {}) };
   }
 
   /** Keys recorded up to byte `bytes` (line `lines`) of the outbox, in one transaction. */
@@ -40,6 +41,11 @@ export class OutboxIndex {
       this.setMeta.run('bytes', upTo.bytes);
       this.setMeta.run('lines', upTo.lines);
     })();
+  }
+
+  /** The fingerprint of the file's first line (outboxMarks). */
+  setHead(head: number): void {
+    this.setMeta.run('head', head);
   }
 
   /** The outbox is shorter than what was indexed (cut back by hand): start again from nothing. */

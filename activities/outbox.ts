@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, statSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { OutgoingMessage } from '../workflows/types';
-import { forEachLineFrom, readOutboxPage } from './outbox-file';
+import { forEachLineFrom, outboxMarks, readOutboxPage } from './outbox-file';
 import { OutboxIndex } from './outbox-index';
 import type { Channel } from './index';
 
@@ -31,6 +31,8 @@ export class RecordingChannel implements Channel {
   private readonly keys = new Set<string>();
   private index?: OutboxIndex;
   private indexed = { bytes: 0, lines: 0 };
+  /** The index has the fingerprint of the file's first line (set once the file has one). */
+  private headKnown = false;
 
   /**
    * @param file JSON-lines outbox to append to (and to reload keys from after a restart).
@@ -51,13 +53,18 @@ export class RecordingChannel implements Channel {
   /** Indexes what the index has not seen of the file, moves a line cut off mid-write aside, and loads the tail. */
   private catchUp(file: string, loadTail = true): void {
     const index = (this.index = new OutboxIndex(`${file}.index.sqlite`));
-    let { bytes, lines } = index.indexed();
+    const known = index.indexed();
+    let { bytes, lines } = known;
     const size = existsSync(file) ? statSync(file).size : 0;
-    // Shorter than what was indexed (cut back or replaced by hand): indexed again from its start.
-    if (size < bytes) {
-      index.clear();
+    const marks = size > 0 ? outboxMarks(file, Math.min(bytes, size)) : undefined;
+    // Shorter than what was indexed, another file (replaced by hand), or an offset inside a line (another process
+    // appended to it): indexed again from its start. Keys already indexed are kept; none is lost.
+    if (size < bytes || (marks && known.head !== undefined && known.head !== marks.head) || (marks && !marks.atLineEnd)) {
+      if (size < bytes || (marks && known.head !== undefined && known.head !== marks.head)) index.clear();
       bytes = lines = 0;
     }
+    if (marks) index.setHead(marks.head);
+    this.headKnown = marks !== undefined;
     let batch: string[] = [];
     const parse = (line: string, n: number): OutgoingMessage => {
       try {
@@ -103,7 +110,7 @@ export class RecordingChannel implements Channel {
   }
 
   private recorded(key: string): boolean {
-    return this.file ? (this.index?.has(key) ?? false) : this.keys.has(key);
+    return this.keys.has(key) || (this.index?.has(key) ?? false);
   }
 
   private remember(message: OutgoingMessage): void {
@@ -112,19 +119,25 @@ export class RecordingChannel implements Channel {
   }
 
   async deliver(message: OutgoingMessage): Promise<void> {
+    // The folder was missing at start and is there now: the index opens, and indexes what the file already holds.
+    if (this.file && !this.index && existsSync(dirname(this.file))) this.catchUp(this.file, false);
     if (this.recorded(message.key)) return;
     // Recorded only once written: an append that fails (disk full, the folder gone) throws into the activity, whose
     // retry writes it again, instead of finding the key taken and reporting a message nobody can read as delivered.
-    if (this.file) {
-      const line = JSON.stringify(message) + '\n';
-      appendFileSync(this.file, line);
-      // The folder was missing at start: the index opens now, and indexes the file (this message included).
-      if (!this.index) this.catchUp(this.file, false);
-      else {
-        this.indexed = { bytes: this.indexed.bytes + Buffer.byteLength(line), lines: this.indexed.lines + 1 };
-        this.index.add([message.key], this.indexed);
+    if (this.file) appendFileSync(this.file, JSON.stringify(message) + '\n');
+    try {
+      if (!this.file || !this.index) throw new Error('no index');
+      // The file's own size, not a running total: another process appending to the same outbox moves it too.
+      const upTo = { bytes: statSync(this.file).size, lines: this.indexed.lines + 1 };
+      this.index.add([message.key], upTo);
+      this.indexed = upTo;
+      if (!this.headKnown) {
+        this.index.setHead(outboxMarks(this.file, 0).head);
+        this.headKnown = true;
       }
-    } else {
+    } catch {
+      // Written but not indexed (no file, or the index is busy or broken): kept here, so a retry does not write it
+      // again; the next start indexes it from the file.
       this.keys.add(message.key);
     }
     this.remember(message);

@@ -55,7 +55,8 @@ export interface LinkedCampaign {
   stop: () => Promise<void>;
 }
 
-export async function startLinkedCampaign(tag: string, behaviour?: SinkBehaviour): Promise<LinkedCampaign> {
+/** `desk`: the campaign hands its morning messages to a desk of its own, as deployments since 0.7.0 do. */
+export async function startLinkedCampaign(tag: string, behaviour?: SinkBehaviour, desk = false): Promise<LinkedCampaign> {
   const sink = await startSmtpSink(behaviour);
   const env = await devServerEnv();
   const secretFile = join(mkdtempSync(join(tmpdir(), `duban-${tag}-`)), 'link-secret');
@@ -75,6 +76,7 @@ export async function startLinkedCampaign(tag: string, behaviour?: SinkBehaviour
   const base = dashboard.url.replace(/\/$/, '');
   const email = loopbackEmail(sink);
   const taskQueue = uniqueQueue(tag);
+  const deskId = `duban/desk/${taskQueue}`;
   const worker = await createWorker({
     connection: env.nativeConnection,
     taskQueue,
@@ -86,7 +88,7 @@ export async function startLinkedCampaign(tag: string, behaviour?: SinkBehaviour
   await env.client.workflow.start('campaignWorkflow', {
     taskQueue,
     workflowId: campaignWorkflowId,
-    args: [{ ...loaded.input, campaignId, plan, clockOffsetMs, options: { closeAt: '2023-03-31', morningSettleSeconds: 1 } }],
+    args: [{ ...loaded.input, campaignId, plan, clockOffsetMs, options: { closeAt: '2023-03-31', morningSettleSeconds: 1, ...(desk ? { morningDesk: deskId } : {}) } }],
   });
   const dutyId = await until('the duty', async () => (await env.client.workflow.getHandle(campaignWorkflowId).query(ledgerQuery))[0]?.dutyId);
   // The ledger names a duty as the campaign starts it, a moment before the server knows the child: wait for it to answer.
@@ -103,7 +105,7 @@ export async function startLinkedCampaign(tag: string, behaviour?: SinkBehaviour
     now,
     status: () => env.client.workflow.getHandle(dutyId).query(statusQuery),
     stop: async () => {
-      for (const id of [campaignWorkflowId, dutyId]) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+      for (const id of [campaignWorkflowId, dutyId, ...(desk ? [deskId] : [])]) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
       worker.shutdown();
       await running;
       await dashboard.close();

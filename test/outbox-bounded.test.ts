@@ -59,6 +59,26 @@ describe('the outbox, bounded', () => {
     expect(keysIn(file)).toEqual(Array.from({ length: 51 }, (_, i) => msg(i).key));
   });
 
+  it('two workers writing one outbox: a start after them knows every key and refuses nothing', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'duban-outbox-')), 'outbox.jsonl');
+    const [a, b] = [new RecordingChannel(file), new RecordingChannel(file)];
+    for (let i = 0; i < 20; i++) await (i % 2 ? b : a).deliver(msg(i));
+    const later = new RecordingChannel(file);
+    for (let i = 0; i < 20; i++) await later.deliver(msg(i));
+    expect(keysIn(file)).toEqual(Array.from({ length: 20 }, (_, i) => msg(i).key));
+  });
+
+  it('an outbox replaced by another, longer one is indexed anew: its messages are not taken for the old ones', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'duban-outbox-')), 'outbox.jsonl');
+    const first = new RecordingChannel(file);
+    for (let i = 0; i < 3; i++) await first.deliver(msg(i));
+    writeFileSync(file, Array.from({ length: 10 }, (_, i) => `${JSON.stringify(msg(100 + i))}\n`).join(''));
+    const channel = new RecordingChannel(file);
+    await channel.deliver(msg(0));
+    await channel.deliver(msg(105));
+    expect(keysIn(file)).toEqual([...Array.from({ length: 10 }, (_, i) => msg(100 + i).key), msg(0).key]);
+  });
+
   it('pages from the end: each message once, newest first, and not a line still being written', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'duban-outbox-')), 'outbox.jsonl');
     writeFileSync(file, Array.from({ length: 1_234 }, (_, i) => `${JSON.stringify(msg(i))}\n`).join('') + '{"key":"half-writ');

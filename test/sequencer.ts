@@ -14,6 +14,7 @@ export const SLOWEST_FIRST = [
   'test/reply-corpus-bot.test.ts',
   'test/ops.test.ts',
   'test/calendar-update.test.ts',
+  'test/undelivered.test.ts',
   'test/drills/bad-files.test.ts',
   'test/notice-xlsx.test.ts',
   'test/plan-files.test.ts',

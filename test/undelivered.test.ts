@@ -22,10 +22,13 @@ const directory = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml
 const mail = sinkPerTest();
 
 describe('a message that reached nobody', () => {
-  it('sent by the desk: the duty records it, and its ledger line and 台账 row count it as 未送达', async () => {
-    const c = await startLinkedCampaign('undelivered', refusing);
+  it.each([
+    ['the campaign’s', false],
+    ['the desk’s', true],
+  ])('sent in %s morning message: the duty records it, and its ledger line and 台账 row count it as 未送达', async (_, desk) => {
+    const c = await startLinkedCampaign('undelivered', refusing, desk);
     try {
-      // The announcement goes at once (5 May 2022, 10:00), through the desk, and the mail server refuses it.
+      // The announcement goes at once (5 May 2022, 10:00), in the unit's morning message, and the server refuses it.
       const state = await until('the duty to record it', async () => ((await c.status()).undelivered ? c.status() : undefined), 40_000);
       expect(state.undelivered).toBe(1);
       const line = state.history.find((h) => h.event === 'undelivered');

@@ -22,12 +22,18 @@ export async function tellUndelivered(msg: OutgoingMessage, failed: Undelivered 
   const units = new Set(failed.units);
   const items = itemsOf(msg).filter((i) => i.dutyId && i.unit !== undefined && units.has(i.unit));
   if (!items.length || !patched(UNDELIVERED_PATCH)) return;
-  for (const item of items) {
-    const failure: DeliveryFailure = { key: item.key, kind: item.kind, at: msg.at, units: [item.unit!], reason: failed.reason.slice(0, 300) };
-    await getExternalWorkflowHandle(item.dutyId!)
-      .signal(deliveryFailedSignal, failure)
-      .catch(() => undefined);
-  }
+  // One signal per duty, whatever number of its items the message carried (one lost message is one 未送达), and
+  // all at once: a storm morning during an outage costs the sender one round, not one workflow task per item.
+  const first = new Map<string, OutgoingMessage>();
+  for (const item of items) if (!first.has(item.dutyId!)) first.set(item.dutyId!, item);
+  await Promise.all(
+    [...first].map(([dutyId, item]) => {
+      const failure: DeliveryFailure = { key: item.key, kind: item.kind, at: msg.at, units: [item.unit!], reason: failed.reason.slice(0, 300) };
+      return getExternalWorkflowHandle(dutyId)
+        .signal(deliveryFailedSignal, failure)
+        .catch(() => undefined);
+    }),
+  );
 }
 
 /** Sends a message, and tells the duties of what reached nobody. */

@@ -93,7 +93,11 @@ export class OutboxMornings {
   private readBytes = 0;
   private last: number | undefined;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    /** Bytes read at a time: an outbox of any size is never read into one string (it fails past about 512 MB). */
+    private readonly window = 8 * 1024 * 1024,
+  ) {}
 
   lastMorningRun(): number | undefined {
     let fd: number;
@@ -102,6 +106,10 @@ export class OutboxMornings {
     } catch {
       return this.last;
     }
+    const read = (from: number, length: number) => {
+      const buf = Buffer.alloc(length);
+      return buf.subarray(0, readSync(fd, buf, 0, length, from));
+    };
     try {
       const size = fstatSync(fd).size;
       // Shorter than before: cut back (a torn line moved aside); read it again from the start.
@@ -109,14 +117,28 @@ export class OutboxMornings {
         this.readBytes = 0;
         this.last = undefined;
       }
-      if (size === this.readBytes) return this.last;
-      const buf = Buffer.alloc(size - this.readBytes);
-      const n = readSync(fd, buf, 0, buf.length, this.readBytes);
-      // Whole lines only: a line still being written is read next time.
-      const end = buf.subarray(0, n).lastIndexOf(0x0a);
-      if (end < 0) return this.last;
-      this.last = lastMorningIn(buf.subarray(0, end).toString('utf8'), this.last);
-      this.readBytes += end + 1;
+      // The first look at a long outbox: the newest morning is near its end, so it is looked for a window at a time
+      // from there, and from then on only what is appended is read.
+      if (this.readBytes === 0 && size > this.window) {
+        const tail = read(size - this.window, this.window);
+        const through = size - this.window + tail.lastIndexOf(0x0a) + 1;
+        for (let end = through; end > 0 && this.last === undefined; ) {
+          const from = Math.max(0, end - this.window);
+          const buf = read(from, end - from);
+          const start = from === 0 ? 0 : buf.indexOf(0x0a) + 1;
+          this.last = lastMorningIn(buf.subarray(start).toString('utf8'), this.last);
+          end = start > 0 ? from + start : from;
+        }
+        this.readBytes = through;
+      }
+      while (this.readBytes < size) {
+        const buf = read(this.readBytes, Math.min(this.window, size - this.readBytes));
+        // Whole lines only: a line still being written is read next time.
+        const end = buf.lastIndexOf(0x0a);
+        if (end < 0) break;
+        this.last = lastMorningIn(buf.subarray(0, end).toString('utf8'), this.last);
+        this.readBytes += end + 1;
+      }
       return this.last;
     } finally {
       closeSync(fd);

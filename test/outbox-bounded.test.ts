@@ -12,6 +12,7 @@ import { OUTBOX_TAIL, RecordingChannel } from '../activities/outbox';
 import { readOutboxPage } from '../activities/outbox-file';
 import { loadCampaign } from '../cli/campaign-input';
 import { createDashboard } from '../dashboard/server';
+import { OutboxMornings } from '../ops/health';
 import type { OutgoingMessage } from '../workflows/types';
 
 const msg = (i: number): OutgoingMessage => ({
@@ -77,6 +78,18 @@ describe('the outbox, bounded', () => {
     await channel.deliver(msg(0));
     await channel.deliver(msg(105));
     expect(keysIn(file)).toEqual([...Array.from({ length: 10 }, (_, i) => msg(100 + i).key), msg(0).key]);
+  });
+
+  it('/healthz finds the newest morning message of a long outbox a window at a time, then reads only what is appended', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'duban-outbox-')), 'outbox.jsonl');
+    const morning = (i: number) => ({ ...msg(i), key: `duban/desk/q/morning/${i}/县民政局`, items: [msg(i)] });
+    writeFileSync(file, Array.from({ length: 2_000 }, (_, i) => `${JSON.stringify(i === 300 ? morning(i) : msg(i))}\n`).join(''));
+    // 4 KiB windows over a file of some 500 KiB: the morning is many windows back from the end.
+    const mornings = new OutboxMornings(file, 4096);
+    expect(mornings.lastMorningRun()).toBe(msg(300).at);
+    appendFileSync(file, `${JSON.stringify(morning(2_000))}\n${JSON.stringify(msg(2_001))}\n`);
+    expect(mornings.lastMorningRun()).toBe(msg(2_000).at);
+    expect(new OutboxMornings(file, 4096).lastMorningRun()).toBe(msg(2_000).at);
   });
 
   it('pages from the end: each message once, newest first, and not a line still being written', () => {

@@ -31,16 +31,18 @@ export function readOutboxPage(file: string, limit: number, before?: number): Ou
     const end = Math.min(before ?? size, size);
     // Back from `end` a chunk at a time, until more than `limit` newlines are in hand (or the file's start).
     let pos = end;
-    let buf = Buffer.alloc(0);
+    const chunks: Buffer[] = [];
     let newlines = 0;
     while (pos > 0 && newlines <= limit) {
       const from = Math.max(0, pos - CHUNK);
       const chunk = Buffer.alloc(pos - from);
       readSync(fd, chunk, 0, chunk.length, from);
       for (const b of chunk) if (b === 0x0a) newlines++;
-      buf = Buffer.concat([chunk, buf]);
+      chunks.unshift(chunk);
       pos = from;
     }
+    // Joined once: a chunk at a time would copy what was read again for every chunk.
+    const buf = Buffer.concat(chunks);
     // A last line still being written (no newline yet) is not a message yet.
     let stop = buf.length;
     if (before === undefined && buf.length && buf[buf.length - 1] !== 0x0a) stop = buf.lastIndexOf(0x0a) + 1;

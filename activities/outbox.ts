@@ -27,10 +27,11 @@ export class RecordingChannel implements Channel {
   /** Rejects at the first failure of the `onDeliver` callback, for a run to end at once (race it). */
   readonly failed: Promise<never>;
   private failNow: (err: Error) => void = () => undefined;
-  /** Keys without a file; with one, the index holds them. */
+  /** Keys without a file; with one, the index holds them (and this, any it could not take). */
   private readonly keys = new Set<string>();
   private index?: OutboxIndex;
-  private indexed = { bytes: 0, lines: 0 };
+  /** Lines of the file indexed, for error messages that name a line. */
+  private indexedLines = 0;
   /** The index has the fingerprint of the file's first line (set once the file has one). */
   private headKnown = false;
 
@@ -57,12 +58,11 @@ export class RecordingChannel implements Channel {
     let { bytes, lines } = known;
     const size = existsSync(file) ? statSync(file).size : 0;
     const marks = size > 0 ? outboxMarks(file, Math.min(bytes, size)) : undefined;
-    // Shorter than what was indexed, another file (replaced by hand), or an offset inside a line (another process
-    // appended to it): indexed again from its start. Keys already indexed are kept; none is lost.
-    if (size < bytes || (marks && known.head !== undefined && known.head !== marks.head) || (marks && !marks.atLineEnd)) {
-      if (size < bytes || (marks && known.head !== undefined && known.head !== marks.head)) index.clear();
-      bytes = lines = 0;
-    }
+    // Shorter than what was indexed or another file (replaced by hand): its keys are not this file's. An offset inside
+    // a line (another process appended to it): the keys stand, the file is read again from its start.
+    const replaced = size < bytes || (marks !== undefined && known.head !== undefined && known.head !== marks.head);
+    if (replaced) index.clear();
+    if (replaced || (marks && !marks.atLineEnd)) bytes = lines = 0;
     if (marks) index.setHead(marks.head);
     this.headKnown = marks !== undefined;
     let batch: string[] = [];
@@ -105,8 +105,27 @@ export class RecordingChannel implements Channel {
       }
     }
     index.add(batch, { bytes: upTo, lines });
-    this.indexed = { bytes: upTo, lines };
+    this.indexedLines = lines;
     if (loadTail && size > 0) this.messages.push(...readOutboxPage(file, OUTBOX_TAIL).messages.reverse());
+  }
+
+  /**
+   * The key of a line just appended, in the index. False when the index is busy or broken: the caller keeps the key
+   * in memory, so a retry does not write it again, and the next start indexes it from the file.
+   */
+  private indexAppended(file: string, index: OutboxIndex, key: string): boolean {
+    try {
+      // The file's own size, not a running total: another process appending to the same outbox moves it too.
+      this.indexedLines++;
+      index.add([key], { bytes: statSync(file).size, lines: this.indexedLines });
+      if (!this.headKnown) {
+        index.setHead(outboxMarks(file, 0).head);
+        this.headKnown = true;
+      }
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private recorded(key: string): boolean {
@@ -125,21 +144,7 @@ export class RecordingChannel implements Channel {
     // Recorded only once written: an append that fails (disk full, the folder gone) throws into the activity, whose
     // retry writes it again, instead of finding the key taken and reporting a message nobody can read as delivered.
     if (this.file) appendFileSync(this.file, JSON.stringify(message) + '\n');
-    try {
-      if (!this.file || !this.index) throw new Error('no index');
-      // The file's own size, not a running total: another process appending to the same outbox moves it too.
-      const upTo = { bytes: statSync(this.file).size, lines: this.indexed.lines + 1 };
-      this.index.add([message.key], upTo);
-      this.indexed = upTo;
-      if (!this.headKnown) {
-        this.index.setHead(outboxMarks(this.file, 0).head);
-        this.headKnown = true;
-      }
-    } catch {
-      // Written but not indexed (no file, or the index is busy or broken): kept here, so a retry does not write it
-      // again; the next start indexes it from the file.
-      this.keys.add(message.key);
-    }
+    if (!this.file || !this.index || !this.indexAppended(this.file, this.index, message.key)) this.keys.add(message.key);
     this.remember(message);
     try {
       await this.onDeliver?.(message);

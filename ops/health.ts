@@ -4,6 +4,7 @@
  * it answers without a token.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { forEachLineFrom } from '../activities/outbox-file';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
@@ -131,14 +132,8 @@ export class OutboxMornings {
         }
         this.readBytes = through;
       }
-      while (this.readBytes < size) {
-        const buf = read(this.readBytes, Math.min(this.window, size - this.readBytes));
-        // Whole lines only: a line still being written is read next time.
-        const end = buf.lastIndexOf(0x0a);
-        if (end < 0) break;
-        this.last = lastMorningIn(buf.subarray(0, end).toString('utf8'), this.last);
-        this.readBytes += end + 1;
-      }
+      // Whole lines only: a line still being written is read next time.
+      if (this.readBytes < size) this.readBytes = forEachLineFrom(this.file, this.readBytes, (line) => (this.last = lastMorningIn(line, this.last))).end;
       return this.last;
     } finally {
       closeSync(fd);

@@ -8,10 +8,13 @@ import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { WECHAT_TASK_QUEUE } from '../bot/main';
+import { DESK_SHARDS_MAX } from '../workflows/desk-shards';
 
 const settingsSchema = z.object({
   /** WeChat sends go to the bot's task queue (`DUBAN_WECHAT=1` in the worker's environment). */
   wechatTaskQueue: z.string().min(1).optional(),
+  /** The desk's shards (`DUBAN_DESK_SHARDS`, 2–64; omitted = one desk): workflows/desk-shards.ts. */
+  deskShards: z.number().int().min(2).max(DESK_SHARDS_MAX).optional(),
   /** When the worker wrote it (ISO), for the operator. */
   writtenAt: z.string(),
 });
@@ -19,9 +22,24 @@ export type ChannelSettings = z.output<typeof settingsSchema>;
 
 export const DEPLOYMENT_FILE = 'deployment.json';
 
+/**
+ * `DUBAN_DESK_SHARDS`: how many desk workflows share the morning's sends (a county needs one; a city of thousands
+ * of units several). Anything but a whole number from 1 to DESK_SHARDS_MAX is refused, naming the variable.
+ */
+export function deskShardsFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.DUBAN_DESK_SHARDS?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > DESK_SHARDS_MAX) {
+    throw new Error(`DUBAN_DESK_SHARDS=${raw} 无效：应为 1 到 ${DESK_SHARDS_MAX} 的整数（督办台分片数）(the desk's shard count must be a whole number from 1 to ${DESK_SHARDS_MAX})`);
+  }
+  return n > 1 ? n : undefined;
+}
+
 /** What an environment configures: the worker's own. */
 export function channelSettingsFromEnv(env: NodeJS.ProcessEnv, now = new Date()): ChannelSettings {
-  return { ...(env.DUBAN_WECHAT === '1' ? { wechatTaskQueue: WECHAT_TASK_QUEUE } : {}), writtenAt: now.toISOString() };
+  const shards = deskShardsFromEnv(env);
+  return { ...(env.DUBAN_WECHAT === '1' ? { wechatTaskQueue: WECHAT_TASK_QUEUE } : {}), ...(shards ? { deskShards: shards } : {}), writtenAt: now.toISOString() };
 }
 
 /** Written by the worker at start (atomically: a reader never sees half a file). */

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { mergeCalendars, type WorkCalendar } from '../calendar/working-days';
 import { campaignQueueOf } from '../worker';
 import type { DeskInput } from '../workflows/desk';
+import { deskShardIds } from '../workflows/desk-shards';
 import { deskJoinQuery, deskJoinSignal, deskRehandSignal, type DeskJoin } from '../workflows/messages';
 import type { ChannelSettings } from './deployment';
 import { deskIdFor, listCampaigns } from './registry';
@@ -40,27 +41,46 @@ export async function ensureDesk(client: Client, taskQueue: string, settings: Ch
     joins.push({ ...rest, ...channelsOf(settings) });
     joined.push(c.workflowId);
   }
+  const shards = settings.deskShards ?? 1;
+  const withShards = (j: DeskJoin): DeskJoin => ({ ...j, ...(shards > 1 ? { shards } : {}) });
   const desk = client.workflow.getHandle(deskId);
-  const status = await desk
-    .describe()
-    .then((d) => d.status.name)
-    .catch(() => undefined);
-  if (status === 'RUNNING') {
-    for (const join of joins) await desk.signal(deskJoinSignal, join);
-    return { deskId, started: false, campaigns: joins.map((j) => j.campaignId), silent };
-  }
+  const statusOf = (id: string) =>
+    client.workflow
+      .getHandle(id)
+      .describe()
+      .then((d) => d.status.name)
+      .catch(() => undefined);
   const calendar = joins.reduce<WorkCalendar | undefined>((cal, j) => (cal ? mergeCalendars(cal, j.calendar) : j.calendar), undefined);
-  if (!calendar) return { deskId, started: false, campaigns: [], silent };
   const delivery = joins.at(-1)?.delivery;
-  const input: DeskInput = {
-    deskId,
-    calendar,
-    campaigns: joins.map((j) => ({ campaignId: j.campaignId, digestUnits: j.digestUnits })),
-    ...channelsOf(settings),
-    ...(delivery ? { delivery } : {}),
-  };
-  await client.workflow.start('deskWorkflow', { taskQueue: campaignQueueOf(taskQueue), workflowId: deskId, args: [input] });
-  // The new desk holds nothing: what the duties had handed the lost one comes again.
+  const campaigns = joins.map((j) => ({ campaignId: j.campaignId, digestUnits: j.digestUnits }));
+  let started = false;
+  if ((await statusOf(deskId)) === 'RUNNING') {
+    // A count raised in the worker's settings raises the running desk's (its shards drain what moves).
+    for (const join of joins) await desk.signal(deskJoinSignal, withShards(join));
+    // A shard an operator terminated is started again from the same campaigns; the duties then hand again.
+    if (calendar) {
+      for (const [index, id] of deskShardIds(deskId, shards).entries()) {
+        if (index === 0 || (await statusOf(id)) === 'RUNNING') continue;
+        const input: DeskInput = { deskId: id, shardIndex: index, home: deskId, shards, calendar, campaigns, ...channelsOf(settings), ...(delivery ? { delivery } : {}) };
+        await client.workflow.start('deskWorkflow', { taskQueue: campaignQueueOf(taskQueue), workflowId: id, args: [input] }).catch(() => undefined);
+        started = true;
+      }
+    }
+    if (!started) return { deskId, started: false, campaigns: joins.map((j) => j.campaignId), silent };
+  } else {
+    if (!calendar) return { deskId, started: false, campaigns: [], silent };
+    const input: DeskInput = {
+      deskId,
+      calendar,
+      campaigns,
+      ...channelsOf(settings),
+      ...(delivery ? { delivery } : {}),
+      // The home shard starts the others (any still running keeps what it holds).
+      ...(shards > 1 ? { shards } : {}),
+    };
+    await client.workflow.start('deskWorkflow', { taskQueue: campaignQueueOf(taskQueue), workflowId: deskId, args: [input] });
+  }
+  // The new desk (or shard) holds nothing: what the duties had handed the lost one comes again.
   for (const workflowId of joined) {
     await client.workflow
       .getHandle(workflowId)

@@ -93,6 +93,7 @@ export async function startCampaignWorkflow(client: Client, target: TemporalTarg
     ...(indexed.ok ? { searchAttributes: true } : {}),
     dutyTaskQueue: target.taskQueue,
     morningDesk: deskIdFor(target.taskQueue),
+    ...(channels.settings.deskShards ? { deskShards: channels.settings.deskShards } : {}),
     ...(codePrefix ? { codePrefix } : {}),
   };
   try {

@@ -1,10 +1,10 @@
 /**
  * What a campaign's run does differently from the releases before it, in one place (as duty-features.ts does for a
- * duty). Four decisions are taken when the run starts; `digestSlots` is asked after the start loop, where 0.2.0
+ * duty). Five decisions are taken when the run starts; `digestSlots` is asked after the start loop, where 0.2.0
  * recorded its marker (a replayed history shows a marker only in the workflow task that recorded it).
  */
 import { patched } from '@temporalio/workflow';
-import type { CampaignInput } from './expand';
+import { partsLeftOut, type CampaignInput } from './expand';
 
 /** Campaigns started before it keep 0.1.0's digest timing (09:00, red digests as signals arrive). */
 export const DIGEST_SLOTS_PATCH = 'digest-slots';
@@ -31,6 +31,12 @@ export const MORNING_DESK_PATCH = 'morning-desk';
  * continue-as-new.
  */
 export const PACKED_LEDGER_PATCH = 'packed-ledger';
+/**
+ * 0.7.0 stopped giving a lead+co task's co-units a part of a presumed year end or of a date past at the start, without
+ * a patch (issue #27): a 0.6.0 campaign that started such parts no longer replayed. Runs that take this marker
+ * decided with today's code; it is asked only when the plan has such a deadline (partsLeftOut).
+ */
+export const PARTS_WHERE_DUE_PATCH = 'parts-where-due';
 
 export interface CampaignFeatures {
   /** Duties hand their scheduled messages to the campaign (or the desk): one message per unit and instant. */
@@ -41,15 +47,44 @@ export interface CampaignFeatures {
   readonly desk: string | undefined;
   /** The ledger is carried packed when the run continues as new. */
   readonly packLedgerOnContinue: boolean;
+  /** The duties are 0.6.0's expansion: co-units hold a part of every deadline (expandCampaign's partsAtEveryDate). */
+  readonly partsAtEveryDate: boolean;
   /** Digests at the 09:30 slot; asked once the duties are started. */
   digestSlots(): boolean;
 }
 
-/** Called once, before any duty starts; `morning` is carried, so every duty of a campaign is batched or none is. */
-export function campaignFeatures(input: CampaignInput): CampaignFeatures {
+/**
+ * Called once, before any duty starts; `morning` is carried, so every duty of a campaign is batched or none is.
+ * `startDate` is the campaign's first day (Shanghai), as the expansion takes it.
+ */
+export function campaignFeatures(input: CampaignInput, startDate: string): CampaignFeatures {
   const morning = input.carried ? input.carried.morning === true : patched(MORNING_PATCH);
   const waves = morning && patched(MORNING_WAVES_PATCH);
   const desk = morning && input.options?.morningDesk && patched(MORNING_DESK_PATCH) ? input.options.morningDesk : undefined;
   const packLedgerOnContinue = patched(PACKED_LEDGER_PATCH);
-  return { morning, waves, desk, packLedgerOnContinue, digestSlots: () => patched(DIGEST_SLOTS_PATCH) };
+  const partsAtEveryDate = partsAtEveryDateOf(input, startDate, packLedgerOnContinue);
+  return { morning, waves, desk, packLedgerOnContinue, partsAtEveryDate, digestSlots: () => patched(DIGEST_SLOTS_PATCH) };
+}
+
+/**
+ * Which expansion the run's start loop walks: `carried.started` counts duties of that list, so a campaign keeps the
+ * one it started from for its whole life, and a replayed run must take the one its release took.
+ * - A run of today's code (the marker): 0.7.0's, unless the campaign already started 0.6.0's (the flag it carries,
+ *   or a part 0.7.0 leaves out in the ledger a 0.6.0 run carried).
+ * - A run of 0.8.0 or 0.8.1 (the packed-ledger marker and not this one): 0.7.0's, as they ran.
+ * - A run with neither marker: 0.6.0's. 0.7.0 and 0.7.1 changed no marker or input of a campaign, so their runs look
+ *   the same as 0.6.0's; such a run of theirs whose plan has a deadline partsLeftOut names does not replay
+ *   (docs/design.md, How a command-changing edit is caught before release).
+ */
+function partsAtEveryDateOf(input: CampaignInput, startDate: string, packedLedgerRun: boolean): boolean {
+  const leftOut = partsLeftOut(input.plan, startDate);
+  // Both expansions are the same list: nothing to decide, no marker.
+  if (leftOut.length === 0) return false;
+  const c = input.carried;
+  if (c?.partsAtEveryDate) return true;
+  if (patched(PARTS_WHERE_DUE_PATCH)) {
+    const carriedWhole = [...(c?.ledger ?? []), ...(c?.ledgerPacked?.other ?? [])];
+    return carriedWhole.some((e) => e.lead !== undefined && leftOut.some((m) => e.dutyId.startsWith(`${input.campaignId}/${m}/`)));
+  }
+  return !packedLedgerRun;
 }

@@ -28,7 +28,7 @@ import {
 import { makeDeliverer } from './deliver';
 import { makeWaker } from './wake';
 import { campaignFeatures } from './campaign-features';
-import { deskJoinOf, ensureDesk } from './desk-join';
+import { deskJoinOf, deskShardsOf, ensureDesk } from './desk-join';
 import { buildDigest, digestText } from './digest';
 import { DIGEST_MIN, nextDigestSlot, nextWeeklyDigest } from './digest-slots';
 import { legacyDigests } from './legacy-digests';
@@ -70,9 +70,9 @@ export interface CampaignSummary {
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSummary> {
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
   // Every patch decision of the run (campaign-features.ts); none emits a command before them.
-  const features = campaignFeatures(input);
-  const { morning, waves, desk, packLedgerOnContinue } = features;
   const startedAt = input.carried?.startedAt ?? input.startAt ?? now();
+  const features = campaignFeatures(input, shanghaiDate(startedAt));
+  const { morning, waves, desk, packLedgerOnContinue, partsAtEveryDate } = features;
   // Lowered only to record histories that continue as new (`npm run record`).
   const historyLimit = input.options?.continueAsNewAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
   const ledger = new Map<string, LedgerEntry>(carriedLedger(input, startedAt).map((e) => [e.dutyId, e]));
@@ -124,7 +124,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
     startedAt,
   }));
   setHandler(planQuery, () => input.plan);
-  const duties = expandCampaign(input, shanghaiDate(startedAt), { morning });
+  const duties = expandCampaign(input, shanghaiDate(startedAt), { morning, partsAtEveryDate });
   let started = input.carried?.started ?? 0;
   const carry = () => ({
     ...input,
@@ -132,11 +132,13 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
       startedAt,
       started,
       // Packed against the expansion of the input the next run gets (a calendar loaded meanwhile included).
-      ...(packLedgerOnContinue ? { ledger: [], ledgerPacked: packLedger(ledger.values(), baseEntries(input, startedAt)) } : { ledger: [...ledger.values()] }),
+      ...(packLedgerOnContinue ? { ledger: [], ledgerPacked: packLedger(ledger.values(), baseEntries(input, startedAt, partsAtEveryDate)) } : { ledger: [...ledger.values()] }),
       ...(morning ? { morning, morningPending: pending, morningSent: [...sentGroups] } : {}),
       ...(waves && arrivals.size ? { morningArrivals: [...arrivals] } : {}),
       ...(calendarsToForward > 0 ? { calendarPending: true } : {}),
       ...(rehandsToForward > 0 ? { rehandPending: true } : {}),
+      // The next run walks the same list (carried.started counts its duties) and unpacks against it.
+      ...(partsAtEveryDate ? { partsAtEveryDate: true } : {}),
     },
   });
 
@@ -161,7 +163,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
           await startChild(dutyWorkflow, {
             workflowId: d.duty.dutyId,
             ...(input.options?.dutyTaskQueue ? { taskQueue: input.options.dutyTaskQueue } : {}),
-            args: [{ ...d, campaignWorkflowId: self, startAt: startedAt, ...(desk ? { morningWorkflowId: desk, morningDesk: true } : morning ? { morningWorkflowId: self } : {}) }],
+            args: [{ ...d, campaignWorkflowId: self, startAt: startedAt, ...(desk ? { morningWorkflowId: desk, morningDesk: true, ...deskShardsOf(input) } : morning ? { morningWorkflowId: self } : {}) }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
             // A duty that already ran (even one that has ended) is never run again from scratch.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -3,7 +3,7 @@
  * task queue), then email — to everyone when WeChat is off or failed, else to leaders and offices — and an
  * alert to the administrators whenever a channel fails or refuses recipients.
  */
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { PERMANENT_DELIVERY, WECHAT_UNAVAILABLE } from '../channels/errors';
 import type { DeliveryTimings, OutgoingMessage } from './types';
@@ -41,10 +41,22 @@ export interface Deliverer {
 }
 
 /** `onAlert` lets the caller record the alert in its own history. */
+/**
+ * WeChat failed for everyone, not for one contact: the bot's process did not pick the send up in time, or the bot
+ * said it is logged out. The desk then sends the rest of its morning by email (0.9.0) instead of waiting out the
+ * pick-up time once per message.
+ */
+export function wechatDown(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure)) return false;
+  const cause = err.cause;
+  return cause instanceof TimeoutFailure || (cause instanceof ApplicationFailure && cause.type === WECHAT_UNAVAILABLE);
+}
+
 export function makeDeliverer(
   wechatTaskQueue: string | undefined,
   onAlert: (text: string) => void = () => undefined,
   timings: DeliveryTimings = {},
+  onWechatDown?: () => void,
 ): Deliverer {
   const { notify } = proxyActivities<Activities>({
     // SMTP sends (30 s socket timeout each; one per person when messages carry links) and WeCom posts (each may
@@ -111,6 +123,7 @@ export function makeDeliverer(
         try {
           reached = (await wechat.deliverWechat(msg)).accepted;
         } catch (err) {
+          if (onWechatDown && wechatDown(err)) onWechatDown();
           await alert(`${msg.key}#wechat-failed`, msg.at, `微信发送失败，已改发邮件：${msg.subject}（${errorText(err)}）`);
         }
       }

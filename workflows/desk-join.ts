@@ -5,8 +5,15 @@ import { deskWorkflow } from './desk';
 import type { CampaignInput } from './expand';
 import { deskJoinSignal, type DeskJoin } from './messages';
 
+/** The desk's shard count as the campaign was started with it, only when over one (as a duty's input carries it). */
+export function deskShardsOf(input: CampaignInput): { deskShards?: number } {
+  const n = input.options?.deskShards ?? 1;
+  return n > 1 ? { deskShards: n } : {};
+}
+
 /** What a campaign tells its desk: its digest readers, its calendar and the channels it was started with. */
 export function deskJoinOf(input: CampaignInput): DeskJoin {
+  const shards = deskShardsOf(input).deskShards;
   return {
     campaignId: input.campaignId,
     // Their overdue reminders wait for Monday's digest, which a campaign without digests does not send.
@@ -14,6 +21,7 @@ export function deskJoinOf(input: CampaignInput): DeskJoin {
     calendar: input.calendar,
     ...(input.options?.wechatTaskQueue ? { wechatTaskQueue: input.options.wechatTaskQueue } : {}),
     ...(input.options?.delivery ? { delivery: input.options.delivery } : {}),
+    ...(shards ? { shards } : {}),
   };
 }
 
@@ -34,6 +42,7 @@ export async function ensureDesk(input: CampaignInput, desk: string): Promise<vo
           ...(join.wechatTaskQueue ? { wechatTaskQueue: join.wechatTaskQueue } : {}),
           ...(join.delivery ? { delivery: join.delivery } : {}),
           ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}),
+          ...(join.shards ? { shards: join.shards } : {}),
         },
       ],
       parentClosePolicy: ParentClosePolicy.ABANDON,

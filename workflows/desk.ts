@@ -9,15 +9,33 @@
  * an item whose duty was settled while it waited is dropped — nothing to a unit about work it has done.
  * It runs until terminated, idle between instants, continuing as new when its history grows.
  */
-import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { dayNumber, dateOfDayNumber, mergeCalendars, shanghaiDate, shiftWorkingDays, weekdayOfDayNumber, type WorkCalendar } from '../calendar/working-days';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { allHandlersFinished, condition, continueAsNew, log, ParentClosePolicy, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { mergeCalendars, shanghaiDate, type WorkCalendar } from '../calendar/working-days';
 import { makeDeliverer } from './deliver';
-import { calendarUpdateSignal, deskDigestSignal, deskDropSignal, deskJoinSignal, deskQuery, deskRetractSignal, dutyStatusSignal, morningItemSignal } from './messages';
+import { isWeeklyDigestDay } from './digest-slots';
+import { collectParcels, cutParcels, CARRY_INLINE_BYTES, DESK_PARCELS_PATCH, leaveParcels, utf8Bytes } from './desk-parcels';
+import { makeRelay, type Moved } from './desk-relay';
+import { DESK_SHARDS_MAX, DESK_SHARDS_PATCH, deskShardIds } from './desk-shards';
+import {
+  calendarUpdateSignal,
+  deskDigestSignal,
+  deskDropSignal,
+  deskJoinSignal,
+  deskQuery,
+  deskRetractSignal,
+  deskSyncSignal,
+  dutyStatusSignal,
+  morningItemSignal,
+  morningItemsSignal,
+  type DeskSync,
+} from './messages';
 import { combinedDigest, morningGroups, morningMessage, sendGroups, settledAt, stillAsked, SETTLE_MAX_MS } from './morning';
 import { makeWaker } from './wake';
 import { deliverTelling } from './undelivered';
+import { DESK_WAVES_PATCH, sendInWaves } from './desk-waves';
 import type { DeliveryTimings, DutyStatus, OutgoingMessage } from './types';
-import { HISTORY_BYTES_HARD, HISTORY_EVENTS_BEFORE_CONTINUE, HISTORY_EVENTS_HARD } from './history-limits';
+import { DESK_SIGNALS_BEFORE_CONTINUE, HISTORY_BYTES_HARD, HISTORY_EVENTS_BEFORE_CONTINUE, HISTORY_EVENTS_HARD } from './history-limits';
 
 export interface DeskInput {
   /** The desk's workflow id; prefixes its message keys. */
@@ -33,18 +51,35 @@ export interface DeskInput {
   clockOffsetMs?: number;
   /** History events before continuing as new (default 8,000; lowered only to record replay histories). */
   continueAsNewAfterEvents?: number;
+  /**
+   * The desk runs in this many shards (workflows/desk-shards.ts). Shard 0 (this id, `shardIndex` omitted) is the home
+   * shard: it starts the others and passes campaigns, calendars and drops on to them. Omitted or 1: one desk.
+   */
+  shards?: number;
+  /** This shard's index (1 and up; omitted on the home shard). */
+  shardIndex?: number;
+  /** The home shard's id, on the other shards. */
+  home?: string;
   carried?: {
     pending: OutgoingMessage[];
     arrivals: [number, number][];
     sent: string[];
     status: [string, DutyStatus][];
     digests: OutgoingMessage[];
+    /** What did not fit in the input: parcel workflows holding the rest (workflows/desk-parcels.ts). */
+    parcels?: string[];
+    /** Keys taken back while the parcels were being left: dropped from what the parcels bring. */
+    parcelDropped?: string[];
+    /** Item keys this shard passed on to other shards, for their take-backs and statuses. */
+    moved?: [string, Moved][];
   };
 }
 
 export interface DeskState {
   pending: number;
   digests: number;
+  /** The shard count this shard sends with (1: one desk). */
+  shards?: number;
 }
 
 /**
@@ -52,18 +87,20 @@ export interface DeskState {
  * items back: a status from before the take-back must not drop what the duty hands again (completed at night, sent
  * back by a supervisor, handed again: the reminder goes). Decided once per run.
  */
+/** Kept here too: the desk's tests and older imports find it with the desk. */
+export { isWeeklyDigestDay };
+
 export const DESK_FRESH_STATUS_PATCH = 'desk-fresh-status';
 
-
-/** The first working day of the week `date` is in (Monday, or later when Monday is a holiday): weekly digest day. */
-export function isWeeklyDigestDay(cal: WorkCalendar, date: string): boolean {
-  const day = dayNumber(date);
-  const monday = day - ((weekdayOfDayNumber(day) + 6) % 7);
-  return shiftWorkingDays(cal, dateOfDayNumber(monday), 0) === date;
-}
+/** A desk continues as new once a run took DESK_SIGNALS_BEFORE_CONTINUE signals, holding items or not (0.9.0). */
+export const DESK_SIGNAL_CAP_PATCH = 'desk-signal-cap';
 
 export async function deskWorkflow(input: DeskInput): Promise<never> {
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
+  const selfId = input.deskId;
+  const base = input.home ?? input.deskId;
+  const index = input.shardIndex ?? 0;
+  const home = index === 0;
   let cal = input.calendar;
   let pending: OutgoingMessage[] = input.carried?.pending ?? [];
   let digests: OutgoingMessage[] = input.carried?.digests ?? [];
@@ -72,49 +109,160 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   // Statuses of duties with an item waiting, as their duties reported them after handing it over.
   const status = new Map<string, DutyStatus>(input.carried?.status ?? []);
   const freshStatus = patched(DESK_FRESH_STATUS_PATCH);
-  setHandler(morningItemSignal, (item) => {
-    pending.push(item);
-    arrivals.set(item.at, now());
-  });
-  setHandler(deskDigestSignal, (digest) => {
+  const waves = patched(DESK_WAVES_PATCH);
+  // Signals this run took: Temporal refuses a run's signals past 10,000 (limit.maxSignalsPerExecution), and a desk
+  // holding an evening's items used to wait for 40,000 events, which it could never reach.
+  let signals = 0;
+  const signalsFull = () => signals >= DESK_SIGNALS_BEFORE_CONTINUE;
+  // Shards (0.9.0): asked the first time a count over one appears, which no desk before 0.9.0 ever saw.
+  let shards = 1;
+  let shardsOn = false;
+  const relay = makeRelay(selfId, base, index, input.carried?.moved);
+  /** Shards to start (the home shard, when the count is new to it) and to sync, and whether to drain. */
+  let startFrom = 0;
+  let syncNeeded = false;
+  let drainNeeded = false;
+  const setShards = (n: number) => {
+    const count = Math.min(Math.max(1, Math.floor(n)), DESK_SHARDS_MAX);
+    if (count === shards || (count > 1 && !(shardsOn ||= patched(DESK_SHARDS_PATCH)))) return;
+    if (home && count > shards) startFrom = startFrom || shards;
+    shards = count;
+    drainNeeded = true;
+    syncNeeded = home;
+  };
+  if ((input.shards ?? 1) > 1) {
+    setShards(input.shards!);
+    // A home shard continued as new started its shards already; it syncs them once in case a count moved meanwhile.
+    if (home && input.carried) startFrom = 0;
+    // Carried items are routed again below (parts a last relay had not sent yet among them).
+    drainNeeded = input.carried !== undefined;
+  }
+  const counted =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A) => {
+      signals++;
+      fn(...args);
+    };
+  const take = (item: OutgoingMessage) => {
+    const own = shards > 1 ? relay.route(item, shards) : item;
+    if (!own) return;
+    pending.push(own);
+    arrivals.set(own.at, now());
+  };
+  setHandler(morningItemSignal, counted(take));
+  setHandler(morningItemsSignal, counted((items) => items.forEach(take)));
+  setHandler(deskDigestSignal, counted((digest) => {
     digests.push(digest);
     arrivals.set(digest.at, now());
-  });
-  setHandler(dutyStatusSignal, ({ dutyId, status: s }) => {
+  }));
+  setHandler(dutyStatusSignal, counted(({ dutyId, status: s }) => {
     if (pending.some((i) => i.dutyId === dutyId) || (freshStatus && status.has(dutyId))) status.set(dutyId, s);
-  });
-  setHandler(calendarUpdateSignal, (update) => {
+    if (shards > 1) relay.status(dutyId, s);
+  }));
+  setHandler(calendarUpdateSignal, counted((update) => {
     cal = mergeCalendars(cal, update);
-  });
+    syncNeeded = home && shards > 1;
+  }));
   const campaigns = new Map(input.campaigns.map((c) => [c.campaignId, c.digestUnits]));
   let wechatTaskQueue = input.wechatTaskQueue;
   let delivery = input.delivery;
-  setHandler(deskJoinSignal, (join) => {
+  setHandler(deskJoinSignal, counted((join) => {
     campaigns.set(join.campaignId, join.digestUnits);
     cal = mergeCalendars(cal, join.calendar);
     wechatTaskQueue = join.wechatTaskQueue;
     delivery = join.delivery;
-  });
+    // The count is raised, never lowered: a lower one would leave the shards above it holding what they hold.
+    if (join.shards && join.shards > shards) setShards(join.shards);
+    syncNeeded = home && shards > 1;
+  }));
+  // The home shard's configuration, on every other shard: replaced whole.
+  setHandler(deskSyncSignal, counted((sync) => {
+    campaigns.clear();
+    for (const c of sync.campaigns) campaigns.set(c.campaignId, c.digestUnits);
+    cal = sync.calendar;
+    wechatTaskQueue = sync.wechatTaskQueue;
+    delivery = sync.delivery;
+    setShards(sync.shards);
+  }));
   // A duty whose state changed before the instant of what it handed ahead takes it back (and hands it again).
-  setHandler(deskRetractSignal, ({ keys }) => {
+  setHandler(deskRetractSignal, counted(({ keys }) => {
     const taken = new Set(keys);
     const duties = new Set(pending.filter((m) => taken.has(m.key)).map((m) => m.dutyId));
     pending = pending.filter((m) => !taken.has(m.key));
     if (freshStatus) for (const id of duties) if (id && !pending.some((m) => m.dutyId === id)) status.delete(id);
-  });
+    if (shards > 1) relay.retract(keys);
+  }));
   // Items of a stopped campaign's duties are dropped: nothing more is sent about them.
-  setHandler(deskDropSignal, ({ campaignId }) => {
+  setHandler(deskDropSignal, counted(({ campaignId }) => {
     const theirs = (m: OutgoingMessage) => m.key.startsWith(`${campaignId}/`);
     pending = pending.filter((m) => !theirs(m));
     digests = digests.filter((m) => !theirs(m));
     campaigns.delete(campaignId);
-  });
+    if (home && shards > 1) relay.drop(campaignId, deskShardIds(base, shards).slice(1));
+  }));
   /** The units that read the digest of the campaign an item comes from (its duty id starts with the campaign id). */
   const digestUnitsOf = (item: OutgoingMessage): string[] => {
     for (const [id, units] of campaigns) if (item.key.startsWith(`${id}/`)) return units;
     return [];
   };
-  setHandler(deskQuery, (): DeskState => ({ pending: pending.length, digests: digests.length }));
+  setHandler(deskQuery, (): DeskState => ({ pending: pending.length, digests: digests.length, ...(shards > 1 ? { shards } : {}) }));
+
+  const syncOf = (): DeskSync => ({
+    campaigns: [...campaigns].map(([campaignId, digestUnits]) => ({ campaignId, digestUnits })),
+    calendar: cal,
+    ...(wechatTaskQueue ? { wechatTaskQueue } : {}),
+    ...(delivery ? { delivery } : {}),
+    shards,
+  });
+  /** The home shard starts the shards it has not started yet; each is then synced (a running one keeps its items). */
+  const tendShards = async () => {
+    if (home && startFrom > 0) {
+      const from = startFrom;
+      startFrom = 0;
+      for (const [i, id] of deskShardIds(base, shards).entries()) {
+        if (i < from) continue;
+        try {
+          await startChild(deskWorkflow, {
+            workflowId: id,
+            args: [{ ...syncOf(), deskId: id, shardIndex: i, home: base, ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}) }],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      }
+      syncNeeded = true;
+    }
+    if (syncNeeded) {
+      syncNeeded = false;
+      relay.sync(syncOf(), deskShardIds(base, shards).slice(1));
+    }
+    if (drainNeeded) {
+      drainNeeded = false;
+      // What no longer maps to this shard goes to the shard it maps to now.
+      const held = pending;
+      pending = [];
+      for (const item of held) {
+        const own = relay.route(item, shards);
+        if (own) pending.push(own);
+      }
+    }
+    if (relay.busy) await relay.flush();
+  };
+
+  // A run continued with parcels takes in what they hold before anything else: all but what was taken back while
+  // they were left, with the statuses carried inline (newer) over theirs.
+  if (input.carried?.parcels?.length) {
+    const dropped = new Set(input.carried.parcelDropped ?? []);
+    const missing = await collectParcels(input.carried.parcels, (p) => {
+      pending.push(...p.pending.filter((m) => !dropped.has(m.key)));
+      digests.push(...p.digests.filter((m) => !dropped.has(m.key)));
+      for (const [id, st] of p.status) if (!status.has(id)) status.set(id, st);
+      for (const k of p.sent) sentGroups.add(k);
+    });
+    if (missing.length) log.error('desk parcels never came back; what they held is lost (duban desk ensure has the duties hand it again)', { missing });
+  }
 
   // The channels as the latest campaign to join configured them.
   const deliver = (msg: OutgoingMessage) => makeDeliverer(wechatTaskQueue, undefined, delivery).deliver(msg);
@@ -138,29 +286,72 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     // A supervising office reads its own overdue duties in Monday's digest, with their codes: not again at 09:00.
     const inDigest = (i: OutgoingMessage, unit: string) => i.kind === 'overdue-reminder' && i.unit === unit && digestUnitsOf(i).includes(unit) && isWeeklyDigestDay(cal, shanghaiDate(i.at));
     const groups = morningGroups(asked, { sent: sentGroups, now: t, skip: inDigest, lateByAge: true, mergeLate: true });
-    await sendGroups(groups, (g) => deliverTelling(deliver, morningMessage(input.deskId, g)), true);
+    if (waves) await sendInWaves(groups.map((g) => morningMessage(input.deskId, g)), { wechatTaskQueue, delivery, deskId: input.deskId, at: t });
+    else await sendGroups(groups, (g) => deliverTelling(deliver, morningMessage(input.deskId, g)), true);
     // Digests of one slot from several campaigns: one message to each supervisor.
     const slots = new Map<number, OutgoingMessage[]>();
     for (const d of dueDigests) slots.set(d.at, [...(slots.get(d.at) ?? []), d]);
     for (const [, slot] of [...slots].sort((a, b) => a[0] - b[0])) await deliver(combinedDigest(input.deskId, slot));
   };
 
+  /**
+   * The new run's input: what the desk holds inline, or in parcels past CARRY_INLINE_BYTES (a city's evening). While
+   * the parcels are started, duties go on handing and taking back: what came meanwhile is carried inline, and the
+   * keys taken back meanwhile are carried so that the new run drops them from the parcels.
+   */
+  const carry = async (): Promise<NonNullable<DeskInput['carried']>> => {
+    const sent = [...sentGroups].filter((k) => Number(k.split('|')[0]) >= now() - SETTLE_MAX_MS - 7 * 86_400_000);
+    const holding = { pending: [...pending], digests: [...digests], status: [...status], sent };
+    const inline = { arrivals: [...arrivals], ...(shards > 1 ? { moved: relay.moved() } : {}) };
+    if (utf8Bytes(JSON.stringify(holding)) <= CARRY_INLINE_BYTES || !patched(DESK_PARCELS_PATCH)) {
+      return { ...holding, ...inline, pending: [...holding.pending, ...relay.heldItems()] };
+    }
+    const parcels = await leaveParcels(selfId, cutParcels(holding));
+    const parcelled = new Set([...holding.pending, ...holding.digests]);
+    const still = new Set([...pending, ...digests]);
+    const before = new Map(holding.status);
+    return {
+      pending: [...pending.filter((m) => !parcelled.has(m)), ...relay.heldItems()],
+      digests: digests.filter((m) => !parcelled.has(m)),
+      status: [...status].filter(([id, st]) => before.get(id) !== st),
+      sent: [],
+      parcels,
+      ...(inline.moved ? { moved: relay.moved() } : {}),
+      arrivals: [...arrivals],
+      ...([...parcelled].some((m) => !still.has(m)) ? { parcelDropped: [...parcelled].filter((m) => !still.has(m)).map((m) => m.key) } : {}),
+    };
+  };
+
   const waker = makeWaker(now);
+  // Asked only once a run took DESK_SIGNALS_BEFORE_CONTINUE signals, which no recorded run before 0.9.0 did.
+  let signalCap: boolean | undefined;
+  const capReached = () => signalsFull() && (signalCap ??= patched(DESK_SIGNAL_CAP_PATCH));
   for (;;) {
+    if (shardsOn) {
+      await tendShards();
+      relay.prune(now() - 7 * 86_400_000);
+    }
     const seen = pending.length + digests.length;
     const full = () => workflowInfo().historyLength > historyLimit || workflowInfo().continueAsNewSuggested;
-    await waker.until(() => pending.length + digests.length !== seen || (full() && !pending.length && !digests.length), nextDue());
+    const nearLimits = () => workflowInfo().historyLength >= HISTORY_EVENTS_HARD || workflowInfo().historySize >= HISTORY_BYTES_HARD;
+    await waker.until(
+      () => pending.length + digests.length !== seen || (full() && !pending.length && !digests.length) || (shardsOn && (relay.busy || syncNeeded || drainNeeded || startFrom > 0)) || signalsFull(),
+      nextDue(),
+    );
     if ([...pending, ...digests].some((m) => dueAt(m) <= now())) await sendDue();
     const busy = pending.length > 0 || digests.length > 0;
-    if (full() && (!busy || workflowInfo().historyLength >= HISTORY_EVENTS_HARD || workflowInfo().historySize >= HISTORY_BYTES_HARD)) {
+    if ((full() && (!busy || nearLimits())) || capReached()) {
+      if (shardsOn) await tendShards();
       await condition(allHandlersFinished);
+      // Anything queued for other shards since is carried as held items, and routed again by the next run.
       await continueAsNew<typeof deskWorkflow>({
         ...input,
         calendar: cal,
         campaigns: [...campaigns].map(([campaignId, digestUnits]) => ({ campaignId, digestUnits })),
         ...(wechatTaskQueue ? { wechatTaskQueue } : {}),
         ...(delivery ? { delivery } : {}),
-        carried: { pending, arrivals: [...arrivals], sent: [...sentGroups].filter((k) => Number(k.split('|')[0]) >= now() - SETTLE_MAX_MS - 7 * 86_400_000), status: [...status], digests },
+        ...(shards > 1 ? { shards } : {}),
+        carried: await carry(),
       });
     }
   }

@@ -2,7 +2,7 @@
  * When the supervisors' digests go: the daily slot for red news and the weekly digest on the week's first working
  * day. Pure (calendar arithmetic only), so the campaign, the desk and tests share it.
  */
-import { addDays, dayNumber, shanghaiDate, shanghaiInstant, shiftWorkingDays, type WorkCalendar } from '../calendar/working-days';
+import { addDays, dateOfDayNumber, dayNumber, shanghaiDate, shanghaiInstant, shiftWorkingDays, weekdayOfDayNumber, type WorkCalendar } from '../calendar/working-days';
 
 /**
  * Digests go out at 09:30 on working days, half an hour after the 09:00 morning run: by then every duty woken
@@ -25,4 +25,11 @@ export function nextWeeklyDigest(cal: WorkCalendar, now: number, minutes = DIGES
   let monday = addDays(today, ((8 - weekday) % 7) || 7);
   if (weekday === 1 && now < shanghaiInstant(today, minutes)) monday = today;
   return shanghaiInstant(shiftWorkingDays(cal, monday, 0), minutes);
+}
+
+/** The first working day of the week `date` is in (Monday, or later when Monday is a holiday): weekly digest day. */
+export function isWeeklyDigestDay(cal: WorkCalendar, date: string): boolean {
+  const day = dayNumber(date);
+  const monday = day - ((weekdayOfDayNumber(day) + 6) % 7);
+  return shiftWorkingDays(cal, dateOfDayNumber(monday), 0) === date;
 }

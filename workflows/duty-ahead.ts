@@ -60,7 +60,14 @@ export function makeAhead(run: DutyRun, sender: DutySender): Ahead {
     });
     state.ahead = future.filter((a) => !stale.includes(a));
     if (!stale.length) return;
-    await run.signal(input.morningWorkflowId!, deskRetractSignal, { keys: stale.map((a) => `${duty.dutyId}/${a.key}`) }).catch(() => undefined);
+    if (run.deskShards > 1) {
+      // Each shard takes back the keys it was handed.
+      const byDesk = new Map<string, string[]>();
+      for (const a of stale) for (const id of a.desks ?? [input.morningWorkflowId!]) byDesk.set(id, [...(byDesk.get(id) ?? []), `${duty.dutyId}/${a.key}`]);
+      await Promise.all([...byDesk].map(([id, keys]) => run.signal(id, deskRetractSignal, { keys }).catch(() => undefined)));
+    } else {
+      await run.signal(input.morningWorkflowId!, deskRetractSignal, { keys: stale.map((a) => `${duty.dutyId}/${a.key}`) }).catch(() => undefined);
+    }
     for (const a of stale) {
       state.handledKeys = state.handledKeys.filter((k) => k !== a.key);
       for (let i = state.history.length - 1; i >= 0; i--) {
@@ -76,6 +83,7 @@ export function makeAhead(run: DutyRun, sender: DutySender): Ahead {
 
   const hand = async (next: PlannedAction) => {
     run.handing = true;
+    run.handedTo = undefined;
     try {
       await sender.perform(next);
       (state.ahead ??= []).push({
@@ -84,6 +92,7 @@ export function makeAhead(run: DutyRun, sender: DutySender): Ahead {
         kind: next.kind as MessageKind,
         mark: aheadMark(state),
         ...(next.reminderOffset !== undefined ? { offset: next.reminderOffset } : {}),
+        ...(run.handedTo ? { desks: run.handedTo } : {}),
       });
     } catch (err) {
       if (err !== DESK_UNREACHABLE) throw err;

@@ -11,6 +11,7 @@ import { patched } from '@temporalio/workflow';
 import { UNDELIVERED_PATCH } from './undelivered';
 import type { PlanOptions } from './policy';
 import type { DutyInput } from './types';
+import { DESK_SHARDS_PATCH } from './desk-shards';
 
 /**
  * A progress or visit report acknowledges an open duty. Replaying a history recorded before it keeps 0.1.0's
@@ -44,6 +45,7 @@ export const DESK_STATUS_PATCH = 'desk-status';
  */
 export const HAND_AHEAD_PATCH = 'hand-ahead';
 
+
 /**
  * A signal to the desk or the campaign that is refused is tried again after a few seconds before the duty takes the
  * workflow for gone. A workflow that continues as new can refuse a signal for a moment (the Java test server's
@@ -57,6 +59,8 @@ export interface DutyFeatures {
   readonly plan: Required<Pick<PlanOptions, 'formalOnce' | 'weeklyOverdue' | 'graceWhole'>>;
   /** Reminders and requests to acknowledge are handed to the desk ahead of their instant (0.7.0). */
   readonly handAhead: boolean;
+  /** The desk runs in shards (0.9.0, only with `deskShards` over 1 in the input, which no earlier run had). */
+  readonly deskShards: boolean;
   /** Level and deadline are published as search attributes (0.4.0). Decided once the handlers are set (below). */
   searchAttributes: boolean;
   /** Refused signals to the desk or the campaign are tried again (0.8.0). Decided once the handlers are set. */
@@ -85,9 +89,11 @@ export function dutyFeatures(input: DutyInput): DutyFeatures {
   };
   // A duty of 0.6.0 or before (its history has no marker) sends at the instant as it did.
   const handAhead = input.morningDesk === true && input.morningWorkflowId !== undefined && patched(HAND_AHEAD_PATCH);
+  const deskShards = input.morningDesk === true && (input.deskShards ?? 1) > 1 && patched(DESK_SHARDS_PATCH);
   return {
     plan,
     handAhead,
+    deskShards,
     searchAttributes: false,
     signalRetry: false,
     reportAcknowledges: () => patched(REPORT_ACKNOWLEDGES_PATCH),

@@ -4,6 +4,7 @@
  * Each is sent only when it changed, so a quiet duty adds nothing to any history.
  */
 import { upsertSearchAttributes } from '@temporalio/workflow';
+import { deskShardOf } from './desk-shards';
 import type { DutyRun } from './duty-run';
 import { dutyChangedSignal, dutyStatusSignal } from './messages';
 import { reportedProgress } from './rules';
@@ -25,7 +26,15 @@ export function makeReporter(run: DutyRun): DutyReporter {
   const report = async () => {
     if (input.morningDesk && input.morningWorkflowId && state.status !== deskHeard && features.deskStatus()) {
       deskHeard = state.status;
-      await run.signal(input.morningWorkflowId, dutyStatusSignal, { dutyId: duty.dutyId, status: state.status }).catch(() => undefined);
+      const status = { dutyId: duty.dutyId, status: state.status };
+      if (run.deskShards > 1) {
+        // The shards that may hold its items: its own unit's, those it handed ahead to (carried in its state), and
+        // any this run handed an item to at its instant.
+        const desks = new Set([deskShardOf(input.morningWorkflowId, duty.unit, run.deskShards), ...(state.ahead ?? []).flatMap((a) => a.desks ?? []), ...run.desksHanded]);
+        await Promise.all([...desks].map((id) => run.signal(id, dutyStatusSignal, status).catch(() => undefined)));
+      } else {
+        await run.signal(input.morningWorkflowId, dutyStatusSignal, status).catch(() => undefined);
+      }
     }
     if (!input.campaignWorkflowId) return;
     const entry: LedgerEntry = {

@@ -34,6 +34,12 @@ export interface DutyRun {
   aheadOff: boolean;
   /** The desk was started again and holds nothing this duty handed it: everything ahead is handed again. */
   rehand: boolean;
+  /** The desk's shards when it runs in more than one (0.9.0): each recipient's part goes to that recipient's shard. */
+  readonly deskShards: number;
+  /** The shards the item being handed ahead went to (sharded desk only), for its take-back. */
+  handedTo?: string[];
+  /** Every shard this run handed anything to (sharded desk only): each hears the duty's status changes. */
+  readonly desksHanded: Set<string>;
   /** The ledger line last sent to the campaign (emptied when a restarted campaign asks for it again). */
   reported: string;
   /** Signals another workflow by id; tried again when refused if the run has `signalRetry`; rejects if never taken. */
@@ -63,6 +69,8 @@ export function startDutyRun(input: DutyInput): DutyRun {
     handing: false,
     aheadOff: false,
     rehand: false,
+    deskShards: features.deskShards ? input.deskShards! : 1,
+    desksHanded: new Set(),
     reported: '',
     async signal(workflowId, def, ...args) {
       const waits = features.signalRetry ? SIGNAL_RETRY_MS : [];

@@ -6,7 +6,8 @@
 import { shanghaiDate, workingDaysBetween } from '../calendar/working-days';
 import { makeDeliverer, type Undelivered } from './deliver';
 import type { DutyRun } from './duty-run';
-import { morningItemSignal } from './messages';
+import { splitByShard } from './desk-shards';
+import { deskRetractSignal, morningItemSignal } from './messages';
 import { MORNING_KINDS } from './morning';
 import { levelOf, type PlannedAction } from './policy';
 import { quotaShortfalls } from './quota';
@@ -47,7 +48,9 @@ export function makeSender(run: DutyRun): DutySender {
     // Handed ahead: the level the duty will show at the instant (levels move with the calendar alone).
     if (run.handing && plannedAt !== undefined) msg.level = levelOf(input, state, plannedAt, features.plan);
     let failed: Undelivered | undefined;
-    if (input.morningWorkflowId && MORNING_KINDS.includes(kind)) {
+    if (input.morningWorkflowId && MORNING_KINDS.includes(kind) && run.deskShards > 1) {
+      failed = await handToShards(input.morningWorkflowId, plannedAt !== undefined ? { ...msg, at: plannedAt } : msg);
+    } else if (input.morningWorkflowId && MORNING_KINDS.includes(kind)) {
       // Into the unit's morning message: the campaign sends one message per unit and instant.
       try {
         // Stamped with the instant it was planned for even when handed over late (a busy worker): the campaign
@@ -70,6 +73,36 @@ export function makeSender(run: DutyRun): DutySender {
   };
 
   const { deliver } = makeDeliverer(input.wechatTaskQueue, (text) => record('alert', undefined, text), input.delivery);
+
+  /**
+   * The desk in shards: each shard gets the part of the item addressed to its recipients, all at once. A shard that
+   * cannot be reached: handing ahead, the parts already handed are taken back and the duty sends at the instant;
+   * at the instant, the recipients of that shard are sent to directly, the others get theirs from their shards.
+   */
+  const handToShards = async (desk: string, item: OutgoingMessage): Promise<Undelivered | undefined> => {
+    const parts = [...splitByShard(item, desk, run.deskShards)];
+    const tried = await Promise.all(
+      parts.map(([id, part]) =>
+        run.signal(id, morningItemSignal, part).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    const reached = parts.filter((_, i) => tried[i]).map(([id]) => id);
+    for (const id of reached) run.desksHanded.add(id);
+    const missed = parts.filter((_, i) => !tried[i]).map(([, part]) => part);
+    if (run.handing) {
+      if (missed.length) {
+        await Promise.all(reached.map((id) => run.signal(id, deskRetractSignal, { keys: [item.key] }).catch(() => undefined)));
+        throw DESK_UNREACHABLE;
+      }
+      run.handedTo = reached;
+    }
+    if (!missed.length) return undefined;
+    const recipients = missed.flatMap((p) => p.recipients);
+    return deliver({ ...item, recipients, toUnits: [...new Set(recipients.map((r) => r.unit))] });
+  };
 
   const perform = async (action: PlannedAction) => {
     state.handledKeys.push(action.key);

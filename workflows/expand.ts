@@ -2,7 +2,13 @@
  * Campaign expansion: a plan and a directory's groups and offices → one duty per accountable
  * (duty, unit), with deterministic ids. Pure: the campaign workflow runs it, tests check it alone.
  */
-import { dayNumber, endOfMonth, shiftWorkingDays, workingDayOnOrBefore, type WorkCalendar } from '../calendar/working-days';
+import {
+  dayNumber,
+  endOfMonth,
+  shiftWorkingDays,
+  workingDayOnOrBefore,
+  type WorkCalendar,
+} from '../calendar/working-days';
 import type { ValidPlan } from '../plan/schema';
 import {
   DEFAULT_ACK_NAG_WORKING_DAYS,
@@ -69,6 +75,11 @@ export interface CampaignOptions {
    */
   morningDesk?: string;
   /**
+   * The desk runs in this many shards (workflows/desk-shards.ts), set per deployment (DUBAN_DESK_SHARDS). Omitted
+   * or 1: one desk workflow.
+   */
+  deskShards?: number;
+  /**
    * Prefix of every reply code of this campaign (a lower-case letter, e.g. 'b' → b5, b19a), so that codes stay
    * unique for a unit with duties in several campaigns. Omitted = none (the deployment's first campaign).
    */
@@ -113,6 +124,11 @@ export interface CampaignInput {
     calendarPending?: boolean;
     /** `duban desk ensure` asked for the duties to hand their items again, not yet passed on. */
     rehandPending?: boolean;
+    /**
+     * The campaign expands as 0.6.0 did: a lead+co task's co-units hold a part of every deadline, a presumed year end
+     * or a date past at the start included (campaign-features.ts, partsAtEveryDate). Written only when set.
+     */
+    partsAtEveryDate?: boolean;
   };
 }
 
@@ -122,10 +138,17 @@ function expand(groups: Record<string, string[]>, names: string[]): string[] {
   return out;
 }
 
-export function officesFor(input: Pick<CampaignInput, 'supervisors' | 'ruralWorkOffice' | 'disciplineOffice'>, unit: string): Offices {
+export function officesFor(
+  input: Pick<CampaignInput, 'supervisors' | 'ruralWorkOffice' | 'disciplineOffice'>,
+  unit: string,
+): Offices {
   const [first = input.ruralWorkOffice, second = input.ruralWorkOffice] = input.supervisors;
   // 县乡村振兴局 cannot supervise itself: when it is late, 县委农办 does.
-  return { supervisor: unit === first ? second : first, ruralWorkOffice: input.ruralWorkOffice, discipline: input.disciplineOffice };
+  return {
+    supervisor: unit === first ? second : first,
+    ruralWorkOffice: input.ruralWorkOffice,
+    discipline: input.disciplineOffice,
+  };
 }
 
 interface Period {
@@ -154,7 +177,12 @@ function dayOfMonth(year: number, month: number, day: number): string {
  * end (unchanged since 0.1.0: running campaigns expand the same); with one, on its day — of the period's last
  * month, or of the month after it when each instance reports on the period before.
  */
-export function periodsOf(cadence: 'monthly' | 'quarterly' | 'half-yearly' | 'yearly', year: number, from: string, rule: DueRule = {}): Period[] {
+export function periodsOf(
+  cadence: 'monthly' | 'quarterly' | 'half-yearly' | 'yearly',
+  year: number,
+  from: string,
+  rule: DueRule = {},
+): Period[] {
   // Each period as its id and its last month (1-12).
   const spans: { id: string; lastMonth: number }[] =
     cadence === 'monthly'
@@ -170,15 +198,48 @@ export function periodsOf(cadence: 'monthly' | 'quarterly' | 'half-yearly' | 'ye
   const all = spans.map(({ id, lastMonth }) => {
     if (rule.dueDay === undefined && !rule.forPreviousPeriod) return { id, due: endOfMonth(year, lastMonth) };
     const month = rule.forPreviousPeriod ? lastMonth + 1 : lastMonth;
-    return { id, due: rule.dueDay === undefined ? endOfMonth(year + Math.floor((month - 1) / 12), ((month - 1) % 12) + 1) : dayOfMonth(year, month, rule.dueDay) };
+    return {
+      id,
+      due:
+        rule.dueDay === undefined
+          ? endOfMonth(year + Math.floor((month - 1) / 12), ((month - 1) % 12) + 1)
+          : dayOfMonth(year, month, rule.dueDay),
+    };
   });
   return all.filter((p) => dayNumber(p.due) >= dayNumber(from));
 }
 
 const PROGRESS_RE = /进度/;
 
+type PlanDeadline = ValidPlan['tasks'][number]['deadlines'][number];
+
+/**
+ * 0.7.0's rule for co-units' parts: only a date the notice set and still ahead at the start. A presumed year end or a
+ * date already past (the lead is asked for its status) leaves the co-units informed, not holding a part closed at once.
+ */
+function partOfDateAtStart(d: PlanDeadline, startDate: string): boolean {
+  return !d.implied && dayNumber(d.date) >= dayNumber(startDate);
+}
+
+/**
+ * The deadlines whose co-units' parts 0.6.0 expanded and 0.7.0 leaves out, each as the middle of its parts' ids
+ * (`t1/d2-part`: `<campaign>/t1/d2-part/<unit>`). Empty when both releases expand the plan alike.
+ */
+export function partsLeftOut(plan: ValidPlan, startDate: string): string[] {
+  return plan.tasks.flatMap((task) =>
+    task.accountable === 'lead+co'
+      ? task.deadlines.flatMap((d, i) => (partOfDateAtStart(d, startDate) ? [] : [`t${task.number}/d${i + 1}-part`]))
+      : [],
+  );
+}
+
 /** Every duty of the campaign, in a stable order. `startDate` is the campaign's first day (Shanghai). */
-export function expandCampaign(input: CampaignInput, startDate: string, opts: { morning?: boolean } = {}): DutyInput[] {
+export function expandCampaign(
+  input: CampaignInput,
+  startDate: string,
+  // partsAtEveryDate: 0.6.0's parts, for campaigns that started their duties from that expansion (partsLeftOut).
+  opts: { morning?: boolean; partsAtEveryDate?: boolean } = {},
+): DutyInput[] {
   const o = input.options ?? {};
   const year = input.plan.year;
   const common = {
@@ -205,10 +266,16 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
     // as well; they stay copied on its cadences and quotas, which have no parts.
     const parts = task.accountable === 'lead+co' ? listed.filter((u) => !accountable.includes(u)) : [];
     const inform = listed.filter((u) => !accountable.includes(u));
-    // Only for a date the notice set and still ahead at the start: a presumed year end or a date already past
-    // (the lead is asked for its status) leaves the co-units informed, not holding a part closed at once.
-    const withParts = (d: ValidPlan['tasks'][number]['deadlines'][number]) => parts.length > 0 && !d.implied && dayNumber(d.date) >= dayNumber(startDate);
-    const ref = (unit: string, kind: DutyInput['duty']['kind'], id: string, what: string, sentence: string, period?: string) => ({
+    const withParts = (d: PlanDeadline) =>
+      parts.length > 0 && (opts.partsAtEveryDate === true || partOfDateAtStart(d, startDate));
+    const ref = (
+      unit: string,
+      kind: DutyInput['duty']['kind'],
+      id: string,
+      what: string,
+      sentence: string,
+      period?: string,
+    ) => ({
       dutyId: `${input.campaignId}/t${task.number}/${id}/${unit}`,
       kind,
       taskNumber: task.number,
@@ -225,7 +292,10 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
           ...base,
           informUnits: withParts(d) ? inform.filter((u) => !parts.includes(u)) : inform,
           // Only an implied deadline's duty carries the mark: every other duty's input stays as before.
-          duty: { ...ref(unit, 'deadline', `d${i + 1}`, d.clause ?? d.text, d.text), ...(d.implied ? { implied: true as const } : {}) },
+          duty: {
+            ...ref(unit, 'deadline', `d${i + 1}`, d.clause ?? d.text, d.text),
+            ...(d.implied ? { implied: true as const } : {}),
+          },
           deadline: d.date,
           ...(d.reminderOffsets ? { reminderOffsets: d.reminderOffsets } : {}),
           ...(d.implied ? { escalation: IMPLIED_ESCALATION } : {}),
@@ -243,10 +313,20 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
             informUnits: [],
             offices: { ...officesFor(input, partUnit), supervisor: unit },
             duty: {
-              ...ref(partUnit, 'deadline', `d${i + 1}-part`, `${d.clause ?? d.text}（本单位承担部分，报${unit}）`, d.text),
+              ...ref(
+                partUnit,
+                'deadline',
+                `d${i + 1}-part`,
+                `${d.clause ?? d.text}（本单位承担部分，报${unit}）`,
+                d.text,
+              ),
               partOf: { lead: unit, leadDeadline: d.date },
             },
-            deadline: shiftWorkingDays(input.calendar, leadDay, -(task.partWorkingDaysBefore ?? DEFAULT_PART_WORKING_DAYS_BEFORE)),
+            deadline: shiftWorkingDays(
+              input.calendar,
+              leadDay,
+              -(task.partWorkingDaysBefore ?? DEFAULT_PART_WORKING_DAYS_BEFORE),
+            ),
             reminderOffsets: PART_REMINDER_OFFSETS,
             escalation: PART_ESCALATION,
             // Never after the campaign's own end.
@@ -257,30 +337,61 @@ export function expandCampaign(input: CampaignInput, startDate: string, opts: { 
       task.recurring.forEach((r, i) => {
         const progress = PROGRESS_RE.test(r.clause ?? r.text);
         // 「自3月起」: nothing due before that month. Plans before 0.8.0 have no fromMonth and expand as they did.
-        const from = r.fromMonth !== undefined && dayOfMonth(year, r.fromMonth, 1) > startDate ? dayOfMonth(year, r.fromMonth, 1) : startDate;
-        for (const p of periodsOf(r.cadence, year, from, { ...(r.dueDay !== undefined ? { dueDay: r.dueDay } : {}), ...(r.forPreviousPeriod ? { forPreviousPeriod: true } : {}) })) {
+        const from =
+          r.fromMonth !== undefined && dayOfMonth(year, r.fromMonth, 1) > startDate
+            ? dayOfMonth(year, r.fromMonth, 1)
+            : startDate;
+        for (const p of periodsOf(r.cadence, year, from, {
+          ...(r.dueDay !== undefined ? { dueDay: r.dueDay } : {}),
+          ...(r.forPreviousPeriod ? { forPreviousPeriod: true } : {}),
+        })) {
           duties.push({
             ...base,
             duty: ref(unit, progress ? 'progress' : 'recurring', `r${i + 1}/${p.id}`, r.clause ?? r.text, r.text, p.id),
             deadline: p.due,
-            ...(opts.morning && r.cadence === 'monthly' && !o.reminderOffsets ? { reminderOffsets: MONTHLY_REMINDER_OFFSETS } : {}),
-            ...(progress ? { progress: { bar: task.targets.find((t) => t.bar !== undefined)?.bar ?? o.progressBar ?? 0 } } : {}),
+            ...(opts.morning && r.cadence === 'monthly' && !o.reminderOffsets
+              ? { reminderOffsets: MONTHLY_REMINDER_OFFSETS }
+              : {}),
+            ...(progress
+              ? { progress: { bar: task.targets.find((t) => t.bar !== undefined)?.bar ?? o.progressBar ?? 0 } }
+              : {}),
           });
         }
       });
       if (task.quotas.length) {
-        const latest = task.deadlines.map((d) => d.date).sort().at(-1) ?? `${year}-12-31`;
+        const latest =
+          task.deadlines
+            .map((d) => d.date)
+            .sort()
+            .at(-1) ?? `${year}-12-31`;
         duties.push({
           ...base,
-          duty: ref(unit, 'quota', 'q', task.quotas.map((q) => q.clause ?? q.text).join('；'), task.quotas[0]?.text ?? ''),
+          duty: ref(
+            unit,
+            'quota',
+            'q',
+            task.quotas.map((q) => q.clause ?? q.text).join('；'),
+            task.quotas[0]?.text ?? '',
+          ),
           deadline: latest,
-          quota: { items: task.quotas.map((q) => ({ min: q.min, clause: q.clause ?? q.text })), checkpoints: [`${year}-06-30`, `${year}-09-30`] },
+          quota: {
+            items: task.quotas.map((q) => ({ min: q.min, clause: q.clause ?? q.text })),
+            checkpoints: [`${year}-06-30`, `${year}-09-30`],
+          },
         });
       }
     }
   }
   // Reply codes from the whole campaign, fixed for the duties' lives.
-  const codes = assignCodes(duties.map((d) => ({ dutyId: d.duty.dutyId, unit: d.duty.unit, taskNumber: d.duty.taskNumber, deadline: d.deadline, kind: d.duty.kind })));
+  const codes = assignCodes(
+    duties.map((d) => ({
+      dutyId: d.duty.dutyId,
+      unit: d.duty.unit,
+      taskNumber: d.duty.taskNumber,
+      deadline: d.deadline,
+      kind: d.duty.kind,
+    })),
+  );
   const prefix = input.options?.codePrefix ?? '';
   for (const d of duties) d.duty.code = prefix + (codes.get(d.duty.dutyId) ?? String(d.duty.taskNumber));
   return duties;

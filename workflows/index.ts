@@ -2,3 +2,4 @@
 export { campaignWorkflow } from './campaign';
 export { dutyWorkflow } from './duty';
 export { deskWorkflow } from './desk';
+export { deskParcelWorkflow } from './desk-parcels';

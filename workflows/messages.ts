@@ -112,6 +112,8 @@ export interface DeskJoin {
   calendar: WorkCalendar;
   wechatTaskQueue?: string;
   delivery?: DeliveryTimings;
+  /** The deployment's desk shards, when over one: a count above the desk's raises it (workflows/desk-shards.ts). */
+  shards?: number;
 }
 export const deskJoinSignal = defineSignal<[DeskJoin]>('deskJoin');
 /**
@@ -128,8 +130,35 @@ export const deskRehandSignal = defineSignal('deskRehand');
 export const deskJoinQuery = defineQuery<DeskJoin>('deskJoin');
 /** `duban campaign stop` → desk: drop what the stopped campaign's duties handed over (nothing more about them). */
 export const deskDropSignal = defineSignal<[{ campaignId: string }]>('deskDrop');
+/**
+ * Home shard → the desk's other shards: the campaigns, calendar, channels and shard count they send with, replaced
+ * whole whenever one of them changes at the home shard (a campaign joins, a calendar is loaded, the count is raised).
+ */
+export interface DeskSync {
+  campaigns: { campaignId: string; digestUnits: string[] }[];
+  calendar: WorkCalendar;
+  wechatTaskQueue?: string;
+  delivery?: DeliveryTimings;
+  shards: number;
+}
+export const deskSyncSignal = defineSignal<[DeskSync]>('deskSync');
+/** Shard → shard: items (or parts of items) whose recipients belong to the receiving shard, a batch at a time. */
+export const morningItemsSignal = defineSignal<[OutgoingMessage[]]>('morningItems');
+/**
+ * Parcels (0.9.0): a desk continuing as new with more than fits in one payload leaves the rest in parcel
+ * workflows. The new run asks each for what it holds (parcelFetch), and the parcel signals it back (deskParcel).
+ */
+export interface DeskParcel {
+  parcelId: string;
+  pending: OutgoingMessage[];
+  digests: OutgoingMessage[];
+  status: [string, DutyStatus][];
+  sent: string[];
+}
+export const parcelFetchSignal = defineSignal('parcelFetch');
+export const deskParcelSignal = defineSignal<[DeskParcel]>('deskParcel');
 /** What the desk holds: items and digests waiting for their instant to settle. */
-export const deskQuery = defineQuery<{ pending: number; digests: number }>('desk');
+export const deskQuery = defineQuery<{ pending: number; digests: number; shards?: number }>('desk');
 
 /** What a campaign is: its notice, year and reply-code prefix (the dashboard, `duban campaign list`, the bot). */
 export interface CampaignInfo {

@@ -162,6 +162,11 @@ export interface DutyInput {
    * when its status changes, so it can drop an item about work done while the item waited.
    */
   morningDesk?: boolean;
+  /**
+   * The desk runs in this many shards (workflows/desk-shards.ts): each recipient's part of an item goes to that
+   * recipient's shard. Omitted or 1: the one desk `morningWorkflowId`, as before 0.9.0.
+   */
+  deskShards?: number;
   /** Simulation only: added to the server's clock so a past plan year can run on today's server. */
   clockOffsetMs?: number;
   /**
@@ -242,9 +247,10 @@ export interface DutyState {
   handledKeys: string[];
   /**
    * Reminders and requests to acknowledge handed to the morning desk before their instant (hand-ahead): taken back
-   * if the duty's state changes before `at`. Absent for duties that never handed any ahead.
+   * if the duty's state changes before `at`. Absent for duties that never handed any ahead. `desks`: the shards it
+   * went to, when the desk runs in shards (a take-back goes to each).
    */
-  ahead?: { key: string; at: number; kind: MessageKind; mark: string; offset?: number }[];
+  ahead?: { key: string; at: number; kind: MessageKind; mark: string; offset?: number; desks?: string[] }[];
   /** Entries taken out of `history` (handed-ahead items taken back, old refused attempts): keeps queued keys unique. */
   withdrawn?: number;
   /** Messages prompted by a reply (rejection, extension, progress), sent at the next office hour. */

@@ -10,7 +10,7 @@ import { mergeCalendars, type WorkCalendar } from '../calendar/working-days';
 import { campaignQueueOf } from '../worker';
 import type { DeskInput } from '../workflows/desk';
 import { deskShardIds } from '../workflows/desk-shards';
-import { deskJoinQuery, deskJoinSignal, deskRehandSignal, type DeskJoin } from '../workflows/messages';
+import { deskJoinQuery, deskJoinSignal, deskQuery, deskRehandSignal, type DeskJoin } from '../workflows/messages';
 import type { ChannelSettings } from './deployment';
 import { deskIdFor, listCampaigns } from './registry';
 
@@ -55,11 +55,16 @@ export async function ensureDesk(client: Client, taskQueue: string, settings: Ch
   const campaigns = joins.map((j) => ({ campaignId: j.campaignId, digestUnits: j.digestUnits }));
   let started = false;
   if ((await statusOf(deskId)) === 'RUNNING') {
+    // The count the home shard runs with now: shards above it are new, and the home starts them itself.
+    const before = await client.withDeadline(Date.now() + timeoutMs, () => desk.query(deskQuery)).then(
+      (q) => q.shards ?? 1,
+      () => 1,
+    );
     // A count raised in the worker's settings raises the running desk's (its shards drain what moves).
     for (const join of joins) await desk.signal(deskJoinSignal, withShards(join));
     // A shard an operator terminated is started again from the same campaigns; the duties then hand again.
     if (calendar) {
-      for (const [index, id] of deskShardIds(deskId, shards).entries()) {
+      for (const [index, id] of deskShardIds(deskId, Math.min(before, shards)).entries()) {
         if (index === 0 || (await statusOf(id)) === 'RUNNING') continue;
         const input: DeskInput = { deskId: id, shardIndex: index, home: deskId, shards, calendar, campaigns, ...channelsOf(settings), ...(delivery ? { delivery } : {}) };
         await client.workflow.start('deskWorkflow', { taskQueue: campaignQueueOf(taskQueue), workflowId: id, args: [input] }).catch(() => undefined);

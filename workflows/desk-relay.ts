@@ -8,7 +8,7 @@
  * - A take-back or a status for an item it passed on follows the item (`moved`).
  * - The home shard passes campaigns' joins, calendars and drops on to the others as one `deskSync` (and drops).
  */
-import { getExternalWorkflowHandle, type SignalDefinition } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, sleep, type SignalDefinition } from '@temporalio/workflow';
 import { belongsToShard, splitByShard } from './desk-shards';
 import { deskDropSignal, deskRetractSignal, deskSyncSignal, dutyStatusSignal, morningItemsSignal, type DeskSync } from './messages';
 import type { DutyStatus, OutgoingMessage } from './types';
@@ -50,7 +50,11 @@ export function makeRelay(selfId: string, base: string, index: number, carried: 
   let statuses: { to: string; dutyId: string; status: DutyStatus }[] = [];
   let drops: { to: string; campaignId: string }[] = [];
   let syncs = new Map<string, DeskSync>();
-  const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
+  const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
   return {
     route(item, shards) {
       if (belongsToShard(item, index, shards)) return item;
@@ -68,6 +72,13 @@ export function makeRelay(selfId: string, base: string, index: number, carried: 
       return own;
     },
     retract(keys) {
+      const taken = new Set(keys);
+      // A part queued and not yet sent is simply not sent; a part handed again after this take-back comes later.
+      for (const [id, list] of items) {
+        const left = list.filter((m) => !taken.has(m.key));
+        if (left.length) items.set(id, left);
+        else items.delete(id);
+      }
       for (const k of keys) {
         const m = moved.get(k);
         if (!m) continue;
@@ -98,18 +109,29 @@ export function makeRelay(selfId: string, base: string, index: number, carried: 
       drops = [];
       syncs = new Map();
       const sends: Promise<void>[] = [];
+      // A shard between two runs refuses a signal for a moment: tried again after 2 s and 10 s, as duties do.
       const send = <T extends unknown[]>(to: string, def: SignalDefinition<T>, ...args: T) =>
         sends.push(
-          getExternalWorkflowHandle(to)
-            .signal(def, ...args)
-            .catch(() => undefined),
+          (async () => {
+            for (const wait of [2_000, 10_000, undefined]) {
+              try {
+                await getExternalWorkflowHandle(to).signal(def, ...args);
+                return;
+              } catch {
+                if (wait === undefined) return;
+                await sleep(wait);
+              }
+            }
+          })(),
         );
       // Configuration first: a shard knows the campaigns and the count before what the change moves reaches it.
       for (const [to, s] of sy) send(to, deskSyncSignal, s);
       await Promise.all(sends.splice(0));
+      // Take-backs and drops before items: an item handed again after its take-back must arrive after it.
       for (const { to, campaignId } of d) send(to, deskDropSignal, { campaignId });
-      for (const [to, list] of i) for (let k = 0; k < list.length; k += RELAY_BATCH) send(to, morningItemsSignal, list.slice(k, k + RELAY_BATCH));
       for (const [to, keys] of r) send(to, deskRetractSignal, { keys });
+      await Promise.all(sends.splice(0));
+      for (const [to, list] of i) for (let k = 0; k < list.length; k += RELAY_BATCH) send(to, morningItemsSignal, list.slice(k, k + RELAY_BATCH));
       for (const { to, dutyId, status } of st) send(to, dutyStatusSignal, { dutyId, status });
       await Promise.all(sends);
     },

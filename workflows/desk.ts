@@ -132,8 +132,9 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   };
   if ((input.shards ?? 1) > 1) {
     setShards(input.shards!);
-    // A home shard continued as new started its shards already; it syncs them once in case a count moved meanwhile.
-    if (home && input.carried) startFrom = 0;
+    // A home shard continued as new tries every shard again: a raise that came just before it continued may have
+    // left the new ones unstarted (a running shard is found, not doubled, and then synced).
+    if (home && input.carried) startFrom = 1;
     // Carried items are routed again below (parts a last relay had not sent yet among them).
     drainNeeded = input.carried !== undefined;
   }
@@ -143,6 +144,8 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
       signals++;
       fn(...args);
     };
+  /** While a continued run collects its parcels: what is taken back or dropped meanwhile, applied to what they bring. */
+  let collecting: { keys: Set<string>; campaigns: Set<string> } | undefined;
   const take = (item: OutgoingMessage) => {
     const own = shards > 1 ? relay.route(item, shards) : item;
     if (!own) return;
@@ -156,7 +159,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     arrivals.set(digest.at, now());
   }));
   setHandler(dutyStatusSignal, counted(({ dutyId, status: s }) => {
-    if (pending.some((i) => i.dutyId === dutyId) || (freshStatus && status.has(dutyId))) status.set(dutyId, s);
+    if (collecting || pending.some((i) => i.dutyId === dutyId) || (freshStatus && status.has(dutyId))) status.set(dutyId, s);
     if (shards > 1) relay.status(dutyId, s);
   }));
   setHandler(calendarUpdateSignal, counted((update) => {
@@ -187,6 +190,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   // A duty whose state changed before the instant of what it handed ahead takes it back (and hands it again).
   setHandler(deskRetractSignal, counted(({ keys }) => {
     const taken = new Set(keys);
+    if (collecting) for (const k of keys) collecting.keys.add(k);
     const duties = new Set(pending.filter((m) => taken.has(m.key)).map((m) => m.dutyId));
     pending = pending.filter((m) => !taken.has(m.key));
     if (freshStatus) for (const id of duties) if (id && !pending.some((m) => m.dutyId === id)) status.delete(id);
@@ -195,6 +199,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   // Items of a stopped campaign's duties are dropped: nothing more is sent about them.
   setHandler(deskDropSignal, counted(({ campaignId }) => {
     const theirs = (m: OutgoingMessage) => m.key.startsWith(`${campaignId}/`);
+    collecting?.campaigns.add(campaignId);
     pending = pending.filter((m) => !theirs(m));
     digests = digests.filter((m) => !theirs(m));
     campaigns.delete(campaignId);
@@ -255,12 +260,15 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   // they were left, with the statuses carried inline (newer) over theirs.
   if (input.carried?.parcels?.length) {
     const dropped = new Set(input.carried.parcelDropped ?? []);
+    collecting = { keys: dropped, campaigns: new Set() };
+    const gone = (m: OutgoingMessage) => dropped.has(m.key) || [...collecting!.campaigns].some((c) => m.key.startsWith(`${c}/`));
     const missing = await collectParcels(input.carried.parcels, (p) => {
-      pending.push(...p.pending.filter((m) => !dropped.has(m.key)));
-      digests.push(...p.digests.filter((m) => !dropped.has(m.key)));
+      pending.push(...p.pending.filter((m) => !gone(m)));
+      digests.push(...p.digests.filter((m) => !gone(m)));
       for (const [id, st] of p.status) if (!status.has(id)) status.set(id, st);
       for (const k of p.sent) sentGroups.add(k);
     });
+    collecting = undefined;
     if (missing.length) log.error('desk parcels never came back; what they held is lost (duban desk ensure has the duties hand it again)', { missing });
   }
 
@@ -335,7 +343,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     const full = () => workflowInfo().historyLength > historyLimit || workflowInfo().continueAsNewSuggested;
     const nearLimits = () => workflowInfo().historyLength >= HISTORY_EVENTS_HARD || workflowInfo().historySize >= HISTORY_BYTES_HARD;
     await waker.until(
-      () => pending.length + digests.length !== seen || (full() && !pending.length && !digests.length) || (shardsOn && (relay.busy || syncNeeded || drainNeeded || startFrom > 0)) || signalsFull(),
+      () => pending.length + digests.length !== seen || (full() && !pending.length && !digests.length) || (shardsOn && (relay.busy || syncNeeded || drainNeeded || startFrom > 0)) || (signalsFull() && signalCap !== false),
       nextDue(),
     );
     if ([...pending, ...digests].some((m) => dueAt(m) <= now())) await sendDue();
@@ -344,6 +352,8 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
       if (shardsOn) await tendShards();
       await condition(allHandlersFinished);
       // Anything queued for other shards since is carried as held items, and routed again by the next run.
+      // What it holds first (parcels take several workflow tasks), then the configuration as it stands after them.
+      const carried = await carry();
       await continueAsNew<typeof deskWorkflow>({
         ...input,
         calendar: cal,
@@ -351,7 +361,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
         ...(wechatTaskQueue ? { wechatTaskQueue } : {}),
         ...(delivery ? { delivery } : {}),
         ...(shards > 1 ? { shards } : {}),
-        carried: await carry(),
+        carried,
       });
     }
   }

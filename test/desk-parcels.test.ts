@@ -7,31 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cutParcels, PARCEL_BYTES, utf8Bytes } from '../workflows/desk-parcels';
-import type { OutgoingMessage } from '../workflows/types';
+import { deskItem } from './desk-items';
 
 const UNITS = 100;
 
-function itemFor(i: number, at: number): OutgoingMessage {
-  const unit = `测试单位${String(i % UNITS).padStart(3, '0')}`;
-  return {
-    key: `parcels/d${i}/reminder/2022-05-17`,
-    kind: 'reminder',
-    dutyId: `parcels/d${i}`,
-    taskNumber: 1 + (i % 23),
-    unit,
-    toUnits: [unit],
-    recipients: [{ unit, role: 'coordinators' }],
-    level: 'yellow',
-    at,
-    deadline: '2022-05-20',
-    subject: `【督办提醒】任务${1 + (i % 23)}：巩固拓展脱贫攻坚成果同乡村振兴有效衔接`,
-    text: `${unit}：任务“完善防返贫动态监测帮扶机制，5月底前完成全县年度集中排查”还有 3 个工作日截止（2022-05-20）。请按时办理，完成后回复“完成 ${i}”。`,
-  };
-}
 
 describe('cutting what a desk holds into parcels', () => {
   it('keeps every piece under the parcel size and loses nothing', () => {
-    const pending = Array.from({ length: 5_000 }, (_, i) => itemFor(i, 0));
+    const pending = Array.from({ length: 5_000 }, (_, i) => deskItem(i, 0, UNITS));
     const pieces = cutParcels({ pending, digests: [], status: [['a', 'open']], sent: ['1|x'] });
     expect(pieces.length).toBeGreaterThan(1);
     for (const p of pieces) expect(utf8Bytes(JSON.stringify(p))).toBeLessThan(PARCEL_BYTES + 4096);

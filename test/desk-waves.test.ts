@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { RecordingChannel } from '../activities/outbox';
 import { createWorker } from '../worker';
 import type { OutgoingMessage } from '../workflows/types';
+import { deskItem } from './desk-items';
 import { calendar2022 } from './duty-fixtures';
 import { devServerEnv, uniqueQueue, workflowBundle } from './env';
 import { until } from './until';
@@ -32,22 +33,7 @@ describe('a desk whose WeChat bot does not pick up', () => {
         args: [{ deskId, calendar: calendar2022, campaigns: [], wechatTaskQueue: `wechat-${randomUUID()}`, delivery: { wechatPickupSeconds: 3 } }],
       });
       const at = Date.now();
-      for (let i = 0; i < UNITS; i++) {
-        const unit = `测试单位${i}`;
-        await handle.signal('morningItem', {
-          key: `waves/d${i}/reminder/x`,
-          kind: 'reminder',
-          dutyId: `waves/d${i}`,
-          taskNumber: 1,
-          unit,
-          toUnits: [unit],
-          recipients: [{ unit, role: 'coordinators' }],
-          level: 'yellow',
-          at,
-          subject: '【督办提醒】任务1',
-          text: `${unit}：还有 3 个工作日截止。`,
-        } satisfies OutgoingMessage);
-      }
+      for (let i = 0; i < UNITS; i++) await handle.signal('morningItem', deskItem(i, at, UNITS, 'waves'));
       await until('every unit’s message', async () => (sent.filter((m) => m.kind === 'reminder').length >= UNITS ? true : undefined), 120_000);
       await new Promise((r) => setTimeout(r, 2_000));
       const morning = sent.filter((m) => m.kind === 'reminder');

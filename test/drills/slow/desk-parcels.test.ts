@@ -12,6 +12,7 @@ import { createWorker } from '../../../worker';
 import { utf8Bytes } from '../../../workflows/desk-parcels';
 import { deskQuery, dutyStatusSignal, morningItemSignal } from '../../../workflows/messages';
 import type { OutgoingMessage } from '../../../workflows/types';
+import { deskItem } from '../../desk-items';
 import { calendar2022 } from '../../duty-fixtures';
 import { devServerEnv, uniqueQueue, workflowBundle } from '../../env';
 import { until } from '../../until';
@@ -19,23 +20,6 @@ import { until } from '../../until';
 const ITEMS = 10_000;
 const UNITS = 100;
 
-function itemFor(i: number, at: number): OutgoingMessage {
-  const unit = `测试单位${String(i % UNITS).padStart(3, '0')}`;
-  return {
-    key: `parcels/d${i}/reminder/2022-05-17`,
-    kind: 'reminder',
-    dutyId: `parcels/d${i}`,
-    taskNumber: 1 + (i % 23),
-    unit,
-    toUnits: [unit],
-    recipients: [{ unit, role: 'coordinators' }],
-    level: 'yellow',
-    at,
-    deadline: '2022-05-20',
-    subject: `【督办提醒】任务${1 + (i % 23)}：巩固拓展脱贫攻坚成果同乡村振兴有效衔接`,
-    text: `${unit}：任务“完善防返贫动态监测帮扶机制，5月底前完成全县年度集中排查”还有 3 个工作日截止（2022-05-20）。请按时办理，完成后回复“完成 ${i}”。`,
-  };
-}
 
 describe('a desk holding 10,000 items continues as new', () => {
   it('sends every unit its one message with all its duties at the instant', async () => {
@@ -54,7 +38,7 @@ describe('a desk holding 10,000 items continues as new', () => {
       const firstRun = handle.firstExecutionRunId;
       // The instant: far enough ahead for the hand-over and two continues-as-new, on the server's own clock.
       const at = Math.ceil((Date.now() + 120_000) / 60_000) * 60_000;
-      const items = Array.from({ length: ITEMS }, (_, i) => itemFor(i, at));
+      const items = Array.from({ length: ITEMS }, (_, i) => deskItem(i, at, UNITS));
       expect(utf8Bytes(JSON.stringify(items))).toBeGreaterThan(2 * 1024 * 1024);
       // Temporal takes at most 10,000 signals per run: the desk continues after 6,000, and its next run takes the rest.
       for (let i = 0; i < items.length; i += 100) await Promise.all(items.slice(i, i + 100).map((m) => handle.signal(morningItemSignal, m)));

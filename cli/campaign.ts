@@ -5,6 +5,7 @@
  * to one desk (workflows/desk.ts), so a unit hears once per instant whatever the number of notices, and each
  * later campaign's reply codes carry a letter of their own (b5, c19a).
  */
+import { checkCampaignSize } from '../campaigns/size';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -66,6 +67,8 @@ export async function startCampaignWorkflow(client: Client, target: TemporalTarg
   }
   // Running already (npm start again): it continues; nothing to choose.
   if (earlier) return { workflowId, started: false, codePrefix: '', notes };
+  // A plan too large for one campaign is refused before anything starts (campaigns/size.ts).
+  checkCampaignSize(loaded.input, loaded.input.startAt ?? Date.now() + (loaded.input.clockOffsetMs ?? 0));
   let running: CampaignListing[];
   try {
     running = (await listCampaigns(client, { taskQueue: target.taskQueue, running: true })).filter((c) => c.workflowId !== workflowId);

@@ -22,4 +22,14 @@ describe('cutting what a desk holds into parcels', () => {
     expect(pieces.flatMap((p) => p.status)).toEqual([['a', 'open']]);
     expect(utf8Bytes('督')).toBe(3);
   });
+
+  it('cuts a shard’s moved keys with the rest, so a raise on a city’s desk does not ride in one input (0.9.1)', () => {
+    // 20,000 keys passed on after a raise: some 2.6 MB, which 0.9.0 carried inline whatever their size.
+    const moved = Array.from({ length: 20_000 }, (_, i): [string, { at: number; dutyId: string; to: string[] }] => [`campaign/d${i}/reminder/2022-05-17`, { at: 1652749200000, dutyId: `campaign/d${i}`, to: [`duban/desk/shard-${i % 7}`] }]);
+    expect(utf8Bytes(JSON.stringify(moved))).toBeGreaterThan(2 * 1024 * 1024);
+    const pieces = cutParcels({ pending: [], digests: [], status: [], sent: [], moved });
+    expect(pieces.length).toBeGreaterThan(2);
+    for (const p of pieces) expect(utf8Bytes(JSON.stringify(p))).toBeLessThan(PARCEL_BYTES + 4096);
+    expect(pieces.flatMap((p) => p.moved ?? [])).toEqual(moved);
+  });
 });

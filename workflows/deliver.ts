@@ -49,8 +49,16 @@ export interface Deliverer {
 export function wechatDown(err: unknown): boolean {
   if (!(err instanceof ActivityFailure)) return false;
   const cause = err.cause;
-  return cause instanceof TimeoutFailure || (cause instanceof ApplicationFailure && cause.type === WECHAT_UNAVAILABLE);
+  if (cause instanceof ApplicationFailure) return cause.type === WECHAT_UNAVAILABLE;
+  if (!(cause instanceof TimeoutFailure)) return false;
+  if (cause.timeoutType === 'SCHEDULE_TO_CLOSE' || cause.timeoutType === 'SCHEDULE_TO_START') return true;
+  // A bot that took the send and then ran out of time is stuck on that message, not gone: 0.9.1 keeps WeChat on for
+  // the rest (0.9.0 turned it off; asked only on such a timeout, so runs before replay as they ran).
+  return !patched(WECHAT_DOWN_PICKUP_PATCH);
 }
+
+/** 0.9.1: only a send nobody picked up (or the bot's own 'logged out') counts as WeChat down. */
+export const WECHAT_DOWN_PICKUP_PATCH = 'wechat-down-pickup-only';
 
 export function makeDeliverer(
   wechatTaskQueue: string | undefined,

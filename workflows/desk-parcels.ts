@@ -8,6 +8,7 @@
  */
 import { condition, getExternalWorkflowHandle, ParentClosePolicy, setHandler, sleep, startChild, workflowInfo } from '@temporalio/workflow';
 import { deskParcelSignal, parcelFetchSignal, type DeskParcel } from './messages';
+import type { Moved } from './desk-relay';
 import type { DutyStatus, OutgoingMessage } from './types';
 
 /** Carried in the input as before up to this size (every county's desk: the silent seed year holds a few KB). */
@@ -42,6 +43,8 @@ export interface DeskHolding {
   digests: OutgoingMessage[];
   status: [string, DutyStatus][];
   sent: string[];
+  /** A shard's moved keys (0.9.1); a piece has the field only when it holds some. */
+  moved?: [string, Moved][];
 }
 
 /** What the desk holds, cut into pieces of at most `limit` bytes each (an item larger than that is a piece alone). */
@@ -49,20 +52,21 @@ export function cutParcels(h: DeskHolding, limit = PARCEL_BYTES): DeskHolding[] 
   const pieces: DeskHolding[] = [];
   let piece: DeskHolding = { pending: [], digests: [], status: [], sent: [] };
   let bytes = 0;
-  const add = <K extends keyof DeskHolding>(field: K, value: DeskHolding[K][number]) => {
+  const add = <K extends keyof DeskHolding>(field: K, value: NonNullable<DeskHolding[K]>[number]) => {
     const size = utf8Bytes(JSON.stringify(value)) + 1;
     if (bytes + size > limit && bytes > 0) {
       pieces.push(piece);
       piece = { pending: [], digests: [], status: [], sent: [] };
       bytes = 0;
     }
-    (piece[field] as DeskHolding[K][number][]).push(value);
+    ((piece[field] ??= [] as never) as NonNullable<DeskHolding[K]>[number][]).push(value);
     bytes += size;
   };
   for (const v of h.pending) add('pending', v);
   for (const v of h.digests) add('digests', v);
   for (const v of h.status) add('status', v);
   for (const v of h.sent) add('sent', v);
+  for (const v of h.moved ?? []) add('moved', v);
   if (bytes > 0) pieces.push(piece);
   return pieces;
 }

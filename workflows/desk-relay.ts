@@ -30,7 +30,10 @@ export interface Relay {
   retract(keys: string[]): void;
   /** A duty's status: queued for the shards its items were passed on to. */
   status(dutyId: string, status: DutyStatus): void;
+  /** A stopped campaign: the drop passed on to `to`, and this shard forgets what it moved or queued of it. */
   drop(campaignId: string, to: string[]): void;
+  /** The same, without passing the drop on (a shard that got it from the home shard). */
+  forget(campaignId: string): void;
   sync(s: DeskSync, to: string[]): void;
   /** Whether anything waits to be sent. */
   readonly busy: boolean;
@@ -39,12 +42,36 @@ export interface Relay {
   /** Forgets keys whose instant is long past. */
   prune(before: number): void;
   moved(): [string, Moved][];
+  /** Moved keys a parcel brought back (a continued run whose moved keys did not fit in its input). */
+  adopt(entries: [string, Moved][]): void;
   /** Parts queued for other shards and not yet sent: carried by a desk continuing as new, routed again there. */
   heldItems(): OutgoingMessage[];
 }
 
 export function makeRelay(selfId: string, base: string, index: number, carried: [string, Moved][] = []): Relay {
-  const moved = new Map<string, Moved>(carried);
+  const moved = new Map<string, Moved>();
+  // Keys moved per duty: a duty's status finds the shards its items went to without a scan of every moved key.
+  const byDuty = new Map<string, Set<string>>();
+  const remember = (k: string, m: Moved) => {
+    moved.set(k, m);
+    if (!m.dutyId) return;
+    const keys = byDuty.get(m.dutyId);
+    if (keys) keys.add(k);
+    else byDuty.set(m.dutyId, new Set([k]));
+  };
+  const forgetKey = (k: string) => {
+    const m = moved.get(k);
+    if (!m) return;
+    moved.delete(k);
+    const keys = m.dutyId ? byDuty.get(m.dutyId) : undefined;
+    keys?.delete(k);
+    if (keys?.size === 0) byDuty.delete(m.dutyId!);
+  };
+  for (const [k, m] of carried) remember(k, m);
+  // A part of a stopped campaign queued here still goes: the shard it goes to refuses it (the desk's `stopped`).
+  const forget = (campaignId: string) => {
+    for (const [k] of moved) if (k.startsWith(`${campaignId}/`)) forgetKey(k);
+  };
   let items = new Map<string, OutgoingMessage[]>();
   let retracts = new Map<string, string[]>();
   let statuses: { to: string; dutyId: string; status: DutyStatus }[] = [];
@@ -68,7 +95,7 @@ export function makeRelay(selfId: string, base: string, index: number, carried: 
         }
       }
       const before = moved.get(item.key);
-      moved.set(item.key, { at: item.at, ...(item.dutyId ? { dutyId: item.dutyId } : {}), to: [...new Set([...(before?.to ?? []), ...to])] });
+      remember(item.key, { at: item.at, ...(item.dutyId ? { dutyId: item.dutyId } : {}), to: [...new Set([...(before?.to ?? []), ...to])] });
       return own;
     },
     retract(keys) {
@@ -83,18 +110,19 @@ export function makeRelay(selfId: string, base: string, index: number, carried: 
         const m = moved.get(k);
         if (!m) continue;
         for (const id of m.to) push(retracts, id, k);
-        moved.delete(k);
+        forgetKey(k);
       }
     },
     status(dutyId, status) {
       const to = new Set<string>();
-      for (const m of moved.values()) if (m.dutyId === dutyId) for (const id of m.to) to.add(id);
+      for (const k of byDuty.get(dutyId) ?? []) for (const id of moved.get(k)?.to ?? []) to.add(id);
       for (const id of to) statuses.push({ to: id, dutyId, status });
     },
     drop(campaignId, to) {
       for (const id of to) drops.push({ to: id, campaignId });
-      for (const [k] of moved) if (k.startsWith(`${campaignId}/`)) moved.delete(k);
+      forget(campaignId);
     },
+    forget,
     sync(s, to) {
       for (const id of to) syncs.set(id, s);
     },
@@ -136,9 +164,12 @@ export function makeRelay(selfId: string, base: string, index: number, carried: 
       await Promise.all(sends);
     },
     prune(before) {
-      for (const [k, m] of moved) if (m.at < before) moved.delete(k);
+      for (const [k, m] of moved) if (m.at < before) forgetKey(k);
     },
     moved: () => [...moved],
+    adopt(entries) {
+      for (const [k, m] of entries) if (!moved.has(k)) remember(k, m);
+    },
     heldItems: () => [...items.values()].flat(),
   };
 }

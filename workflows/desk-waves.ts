@@ -24,9 +24,17 @@ export interface WaveOptions {
   deskId: string;
   /** The instant being sent (workflow time): the alert's key and time. */
   at: number;
+  /**
+   * The desk's home id when it runs in shards (0.9.1): every shard finds the bot down at the same instant, and the
+   * alert's key is then the same on all of them, so the administrators get one alert (the send ledger keeps a key
+   * once), not one per shard.
+   */
+  alertDesk?: string;
 }
 
-export async function sendInWaves(messages: OutgoingMessage[], o: WaveOptions): Promise<void> {
+/** Whether the bot was found down during the instant: what the desk sends after (the digests) then goes by email. */
+export async function sendInWaves(messages: OutgoingMessage[], o: WaveOptions): Promise<{ wechatDown: boolean }> {
+  let found = false;
   let wechat = o.wechatTaskQueue;
   for (let i = 0; i < messages.length; ) {
     const size = i === 0 && wechat ? 1 : DESK_WAVE;
@@ -37,10 +45,15 @@ export async function sendInWaves(messages: OutgoingMessage[], o: WaveOptions): 
       down = true;
     });
     await Promise.all(wave.map((m) => deliverTelling(deliverer.deliver, m)));
+    if (down) found = true;
     if (down && wechat && i < messages.length) {
       wechat = undefined;
       const rest = messages.length - i;
-      await deliverer.alert(`${o.deskId}/wechat-down/${o.at}`, o.at, `微信机器人未接收发送任务（未登录或进程未运行），本时点其余 ${rest} 条消息改由邮件发送。请检查机器人。`);
+      const text = o.alertDesk
+        ? '微信机器人未接收发送任务（未登录或进程未运行），本时点其余消息改由邮件发送。请检查机器人。'
+        : `微信机器人未接收发送任务（未登录或进程未运行），本时点其余 ${rest} 条消息改由邮件发送。请检查机器人。`;
+      await deliverer.alert(`${o.alertDesk ?? o.deskId}/wechat-down/${o.at}`, o.at, text);
     }
   }
+  return { wechatDown: found };
 }

@@ -72,6 +72,8 @@ export interface DeskInput {
     parcelDropped?: string[];
     /** Item keys this shard passed on to other shards, for their take-backs and statuses. */
     moved?: [string, Moved][];
+    /** Campaigns stopped (0.9.1): an item of theirs that comes after the drop is refused. */
+    stopped?: string[];
   };
 }
 
@@ -94,6 +96,29 @@ export const DESK_FRESH_STATUS_PATCH = 'desk-fresh-status';
 
 /** A desk continues as new once a run took DESK_SIGNALS_BEFORE_CONTINUE signals, holding items or not (0.9.0). */
 export const DESK_SIGNAL_CAP_PATCH = 'desk-signal-cap';
+
+/**
+ * 0.9.1: a shard forgets a key it passed on once that key's instant has settled (an hour past the longest settling),
+ * not a week after: a take-back or status for it can change nothing then, and a raise on a city's desk moves tens of
+ * thousands of keys, which a continuing run carries.
+ */
+export const DESK_MOVED_PRUNE_PATCH = 'desk-moved-prune';
+const MOVED_KEEP_MS = SETTLE_MAX_MS + 3_600_000;
+
+/** 0.9.1: items and digests of a stopped campaign that arrive after its drop are refused (asked at the first one). */
+export const DESK_STOPPED_PATCH = 'desk-stopped-refused';
+
+/** 0.9.1: digests due in an instant whose waves found the WeChat bot down go by email. */
+export const DESK_DIGESTS_AFTER_DOWN_PATCH = 'desk-digests-after-down';
+
+/**
+ * 0.9.1: what a continuing desk carries is bounded whole. The moved keys count towards CARRY_INLINE_BYTES and go to
+ * parcels with the rest; the sent keys stay in the input (a parcel that never comes back then loses items, which
+ * duties hand again on `desk ensure`, but not the record of what was sent, which would give a second message).
+ */
+export const DESK_CARRY_BOUNDED_PATCH = 'desk-carry-bounded';
+/** Sent keys stay inline up to this size (a week of 5,000 units' instants is well under it). */
+const SENT_INLINE_BYTES = 256 * 1024;
 
 export async function deskWorkflow(input: DeskInput): Promise<never> {
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
@@ -146,7 +171,13 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     };
   /** While a continued run collects its parcels: what is taken back or dropped meanwhile, applied to what they bring. */
   let collecting: { keys: Set<string>; campaigns: Set<string> } | undefined;
+  // A stopped campaign's duty may hand an item after the drop (it is terminated after the drop goes out), and a
+  // shard may pass one on after it: refused, or it would be sent about work nobody asks for any more.
+  const stopped = new Set(input.carried?.stopped ?? []);
+  let refuseStopped: boolean | undefined;
+  const ofStopped = (m: OutgoingMessage) => stopped.size > 0 && [...stopped].some((c) => m.key.startsWith(`${c}/`)) && (refuseStopped ??= patched(DESK_STOPPED_PATCH));
   const take = (item: OutgoingMessage) => {
+    if (ofStopped(item)) return;
     const own = shards > 1 ? relay.route(item, shards) : item;
     if (!own) return;
     pending.push(own);
@@ -155,6 +186,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   setHandler(morningItemSignal, counted(take));
   setHandler(morningItemsSignal, counted((items) => items.forEach(take)));
   setHandler(deskDigestSignal, counted((digest) => {
+    if (ofStopped(digest)) return;
     digests.push(digest);
     arrivals.set(digest.at, now());
   }));
@@ -170,6 +202,8 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   let wechatTaskQueue = input.wechatTaskQueue;
   let delivery = input.delivery;
   setHandler(deskJoinSignal, counted((join) => {
+    // A campaign started again under its old id hands items again.
+    stopped.delete(join.campaignId);
     campaigns.set(join.campaignId, join.digestUnits);
     cal = mergeCalendars(cal, join.calendar);
     wechatTaskQueue = join.wechatTaskQueue;
@@ -200,10 +234,12 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   setHandler(deskDropSignal, counted(({ campaignId }) => {
     const theirs = (m: OutgoingMessage) => m.key.startsWith(`${campaignId}/`);
     collecting?.campaigns.add(campaignId);
+    stopped.add(campaignId);
     pending = pending.filter((m) => !theirs(m));
     digests = digests.filter((m) => !theirs(m));
     campaigns.delete(campaignId);
     if (home && shards > 1) relay.drop(campaignId, deskShardIds(base, shards).slice(1));
+    else if (shards > 1) relay.forget(campaignId);
   }));
   /** The units that read the digest of the campaign an item comes from (its duty id starts with the campaign id). */
   const digestUnitsOf = (item: OutgoingMessage): string[] => {
@@ -267,6 +303,8 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
       digests.push(...p.digests.filter((m) => !gone(m)));
       for (const [id, st] of p.status) if (!status.has(id)) status.set(id, st);
       for (const k of p.sent) sentGroups.add(k);
+      // Newer moves came inline; a key taken back meanwhile comes back stale, and is only forwarded to no effect.
+      if (p.moved) relay.adopt(p.moved);
     });
     collecting = undefined;
     if (missing.length) log.error('desk parcels never came back; what they held is lost (duban desk ensure has the duties hand it again)', { missing });
@@ -294,12 +332,16 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     // A supervising office reads its own overdue duties in Monday's digest, with their codes: not again at 09:00.
     const inDigest = (i: OutgoingMessage, unit: string) => i.kind === 'overdue-reminder' && i.unit === unit && digestUnitsOf(i).includes(unit) && isWeeklyDigestDay(cal, shanghaiDate(i.at));
     const groups = morningGroups(asked, { sent: sentGroups, now: t, skip: inDigest, lateByAge: true, mergeLate: true });
-    if (waves) await sendInWaves(groups.map((g) => morningMessage(input.deskId, g)), { wechatTaskQueue, delivery, deskId: input.deskId, at: t });
+    let botDown = false;
+    if (waves) botDown = (await sendInWaves(groups.map((g) => morningMessage(input.deskId, g)), { wechatTaskQueue, delivery, deskId: input.deskId, at: t, ...(shards > 1 ? { alertDesk: base } : {}) })).wechatDown;
     else await sendGroups(groups, (g) => deliverTelling(deliver, morningMessage(input.deskId, g)), true);
-    // Digests of one slot from several campaigns: one message to each supervisor.
+    // Digests of one slot from several campaigns: one message to each supervisor. By email when the bot was just
+    // found down (0.9.1): each would otherwise wait its pick-up time again.
     const slots = new Map<number, OutgoingMessage[]>();
     for (const d of dueDigests) slots.set(d.at, [...(slots.get(d.at) ?? []), d]);
-    for (const [, slot] of [...slots].sort((a, b) => a[0] - b[0])) await deliver(combinedDigest(input.deskId, slot));
+    const digestsByEmail = botDown && slots.size > 0 && patched(DESK_DIGESTS_AFTER_DOWN_PATCH);
+    const sendDigest = digestsByEmail ? (msg: OutgoingMessage) => makeDeliverer(undefined, undefined, delivery).deliver(msg) : deliver;
+    for (const [, slot] of [...slots].sort((a, b) => a[0] - b[0])) await sendDigest(combinedDigest(input.deskId, slot));
   };
 
   /**
@@ -310,26 +352,36 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   const carry = async (): Promise<NonNullable<DeskInput['carried']>> => {
     const sent = [...sentGroups].filter((k) => Number(k.split('|')[0]) >= now() - SETTLE_MAX_MS - 7 * 86_400_000);
     const holding = { pending: [...pending], digests: [...digests], status: [...status], sent };
-    const inline = { arrivals: [...arrivals], ...(shards > 1 ? { moved: relay.moved() } : {}) };
-    if (utf8Bytes(JSON.stringify(holding)) <= CARRY_INLINE_BYTES || !patched(DESK_PARCELS_PATCH)) {
-      return { ...holding, ...inline, pending: [...holding.pending, ...relay.heldItems()] };
-    }
-    const parcels = await leaveParcels(selfId, cutParcels(holding));
+    const moved = shards > 1 ? relay.moved() : undefined;
+    const inline = { arrivals: [...arrivals], ...(moved ? { moved } : {}), ...(stopped.size ? { stopped: [...stopped] } : {}) };
+    const holdingBytes = utf8Bytes(JSON.stringify(holding));
+    const movedBytes = moved?.length ? utf8Bytes(JSON.stringify(moved)) : 0;
+    // 0.9.0 weighed what it holds without the moved keys; the order of the two questions keeps its runs replaying.
+    const over = holdingBytes > CARRY_INLINE_BYTES;
+    const parcelsOn = over ? patched(DESK_PARCELS_PATCH) : holdingBytes + movedBytes > CARRY_INLINE_BYTES && patched(DESK_CARRY_BOUNDED_PATCH) && patched(DESK_PARCELS_PATCH);
+    if (!parcelsOn) return { ...holding, ...inline, pending: [...holding.pending, ...relay.heldItems()] };
+    const bounded = patched(DESK_CARRY_BOUNDED_PATCH);
+    const sentInline = bounded && utf8Bytes(JSON.stringify(sent)) <= SENT_INLINE_BYTES;
+    const parcels = await leaveParcels(selfId, cutParcels({ ...holding, ...(sentInline ? { sent: [] } : {}), ...(bounded && moved ? { moved } : {}) }));
     const parcelled = new Set([...holding.pending, ...holding.digests]);
     const still = new Set([...pending, ...digests]);
     const before = new Map(holding.status);
+    // Moved keys parcelled are brought back by the parcels; what moved while they were left rides inline.
+    const movedBefore = new Map(bounded ? moved : []);
     return {
       pending: [...pending.filter((m) => !parcelled.has(m)), ...relay.heldItems()],
       digests: digests.filter((m) => !parcelled.has(m)),
       status: [...status].filter(([id, st]) => before.get(id) !== st),
-      sent: [],
+      sent: sentInline ? sent : [],
       parcels,
-      ...(inline.moved ? { moved: relay.moved() } : {}),
+      ...(moved ? { moved: relay.moved().filter(([k, m]) => movedBefore.get(k) !== m) } : {}),
       arrivals: [...arrivals],
+      ...(stopped.size ? { stopped: [...stopped] } : {}),
       ...([...parcelled].some((m) => !still.has(m)) ? { parcelDropped: [...parcelled].filter((m) => !still.has(m)).map((m) => m.key) } : {}),
     };
   };
 
+  let movedPrune: boolean | undefined;
   const waker = makeWaker(now);
   // Asked only once a run took DESK_SIGNALS_BEFORE_CONTINUE signals, which no recorded run before 0.9.0 did.
   let signalCap: boolean | undefined;
@@ -337,7 +389,8 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   for (;;) {
     if (shardsOn) {
       await tendShards();
-      relay.prune(now() - 7 * 86_400_000);
+      movedPrune ??= patched(DESK_MOVED_PRUNE_PATCH);
+      relay.prune(now() - (movedPrune ? MOVED_KEEP_MS : 7 * 86_400_000));
     }
     const seen = pending.length + digests.length;
     const full = () => workflowInfo().historyLength > historyLimit || workflowInfo().continueAsNewSuggested;

@@ -154,6 +154,8 @@ export interface DeskParcel {
   digests: OutgoingMessage[];
   status: [string, DutyStatus][];
   sent: string[];
+  /** Keys the desk shard had passed on to other shards (0.9.1, desk-carry-bounded). */
+  moved?: [string, { at: number; dutyId?: string; to: string[] }][];
 }
 export const parcelFetchSignal = defineSignal('parcelFetch');
 export const deskParcelSignal = defineSignal<[DeskParcel]>('deskParcel');

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 
 const workers = new Set<ChildProcess>();
 
-export function startTrackedWorker(env: Record<string, string>, readyMs = 180_000): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'worker-child.ts')], {
+/** `script`: the worker's program (default the drills' worker-child.ts, which polls one task queue). */
+export function startTrackedWorker(env: Record<string, string>, readyMs = 180_000, script = join(__dirname, '..', 'worker-child.ts')): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

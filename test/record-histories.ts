@@ -16,6 +16,8 @@
  *   Not under time skipping: there the Java test server stopped the clock for good in 0.2.0's recording runs
  *   both when a child workflow completed after its parent continued as new and, in a year with the WeChat task
  *   queue, at a duty's end (cause not found); a real server does neither.
+ * - from 0.9.1's recording on, on the dev server (about four minutes), a desk in three shards raised to five, with
+ *   its limits lowered so that a few dozen items take a city's paths (test/record-desk-shards.ts).
  * Each workflow's last run is `<name>.pb`; the runs before it that continued as new are `<name>.before-N.pb`.
  */
 import { createHash } from 'node:crypto';
@@ -39,6 +41,7 @@ import { attachTimeSkipping } from '../servers/time-skipping';
 import { attemptRefusedSignal, calendarUpdateSignal } from '../workflows/messages';
 import { calendarFromFile } from '../cli/calendar';
 import { itemsOf } from '../workflows/morning';
+import { recordDeskShards } from './record-desk-shards';
 
 /** Where recorded histories live: one folder per release, and the manifest. */
 const ROOT = join(__dirname, 'replay');
@@ -124,6 +127,8 @@ async function main() {
     await server.stop();
   }
   await continuedCampaign();
+  // From 0.9.1's recording on: the desk in shards with its limits lowered (test/record-desk-shards.ts).
+  await deskShards();
   writeFileSync(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
   process.stdout.write(`${saved} histories, ${continued} of runs that continued as new; manifest updated\n`);
   if (continued < 3) throw new Error('too few recorded runs continued as new: lower the thresholds');
@@ -161,6 +166,21 @@ async function main() {
         await save(env.client.workflow, name, input.duty.dutyId);
       }
     });
+  }
+
+  /** The desk's city paths on the dev server, in real time (about four minutes). */
+  async function deskShards() {
+    const dev = await startDevServer();
+    const nativeConnection = await NativeConnection.connect({ address: dev.address });
+    const connection = await Connection.connect({ address: dev.address });
+    const client = new Client({ connection });
+    try {
+      await recordDeskShards({ client, nativeConnection }, (name, workflowId) => save(client.workflow, name, workflowId));
+    } finally {
+      await connection.close();
+      await nativeConnection.close();
+      await dev.stop();
+    }
   }
 
   /** The seed campaign on the dev server, continuing as new every 60 events, for about a minute. */

@@ -52,6 +52,13 @@ export interface DeskInput {
   /** History events before continuing as new (default 8,000; lowered only to record replay histories). */
   continueAsNewAfterEvents?: number;
   /**
+   * Lowered only to record replay histories (0.9.1), so that a small desk takes the city's paths: signals before
+   * continuing (DESK_SIGNALS_BEFORE_CONTINUE), bytes carried inline (CARRY_INLINE_BYTES), bytes per parcel.
+   */
+  signalsBeforeContinue?: number;
+  carryInlineBytes?: number;
+  parcelBytes?: number;
+  /**
    * The desk runs in this many shards (workflows/desk-shards.ts). Shard 0 (this id, `shardIndex` omitted) is the home
    * shard: it starts the others and passes campaigns, calendars and drops on to them. Omitted or 1: one desk.
    */
@@ -117,7 +124,7 @@ export const DESK_DIGESTS_AFTER_DOWN_PATCH = 'desk-digests-after-down';
  * duties hand again on `desk ensure`, but not the record of what was sent, which would give a second message).
  */
 export const DESK_CARRY_BOUNDED_PATCH = 'desk-carry-bounded';
-/** Sent keys stay inline up to this size (a week of 5,000 units' instants is well under it). */
+/** Sent keys stay inline up to this size (a county's week is a few KB; past it they go to parcels, as in 0.9.0). */
 const SENT_INLINE_BYTES = 256 * 1024;
 
 export async function deskWorkflow(input: DeskInput): Promise<never> {
@@ -138,7 +145,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
   // Signals this run took: Temporal refuses a run's signals past 10,000 (limit.maxSignalsPerExecution), and a desk
   // holding an evening's items used to wait for 40,000 events, which it could never reach.
   let signals = 0;
-  const signalsFull = () => signals >= DESK_SIGNALS_BEFORE_CONTINUE;
+  const signalsFull = () => signals >= (input.signalsBeforeContinue ?? DESK_SIGNALS_BEFORE_CONTINUE);
   // Shards (0.9.0): asked the first time a count over one appears, which no desk before 0.9.0 ever saw.
   let shards = 1;
   let shardsOn = false;
@@ -255,6 +262,10 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     ...(delivery ? { delivery } : {}),
     shards,
   });
+  // A recording's lowered limits hold on every shard it starts (no deployment sets them).
+  const recordingLimits = Object.fromEntries(
+    (['continueAsNewAfterEvents', 'signalsBeforeContinue', 'carryInlineBytes', 'parcelBytes'] as const).flatMap((k) => (input[k] !== undefined ? [[k, input[k]]] : [])),
+  );
   /** The home shard starts the shards it has not started yet; each is then synced (a running one keeps its items). */
   const tendShards = async () => {
     if (home && startFrom > 0) {
@@ -265,7 +276,7 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
         try {
           await startChild(deskWorkflow, {
             workflowId: id,
-            args: [{ ...syncOf(), deskId: id, shardIndex: i, home: base, ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}) }],
+            args: [{ ...syncOf(), deskId: id, shardIndex: i, home: base, ...(input.clockOffsetMs ? { clockOffsetMs: input.clockOffsetMs } : {}), ...recordingLimits }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
             workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
           });
@@ -357,12 +368,13 @@ export async function deskWorkflow(input: DeskInput): Promise<never> {
     const holdingBytes = utf8Bytes(JSON.stringify(holding));
     const movedBytes = moved?.length ? utf8Bytes(JSON.stringify(moved)) : 0;
     // 0.9.0 weighed what it holds without the moved keys; the order of the two questions keeps its runs replaying.
-    const over = holdingBytes > CARRY_INLINE_BYTES;
-    const parcelsOn = over ? patched(DESK_PARCELS_PATCH) : holdingBytes + movedBytes > CARRY_INLINE_BYTES && patched(DESK_CARRY_BOUNDED_PATCH) && patched(DESK_PARCELS_PATCH);
+    const inlineMax = input.carryInlineBytes ?? CARRY_INLINE_BYTES;
+    const over = holdingBytes > inlineMax;
+    const parcelsOn = over ? patched(DESK_PARCELS_PATCH) : holdingBytes + movedBytes > inlineMax && patched(DESK_CARRY_BOUNDED_PATCH) && patched(DESK_PARCELS_PATCH);
     if (!parcelsOn) return { ...holding, ...inline, pending: [...holding.pending, ...relay.heldItems()] };
     const bounded = patched(DESK_CARRY_BOUNDED_PATCH);
     const sentInline = bounded && utf8Bytes(JSON.stringify(sent)) <= SENT_INLINE_BYTES;
-    const parcels = await leaveParcels(selfId, cutParcels({ ...holding, ...(sentInline ? { sent: [] } : {}), ...(bounded && moved ? { moved } : {}) }));
+    const parcels = await leaveParcels(selfId, cutParcels({ ...holding, ...(sentInline ? { sent: [] } : {}), ...(bounded && moved ? { moved } : {}) }, input.parcelBytes));
     const parcelled = new Set([...holding.pending, ...holding.digests]);
     const still = new Set([...pending, ...digests]);
     const before = new Map(holding.status);

@@ -9,6 +9,7 @@ import { noopMetricMeter } from '@temporalio/common';
 import { metricsOf, type DubanMetrics, type FailedChannel } from '../ops/metrics';
 import { resolveRecipients, type ResolvedPerson } from '../channels/recipients';
 import { coordinatorUnits, type WecomReport, type WecomSender } from '../channels/wecom';
+import type { CardReport, WecomCardSender } from '../channels/wecom-card-sender';
 import { linksFor, type LinkSigner } from '../links/actions';
 import type { EmailSender } from '../channels/email';
 import type { Directory } from '../plan/directory';
@@ -36,6 +37,8 @@ export interface ActivityDeps {
   links?: LinkSigner;
   /** WeCom group robots (units with `wecomWebhook`, or the county's): coordinators reached there get no email. */
   wecom?: WecomSender;
+  /** Morning messages as WeCom smart-robot cards to coordinators with a `wecom` userid: those reached get nothing else. */
+  wecomCards?: WecomCardSender;
 }
 
 export interface NotifyOptions {
@@ -85,7 +88,7 @@ function attempt(): number {
   }
 }
 
-export function createActivities({ channel, email, directory, wechat, links, wecom }: ActivityDeps) {
+export function createActivities({ channel, email, directory, wechat, links, wecom, wecomCards }: ActivityDeps) {
   const alertAdmins = async (alert: AdminAlert): Promise<void> => {
     const message = adminMessage(alert);
     await channel?.deliver(message);
@@ -149,7 +152,12 @@ export function createActivities({ channel, email, directory, wechat, links, wec
     async notify(message: OutgoingMessage, options: NotifyOptions = { includeCoordinators: true }): Promise<DeliveryReport> {
       await channel?.deliver(message);
       const wantCoordinators = (unit: string) => options.includeCoordinators || !!options.coordinatorUnits?.includes(unit);
-      const report: WecomReport = wecom && directory ? await wecom.send(message, coordinatorUnits(directory, message).filter(wantCoordinators)) : { delivered: [], failed: [], pending: [] };
+      // Cards first: a unit a card reached is not posted to again by its group robot, and whom it reached get no email.
+      const cards: CardReport = wecomCards && directory ? await wecomCards.send(message, coordinatorUnits(directory, message).filter(wantCoordinators)) : { reached: [], failed: [] };
+      const carded = new Set(cards.reached.map((r) => r.unit));
+      const byCard = (p: ResolvedPerson) => p.role === 'coordinators' && !!p.wecom && cards.reached.some((r) => r.unit === p.unit && r.userid === p.wecom);
+      const report: WecomReport =
+        wecom && directory ? await wecom.send(message, coordinatorUnits(directory, message).filter((u) => wantCoordinators(u) && !carded.has(u))) : { delivered: [], failed: [], pending: [] };
       if (report.pending.length && attempt() >= WECOM_ATTEMPTS) {
         report.failed.push(...report.pending);
         report.pending = [];
@@ -160,6 +168,7 @@ export function createActivities({ channel, email, directory, wechat, links, wec
       // action links still get their email, the copy they can act from. Units it failed or has pending go below.
       const byEmail = (p: ResolvedPerson) => {
         if (p.role !== 'coordinators') return true;
+        if (byCard(p)) return false;
         if (!wantCoordinators(p.unit)) return false;
         if (!routedUnits.has(p.unit)) return true;
         const reached = wecom?.reaches(p.unit, p) === true && (!links || !!directory?.units[p.unit]?.wecomWebhook);
@@ -193,7 +202,8 @@ export function createActivities({ channel, email, directory, wechat, links, wec
       // Counted once, by the attempt that completes: what earlier attempts sent is in the ledger.
       if (channel) counters.messageSent('outbox', message.kind);
       if (emailWent) counters.messageSent('email', message.kind);
-      if (report.delivered.length) counters.messageSent('wecom', message.kind);
+      if (report.delivered.length || cards.reached.length) counters.messageSent('wecom', message.kind);
+      if (cards.failed.length) counters.deliveryFailed('wecom');
       if (result.rejected.length) counters.deliveryFailed('email');
       return result;
     },

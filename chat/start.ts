@@ -5,7 +5,8 @@
  */
 import type { ReplyContext } from '../bot/replies';
 import { dingtalkConfigFromEnv, startDingtalkFromEnv } from './dingtalk-stream';
-import { startWecomFromEnv, wecomConfigFromEnv } from './wecom-robot';
+import { startWecomFromEnv, wecomConfigFromEnv, type WecomRobot } from './wecom-robot';
+import { startWecomCallbackFromEnv, wecomCallbackConfigFromEnv } from './wecom-callback';
 import { imapConfigFromEnv, startMailRepliesFromEnv } from '../channels/mail-replies';
 import type { SendLedger } from '../channels/ledger';
 import type { Log } from '../ops/log';
@@ -13,6 +14,8 @@ import type { Log } from '../ops/log';
 export interface RunningPlatforms {
   /** What is on, in the start-up's words. */
   lines: string[];
+  /** The WeCom smart robot's long connection, when on: the worker's activities send morning cards through it. */
+  wecomRobot?: WecomRobot;
   stop(): Promise<void>;
 }
 
@@ -27,12 +30,14 @@ export interface ChatPlatformOptions {
 export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessEnv = process.env, options: ChatPlatformOptions = {}): Promise<RunningPlatforms> {
   const lines: string[] = [];
   const stops: (() => Promise<void>)[] = [];
+  let wecomRobot: WecomRobot | undefined;
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   // Every setting is checked before anything connects: a malformed one stops the start with nothing left running.
   dingtalkConfigFromEnv(env);
   wecomConfigFromEnv(env);
+  wecomCallbackConfigFromEnv(env);
   imapConfigFromEnv(env);
   try {
     const dingtalk = await startDingtalkFromEnv(ctx, env);
@@ -44,6 +49,7 @@ export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessE
     // look as if it heard WeCom replies.
     const wecom = await startWecomFromEnv(ctx, env);
     if (wecom) {
+      wecomRobot = wecom;
       stops.push(() => wecom.stop());
       lines.push(
         wecom.authentications > 0
@@ -51,6 +57,13 @@ export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessE
           : '企业微信智能机器人（长连接）：暂未连上，后台重试中；请检查网络和 DUBAN_WECOM_WS_URL (WeCom smart robot not connected yet, retrying)',
       );
     } else lines.push('未配置企业微信智能机器人：设置 DUBAN_WECOM_BOT_ID、DUBAN_WECOM_BOT_SECRET 后可在企业微信回复 (no WeCom smart robot)');
+    const callback = await startWecomCallbackFromEnv(ctx, env, options.log ? { log: options.log } : {});
+    if (callback) {
+      stops.push(() => callback.stop());
+      lines.push(`企业微信智能机器人（URL 回调）：在 ${callback.url} 接收回调，请在管理后台把接收消息地址指向它（经反向代理）(WeCom callback mode listening)`);
+      // Heard by callback: the long connection's 「未配置」 line would say WeCom replies are off.
+      if (!wecom) lines.splice(lines.findIndex((l) => l.startsWith('未配置企业微信智能机器人')), 1);
+    }
     const mail = await startMailRepliesFromEnv({ reply: ctx, env, ...options });
     if (mail) {
       lines.push('邮件回复：已连接回复邮箱，联络员回复督办邮件即可办理 (email replies: mailbox connected)');
@@ -61,5 +74,5 @@ export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessE
     await stopAll();
     throw err;
   }
-  return { lines, stop: stopAll };
+  return { lines, ...(wecomRobot ? { wecomRobot } : {}), stop: stopAll };
 }

@@ -11,13 +11,17 @@
  * - an answer the passive reply cannot carry (the req_id expired, 846605/846608, or no ack within the SDK's
  *   timeout) goes by aibot_send_msg to the same chat instead, so the person is not left without one;
  * - the server closing this connection because another process connected with the same robot
- *   (`disconnected_event`): this process stops hearing and says so, rather than fighting the other for it.
+ *   (`disconnected_event`): this process stops hearing and says so, rather than fighting the other for it;
+ * - credentials refused after a good start (the SDK gives up after one retry): tried again, backing off to 10 min;
+ * - morning cards (`postCard`, sent by channels/wecom-card-sender.ts) and their clicks (`template_card_event`):
+ *   acted on once per event msgid through chat/wecom-cards.ts, answered by updating the card for the clicker.
  */
-import { WSClient, type WsFrame } from '@wecom/aibot-node-sdk';
+import { WSClient, type TemplateCard, type WsFrame } from '@wecom/aibot-node-sdk';
 import { z } from 'zod';
 import { answer, type ReplyContext } from '../bot/replies';
 import { createLog, type Log } from '../ops/log';
 import type { ChatPlatform, Heard, PostTarget } from './platform';
+import { answerClick, parseCardClick, type CardClick, type ClickAnswer } from './wecom-cards';
 import { clipBytes, parseEvent, parseMessage, WELCOME } from './wecom-frames';
 
 /** The SDK's default address of the long connection. */
@@ -91,6 +95,12 @@ export interface WecomRobotOptions {
   stopWaitMs?: number;
   /** How long the server has to acknowledge a frame we send. */
   requestTimeoutMs?: number;
+  /** After a refused re-authentication, the first wait before connecting again (doubled per refusal; default 30 s). */
+  reauthMs?: number;
+  /** The longest wait between those attempts (default 10 min). */
+  reauthMaxMs?: number;
+  /** A click on one of duban's template cards (chat/wecom-cards.ts): acted on, answered by updating the card. */
+  onCardClick?: (click: CardClick) => Promise<ClickAnswer>;
 }
 
 type Seen = 'working' | 'done';
@@ -140,6 +150,7 @@ export class WecomRobot implements ChatPlatform {
     this.client = client;
     client.on('authenticated', () => {
       this.authentications++;
+      this.reauthAttempts = 0;
       if (this.authentications > 1) log.info(`企业微信智能机器人已重新连接 reconnected (${this.authentications})`);
     });
     client.on('disconnected', (reason) => {
@@ -159,11 +170,10 @@ export class WecomRobot implements ChatPlatform {
             ),
           );
         } else log.debug(`[wecom] ${err.message}`);
-        // Refused again after a successful start (a secret rotated): the SDK gives up, so this process no longer
-        // hears WeCom. Said at error level with what to fix; restarting after the fix reconnects.
-        if (this.authentications > 0 && /Authentication failed|WS_AUTH_FAILURE/.test(`${err.message} ${(err as { code?: string }).code ?? ''}`)) {
-          log.error(`企业微信拒绝了重新认证，本进程已停止接收企业微信回复：请核对 DUBAN_WECOM_BOT_ID 与 DUBAN_WECOM_BOT_SECRET 后重启 (re-authentication refused: no longer hearing WeCom) ${err.message}`);
-        }
+        // Refused again after a successful start: the credentials worked, so the platform may be refusing them for a
+        // while (an outage, a secret being rotated). The SDK gives up after its attempts; this process tries again
+        // itself, backing off to reauthMaxMs, and says so at error level each time with what to check.
+        if (this.authentications > 0 && (err as { code?: string }).code === 'WS_AUTH_FAILURE_EXHAUSTED') this.reauthLater();
       });
     });
     client.connect();
@@ -189,10 +199,33 @@ export class WecomRobot implements ChatPlatform {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.reauthTimer);
     const waited = new Promise<void>((r) => setTimeout(r, this.options.stopWaitMs ?? 10_000).unref());
     await Promise.race([Promise.allSettled([...this.inFlight]), waited]);
     this.client?.disconnect();
     this.client = undefined;
+  }
+
+  private reauthTimer: NodeJS.Timeout | undefined;
+  private reauthAttempts = 0;
+
+  /** Connects again after the SDK gave up re-authenticating; the attempts are counted from the last success. */
+  private reauthLater(): void {
+    if (this.stopping || this.replaced || this.reauthTimer) return;
+    const base = this.options.reauthMs ?? 30_000;
+    const delay = Math.min(base * 2 ** this.reauthAttempts++, this.options.reauthMaxMs ?? 10 * 60_000);
+    this.log.error(
+      `企业微信拒绝了重新认证，${Math.round(delay / 1000)} 秒后再试；如一直如此，请核对 DUBAN_WECOM_BOT_ID 与 DUBAN_WECOM_BOT_SECRET (re-authentication refused, retrying in ${delay} ms)`,
+    );
+    this.reauthTimer = setTimeout(() => {
+      this.reauthTimer = undefined;
+      const client = this.client;
+      if (!client || this.stopping || this.replaced) return;
+      // The SDK's client stays "started" after giving up: disconnect, then connect, starts it again.
+      client.disconnect();
+      client.connect();
+    }, delay);
+    this.reauthTimer.unref();
   }
 
   /** Whether the connection is up, or comes up again within ms (a reconnect after a drop). */
@@ -211,6 +244,20 @@ export class WecomRobot implements ChatPlatform {
         resolve(true);
       };
       client.once('authenticated', up);
+    });
+  }
+
+  /** Whether the long connection is up now (a morning card is sent only then; otherwise the message goes by email). */
+  get connected(): boolean {
+    return this.client?.isConnected === true && !this.replaced;
+  }
+
+  /** Posts a template card by aibot_send_msg (one to one: chatid is the person's userid). */
+  async postCard(chatid: string, card: TemplateCard): Promise<void> {
+    const client = this.client;
+    if (!client?.isConnected) throw new WecomError('SEND_FAILED', '企业微信智能机器人未连接，无法发送卡片 (not connected)');
+    await client.sendMessage(chatid, { msgtype: 'template_card', template_card: card }).catch((err: unknown) => {
+      throw new WecomError('SEND_FAILED', `企业微信智能机器人发送卡片失败 (${describe(err)})`, { cause: err });
     });
   }
 
@@ -269,9 +316,57 @@ export class WecomRobot implements ChatPlatform {
     const parsed = parseEvent(frame.body);
     if (!parsed.ok) return this.log.debug(`企业微信事件不处理 (not acted on): ${parsed.reason}`);
     const type = parsed.value.event.eventtype;
+    if (type === 'template_card_event') return this.onCardEvent(frame);
     if (type === 'enter_chat') {
       await this.client?.replyWelcome(frame, { msgtype: 'text', text: { content: WELCOME } }).catch((err: unknown) => this.log.warn(`企业微信欢迎语未送达 (welcome lost): ${describe(err)}`));
     }
+  }
+
+  /**
+   * A click on a duban card: acted on once per event msgid (as a message is), then answered by updating the card in
+   * place (aibot_respond_update_msg, for the clicker only); when the update is refused — its 5 s window passed while
+   * the Updates ran — the answer is posted to the chat instead.
+   */
+  private async onCardEvent(frame: WsFrame): Promise<void> {
+    if (this.stopping) return;
+    const parsed = parseCardClick(frame.body);
+    if (!parsed.ok) return this.log.debug(`企业微信卡片事件不处理 (not acted on): ${parsed.reason}`);
+    const { click } = parsed;
+    const handle = this.options.onCardClick;
+    if (!handle) return this.log.debug('企业微信卡片事件不处理：本进程未接入督办回复 (no click handler)');
+    const id = `event:${click.messageId}`;
+    if (this.seen.get(id)) return;
+    this.mark(id, 'working');
+    let result: ClickAnswer | undefined;
+    try {
+      result = await handle(click);
+      this.mark(id, 'done');
+    } catch (err) {
+      this.seen.delete(id);
+      this.log.error(`企业微信卡片点击未受理 (reply path failed) ${click.messageId}: ${(err as Error).message}`);
+      await this.postText(click.conversationId, RESEND);
+      return;
+    }
+    const client = this.client;
+    if (client?.isConnected) {
+      try {
+        await client.updateTemplateCard(frame, result.card, [click.userid]);
+        return;
+      } catch (err) {
+        this.log.warn(`企业微信卡片未能更新，改为主动发送 (card update refused: ${describe(err)})`);
+      }
+    }
+    if (client && !client.isConnected && !(await this.connectedWithin(this.options.answerWaitMs ?? 60_000))) {
+      this.log.error(`企业微信卡片点击的回复未送达：连接未恢复 (answer lost) ${click.conversationId}: ${result.text.slice(0, 60)}`);
+      return;
+    }
+    await this.postText(click.conversationId, result.text);
+  }
+
+  private async postText(conversationId: string, text: string): Promise<void> {
+    await this.client
+      ?.sendMessage(conversationId, { msgtype: 'markdown', markdown: { content: clipBytes(text) } })
+      .catch((err: unknown) => this.log.error(`企业微信回复未送达 (answer lost) ${conversationId}: ${describe(err)}`));
   }
 
   /** In place by the passive reply (a finished stream message); when that is refused, by aibot_send_msg to the chat. */
@@ -327,7 +422,7 @@ function describe(err: unknown): string {
 export async function startWecomFromEnv(ctx: ReplyContext, env: NodeJS.ProcessEnv = process.env, options: Omit<WecomRobotOptions, 'config'> = {}): Promise<WecomRobot | undefined> {
   const config = wecomConfigFromEnv(env);
   if (!config) return undefined;
-  const robot = new WecomRobot({ ...options, config });
+  const robot = new WecomRobot({ ...options, config, onCardClick: options.onCardClick ?? ((click) => answerClick(ctx, click)) });
   await robot.start((heard) => answer(ctx, { id: heard.from.id, name: heard.from.name, channel: 'wecom' }, heard.text, heard.inGroup, { messageId: `wecom:${heard.messageId}` }));
   return robot;
 }

@@ -17,6 +17,8 @@ import { SendLedger } from '../channels/ledger';
 import { dataDir, linkSecretFile, publicLinks } from '../links/config';
 import { channelSettingsFromEnv, writeChannelSettings } from '../campaigns/deployment';
 import { startChatPlatforms } from '../chat/start';
+import type { WecomRobot } from '../chat/wecom-robot';
+import { createWecomCardSender } from '../channels/wecom-card-sender';
 import { runningCampaignIds } from '../campaigns/registry';
 import { rotateLinkSecret } from '../links/secret';
 import { clusterDown, clusterUp, HISTORY_SHARDS } from '../servers/cluster';
@@ -193,12 +195,17 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
         ...(signer ? { linksFor: (msg: OutgoingMessage, unit: string) => unitLinks(signer, directory, msg, unit) } : {}),
       })
     : undefined;
+  // The smart robot connects after the workers exist (replies need them); its morning cards go once it is up, and a
+  // worker that does not hear replies (no robot here) sends those messages by the other channels.
+  const heard: { wecomRobot?: WecomRobot } = {};
+  const wecomCards = createWecomCardSender({ directory, ledger, robot: () => heard.wecomRobot });
   const activities = createActivities({
     channel: new RecordingChannel(outbox),
     directory,
     ...(email ? { email } : {}),
     ...(signer ? { links: signer } : {}),
     ...(wecom ? { wecom } : {}),
+    wecomCards,
   });
   const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: target.taskQueue, activities });
   // What campaigns started from the CLI use, whatever the clerk's shell says (campaigns/deployment.ts).
@@ -234,6 +241,7 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   const platforms = hears
     ? await startChatPlatforms({ client: replyClient, directory, campaignWorkflowId: '', campaigns: () => runningCampaignIds(replyClient, target.taskQueue) }, process.env, { sendLedger: ledger, dataDir: dataDir() })
     : { lines: ['本进程不接收企业微信、钉钉和邮件回复（由 npm start 的进程接收；设置 DUBAN_REPLIES=on 改由本进程接收）(replies heard elsewhere)'], stop: async () => undefined };
+  if (platforms.wecomRobot) heard.wecomRobot = platforms.wecomRobot;
   for (const line of platforms.lines) say(line);
   // On Ctrl-C the platforms stop hearing at once and answer what they hold while the workers still run (a reply
   // heard after the workers drained would wait on an Update no worker takes).

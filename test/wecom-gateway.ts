@@ -5,6 +5,12 @@
  * not expired (846605 invalid req_id otherwise), with a stream body of at most 20,480 bytes; `aibot_respond_welcome_msg`
  * within 5 s of an enter_chat; `aibot_send_msg` to a chatid; a second connection of the same robot takes it over
  * (the first gets a `disconnected_event` and is closed). Every frame we answer carries the req_id it answers.
+ *
+ * Template cards (文档 101032, 101027, 101031): `aibot_send_msg` with a `template_card` is refused (40058) unless its
+ * task_id is [A-Za-z0-9_-@]{1,128} and new for this robot, it has at most 6 buttons whose keys are unique and at
+ * most 1,024 bytes; a click is an `aibot_event_callback` with `event.template_card_event: {card_type, event_key,
+ * task_id}` and its own msgid; `aibot_respond_update_msg` answers only such a click, within 5 s and once, with
+ * `response_type: update_template_card` and the clicked card's task_id (846605 / 40058 otherwise).
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -20,8 +26,17 @@ export interface Sent {
   text: string;
 }
 
+export interface SentCard {
+  chatid: string;
+  card: { task_id: string; card_type: string; button_list?: { text: string; key: string }[]; [k: string]: unknown };
+}
+
 export interface WecomGateway {
   url: string;
+  /** Template cards accepted by aibot_send_msg, in order. */
+  cards: SentCard[];
+  /** Clicks a button of a card this robot sent, as the clicker `userid`; resolves with the event's req_id. */
+  click(card: SentCard, buttonText: string, over?: { userid?: string; msgid?: string }): string;
   /** Frames the robot sent (replies, welcomes, posts), in order, accepted or not. */
   sent: Sent[];
   /** Connections that authenticated, in order. */
@@ -33,6 +48,8 @@ export interface WecomGateway {
   answerTo(reqId: string, ms?: number): Promise<Sent>;
   /** Makes req_ids as old as ms or older invalid (846605); 0 refuses every passive reply. */
   expireReqIdsAfter(ms: number): void;
+  /** Refuses every subscribe with 40001 while on (the platform refusing good credentials for a while). */
+  refuseAuth(on: boolean): void;
   /** Drops every connection (a network cut). */
   drop(): void;
   close(): Promise<void>;
@@ -42,7 +59,24 @@ interface Pushed {
   at: number;
   cmd: string;
   eventtype?: string;
+  /** For a card click: the clicked card's task_id. */
+  taskId?: string;
   answered: boolean;
+}
+
+const TASK_ID = /^[A-Za-z0-9_\-@]{1,128}$/;
+
+/** Why WeCom would refuse a card, or undefined when it takes it. */
+function cardProblem(card: unknown, taskIds: Set<string>): string | undefined {
+  const c = card as SentCard['card'] | undefined;
+  if (!c || typeof c.card_type !== 'string') return 'template_card.card_type missing';
+  if (typeof c.task_id !== 'string' || !TASK_ID.test(c.task_id)) return 'invalid task_id';
+  if (taskIds.has(c.task_id)) return 'task_id already used';
+  const buttons = c.button_list ?? [];
+  if (buttons.length > 6) return 'too many buttons';
+  const keys = buttons.map((b) => b.key);
+  if (new Set(keys).size !== keys.length || keys.some((k) => typeof k !== 'string' || !k || Buffer.byteLength(k) > 1024)) return 'invalid button key';
+  return undefined;
 }
 
 export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
@@ -53,10 +87,26 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
   const waiters = new Map<string, (s: Sent) => void>();
   const pushedOn = new WeakMap<WebSocket, Map<string, Pushed>>();
   const live: WebSocket[] = [];
+  const taskIds = new Set<string>();
   let expiryMs = 24 * 3600_000;
+  let refusing = false;
   const gw: WecomGateway = {
     url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
     sent,
+    cards: [],
+    click(card, buttonText, over = {}) {
+      const button = card.card.button_list?.find((b) => b.text === buttonText);
+      if (!button) throw new Error(`no button 「${buttonText}」 on the card (${(card.card.button_list ?? []).map((b) => b.text).join('、')})`);
+      return gw.push('aibot_event_callback', {
+        msgid: over.msgid ?? randomUUID(),
+        create_time: Math.floor(Date.now() / 1000),
+        aibotid: bot.botId,
+        chattype: 'single',
+        from: { userid: over.userid ?? card.chatid },
+        msgtype: 'event',
+        event: { eventtype: 'template_card_event', template_card_event: { card_type: card.card.card_type, event_key: button.key, task_id: card.card.task_id } },
+      });
+    },
     authenticated: 0,
     refusedAuth: 0,
     push(cmd, body) {
@@ -64,7 +114,8 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
       if (!socket) throw new Error('no authenticated connection to push to');
       const reqId = `req-${randomUUID()}`;
       const event = (body.event as { eventtype?: string } | undefined)?.eventtype;
-      pushedOn.get(socket)!.set(reqId, { at: Date.now(), cmd, ...(event ? { eventtype: event } : {}), answered: false });
+      const taskId = (body.event as { template_card_event?: { task_id?: string } } | undefined)?.template_card_event?.task_id;
+      pushedOn.get(socket)!.set(reqId, { at: Date.now(), cmd, ...(event ? { eventtype: event } : {}), ...(taskId ? { taskId } : {}), answered: false });
       socket.send(JSON.stringify({ cmd, headers: { req_id: reqId }, body }));
       return reqId;
     },
@@ -81,6 +132,9 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
     },
     expireReqIdsAfter(ms) {
       expiryMs = ms;
+    },
+    refuseAuth(on) {
+      refusing = on;
     },
     drop() {
       for (const s of live.splice(0)) s.terminate();
@@ -110,7 +164,7 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
       const reqId = frame.headers?.req_id ?? '';
       const body = frame.body ?? {};
       if (frame.cmd === 'aibot_subscribe') {
-        if (body.bot_id !== bot.botId || body.secret !== bot.secret) {
+        if (refusing || body.bot_id !== bot.botId || body.secret !== bot.secret) {
           gw.refusedAuth++;
           return ack(reqId, 40001, 'invalid bot_id or secret');
         }
@@ -127,11 +181,17 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
       if (!authed) return ack(reqId, 40002, 'not subscribed');
       if (frame.cmd === 'ping') return ack(reqId);
       const text = String(
-        (body.stream as { content?: string } | undefined)?.content ?? (body.markdown as { content?: string } | undefined)?.content ?? (body.text as { content?: string } | undefined)?.content ?? '',
+        (body.stream as { content?: string } | undefined)?.content ?? (body.markdown as { content?: string } | undefined)?.content ?? (body.text as { content?: string } | undefined)?.content ?? (body.template_card as { sub_title_text?: string } | undefined)?.sub_title_text ?? '',
       );
       const record: Sent = { cmd: frame.cmd ?? '', reqId, body, text };
       sent.push(record);
-      if (frame.cmd === 'aibot_respond_msg' || frame.cmd === 'aibot_respond_welcome_msg') {
+      if (frame.cmd === 'aibot_respond_update_msg') {
+        const pushed = pushedOn.get(socket)!.get(reqId);
+        if (!pushed || pushed.eventtype !== 'template_card_event' || Date.now() - pushed.at > Math.min(5_000, expiryMs) || pushed.answered) return ack(reqId, 846605, 'invalid req_id');
+        const card = body.template_card as { task_id?: string } | undefined;
+        if (body.response_type !== 'update_template_card' || !card || card.task_id !== pushed.taskId) return ack(reqId, 40058, 'invalid template_card');
+        pushed.answered = true;
+      } else if (frame.cmd === 'aibot_respond_msg' || frame.cmd === 'aibot_respond_welcome_msg') {
         const pushed = pushedOn.get(socket)!.get(reqId);
         if (!pushed || Date.now() - pushed.at >= expiryMs) return ack(reqId, 846605, 'invalid req_id');
         if (frame.cmd === 'aibot_respond_welcome_msg' && (pushed.eventtype !== 'enter_chat' || Date.now() - pushed.at > 5_000 || pushed.answered)) return ack(reqId, 846605, 'invalid req_id');
@@ -144,6 +204,13 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
       } else if (frame.cmd === 'aibot_send_msg') {
         if (typeof body.chatid !== 'string' || !body.chatid) return ack(reqId, 40003, 'invalid chatid');
         if (body.msgtype !== 'markdown' && body.msgtype !== 'template_card') return ack(reqId, 40008, 'invalid message type');
+        if (body.msgtype === 'template_card') {
+          const problem = cardProblem(body.template_card, taskIds);
+          if (problem) return ack(reqId, 40058, problem);
+          const card = body.template_card as SentCard['card'];
+          taskIds.add(card.task_id);
+          gw.cards.push({ chatid: String(body.chatid), card });
+        }
       } else return ack(reqId, 40004, `unknown cmd ${frame.cmd}`);
       ack(reqId);
       // A post answers no pushed frame; a reply or welcome is found by its req_id, a post by its chatid.

@@ -3,7 +3,8 @@
  * (test/wecom-gateway.ts), through the official SDK's WSClient: refused credentials, a server not up yet,
  * one-to-one and group messages answered in place, a quote-reply read without its quote, a voice message
  * refused, a repeated msgid acted on once, an expired req_id answered by a post instead, a welcome, a robot
- * taken over by another connection, a reconnect after a drop; then end to end on the seed campaign.
+ * taken over by another connection, a reconnect after a drop, credentials refused for a while after a good start;
+ * then end to end on the seed campaign.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -169,6 +170,25 @@ describe('WeCom smart robot against a local long-connection server', () => {
     expect(robot.authentications).toBe(1);
     gw.drop();
     await until('the robot back', () => robot!.authentications >= 2 || undefined, 10_000);
+    const reqId = gw.push('aibot_msg_callback', textMessage({ userid: 'u1', text: '帮助' }));
+    expect((await gw.answerTo(reqId)).text).toBe('已收到：帮助');
+  });
+
+  it('keeps trying when the platform refuses its credentials for a while after a good start, and hears again once they are taken', async () => {
+    robot = new WecomRobot({ ...fast, reauthMs: 50, reauthMaxMs: 200, config: configFor(gw) });
+    await robot.start(echo);
+    expect(robot.authentications).toBe(1);
+    const refusedBefore = gw.refusedAuth;
+    gw.refuseAuth(true);
+    try {
+      gw.drop();
+      // The SDK's first try and its one retry refused: the SDK has given up; duban's retry is what connects again.
+      await until('two refusals', () => gw.refusedAuth >= refusedBefore + 2 || undefined, 10_000);
+    } finally {
+      gw.refuseAuth(false);
+    }
+    await until('the robot back', () => robot!.authentications >= 2 || undefined, 10_000);
+    expect(lines.join('\n')).toContain('拒绝了重新认证');
     const reqId = gw.push('aibot_msg_callback', textMessage({ userid: 'u1', text: '帮助' }));
     expect((await gw.answerTo(reqId)).text).toBe('已收到：帮助');
   });

@@ -23,7 +23,7 @@ export function layout(title: string, body: string, campaign?: string): string {
   // On a campaign other than the dashboard's first, its own 台账 and data, not the first's.
   const q = campaign ? `?${new URLSearchParams({ campaign }).toString()}` : '';
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${h(title)}</title><style>${STYLE}</style></head>
-<body><nav><a href="/">督办总览</a><a href="/unit">我的任务</a><a href="/outbox">发件箱</a><a href="/ledger.xlsx${h(q)}" download>导出台账（Excel）</a><a href="/api/ledger${h(q)}">数据 JSON</a></nav>${body}</body></html>`;
+<body><nav><a href="/">督办总览</a><a href="/unit">我的任务</a><a href="/outbox">发件箱</a><a href="/ledger.xlsx${h(q)}" download>导出台账（Excel）</a><a href="/api/ledger${h(q)}">数据 JSON</a><a href="/new">新建督办</a></nav>${body}</body></html>`;
 }
 
 function worst(entries: LedgerEntry[]): Level {

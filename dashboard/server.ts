@@ -27,6 +27,12 @@ import { ledgerXlsx } from '../ledger/xlsx';
 import { checkHealth, OutboxMornings } from '../ops/health';
 import { createLog } from '../ops/log';
 import { readCampaignLedger } from '../campaigns/ledger-read';
+import { ClerkDesk, type DeskDeps, type Reply } from './new-campaign';
+import { CLERK_COOKIE } from './clerks';
+import { dataDir, linkSecretFile } from '../links/config';
+import { linkSecretSource } from '../links/secret';
+import { temporalTargetFromEnv } from '../cli/connection';
+import { SEED_DIRECTORY } from '../cli/campaign-input';
 
 /** The operator's log (JSON lines off a terminal); causes go there, never into a page. */
 const log = createLog();
@@ -52,6 +58,11 @@ export interface DashboardDeps {
    * action links' setting, else DUBAN_PUBLIC_URL's scheme (there is no trusted-proxy setting to read a request's).
    */
   secureCookie?: boolean;
+  /**
+   * 「新建督办」 (dashboard/new-campaign.ts). Default: from the environment, made at its first request — the data
+   * folder (DUBAN_DATA_DIR), DUBAN_DIRECTORY, the link secret, TEMPORAL_TASK_QUEUE/TEMPORAL_NAMESPACE.
+   */
+  desk?: Omit<DeskDeps, 'client' | 'now'> & { now?: () => number };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -93,12 +104,29 @@ export function createDashboard(deps: DashboardDeps): Server {
   const mornings = deps.outboxFile ? new OutboxMornings(deps.outboxFile) : undefined;
   const charts = deps.charts ?? new ChartCache();
   const httpsPublic = deps.secureCookie ?? deps.actions?.secureCookie ?? publicUrlIsHttps();
+  let clerkDesk: ClerkDesk | undefined;
+  const deskOf = () =>
+    (clerkDesk ??= new ClerkDesk({
+      client: deps.client,
+      now,
+      ...(deps.desk ?? {
+        target: { ...temporalTargetFromEnv(), ...(deps.taskQueue ? { taskQueue: deps.taskQueue } : {}) },
+        dataDir: dataDir(),
+        baseDirectory: process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY,
+        secret: deps.actions?.secret ?? linkSecretSource(linkSecretFile()),
+        ...(process.env.DUBAN_PUBLIC_URL?.trim() ? { publicUrl: process.env.DUBAN_PUBLIC_URL.trim().replace(/\/+$/, '') } : {}),
+      }),
+    }));
   return createServer((req, res) => {
     // Served over TLS itself, or known to be reached over https: a cookie set here is never sent over plain http.
     const secure = httpsPublic || (req.socket as TLSSocket).encrypted === true;
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'x-content-type-options': 'nosniff', 'content-security-policy': DASHBOARD_CSP });
       res.end(body);
+    };
+    const sendReply = (r: Reply, extra: Record<string, string> = {}) => {
+      res.writeHead(r.status, { 'content-type': r.type ?? 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'content-security-policy': DASHBOARD_CSP, 'cache-control': 'no-store', ...extra, ...r.headers });
+      res.end(r.body);
     };
     let url: URL;
     try {
@@ -144,6 +172,18 @@ export function createDashboard(deps: DashboardDeps): Server {
         });
       return;
     }
+    // A clerk's personal sign-in link (dashboard/clerks.ts): like an office link, the link is the authorization.
+    const clerkLink = /^\/clerk\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
+    if (clerkLink) {
+      deskOf()
+        .signIn(clerkLink[1] ?? '', req.method === 'POST' ? 'POST' : 'GET', req, secure)
+        .then((r) => sendReply(r, { 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-frame-options': 'DENY' }))
+        .catch((err: unknown) => {
+          log.error('clerk sign-in', { error: err });
+          send(502, 'text/html', layout('暂不可用', '<h1>暂时无法登录</h1><p class="muted">请稍后再试。</p>'));
+        });
+      return;
+    }
     // A tokenless dashboard listens on loopback only; a page on another site can still reach it through a DNS
     // name that resolves to 127.0.0.1 (DNS rebinding) — such requests carry that name as their Host.
     if (!deps.token && !isLoopback(hostnameOf(req.headers.host))) {
@@ -152,6 +192,11 @@ export function createDashboard(deps: DashboardDeps): Server {
     // A supervising office's person, signed in through the link in their digest.
     const officeCookie = new RegExp(`(?:^|;\\s*)${OFFICE_COOKIE}=([^;]+)`).exec(req.headers.cookie ?? '')?.[1];
     const session = deps.actions ? officeSession({ ...deps.actions, now }, officeCookie) : undefined;
+    // 「新建督办」: the administrator, or a clerk signed in by their link (who passes the token check as an office does).
+    const deskPath = url.pathname === '/new' || url.pathname.startsWith('/new/');
+    // A clerk may read the dashboard as an office's person may (the desk is made only when a clerk cookie comes).
+    const clerk = deskPath || (req.headers.cookie ?? '').includes(`${CLERK_COOKIE}=`) ? deskOf().userOf(undefined, req.headers.cookie) : undefined;
+    let admin = !deps.token;
     const ics = /^\/ics\/(.+)\.ics$/.exec(url.pathname);
     const icsUnit = ics ? safeDecode(ics[1] ?? '') : undefined;
     if (deps.token) {
@@ -159,9 +204,11 @@ export function createDashboard(deps: DashboardDeps): Server {
       const bearer = req.headers.authorization?.replace(/^Bearer\s+/i, '');
       const query = url.searchParams.get('token') ?? undefined;
       const feedKey = url.searchParams.get('key') ?? undefined;
+      admin = [cookie ? safeDecode(cookie) : undefined, bearer, query].some((t) => t !== undefined && sameSecret(t, deps.token!));
       const ok =
         session !== undefined ||
-        [cookie ? safeDecode(cookie) : undefined, bearer, query].some((t) => t !== undefined && sameSecret(t, deps.token!)) ||
+        clerk !== undefined ||
+        admin ||
         (icsUnit !== undefined && feedKey !== undefined && sameSecret(feedKey, icsKey(deps.token, icsUnit)));
       if (!ok) return send(401, 'text/html', layout('未授权', '<h1>401 未授权</h1><p>请使用管理员提供的看板链接（含访问令牌）打开。</p>'));
       if (query !== undefined && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
@@ -175,6 +222,31 @@ export function createDashboard(deps: DashboardDeps): Server {
       }
     }
     const handle = async () => {
+      if (deskPath) {
+        const desk = deskOf();
+        const user = admin ? desk.userOf({ ...(deps.token ? { token: deps.token } : {}) }, undefined) : clerk;
+        if (!user) return send(403, 'text/html', layout('未授权', '<h1>403 未授权</h1><p>「新建督办」只供管理员和通讯录中登记的办公室文员使用：请使用管理员发给您的个人登录链接进入。</p>'));
+        const post = req.method === 'POST';
+        // Every action is a POST; a GET only shows (a link in a message or a scanner never acts).
+        if (post && url.pathname === '/new/upload') return sendReply(await desk.upload(user, req));
+        if (post && url.pathname === '/new/directory') return sendReply(await desk.uploadDirectory(user, req));
+        if (post) {
+          const form = await readForm(req, 262_144);
+          if (!form) return send(413, 'text/html', layout('内容过多', '<h1>413</h1><p>提交的内容过多，未做任何改动。</p>'));
+          if (url.pathname === '/new/plan/row') return sendReply(await desk.editRow(user, form));
+          if (url.pathname === '/new/plan/start') return sendReply(await desk.start(user, form));
+          if (url.pathname === '/new/stop') return sendReply(await desk.stop(user, form));
+          if (url.pathname === '/new/clerk-link') return sendReply(await desk.clerkLink(user, form, req.headers.host));
+          return send(405, 'text/html', layout('不支持', '<h1>405</h1>'));
+        }
+        if (url.pathname === '/new') return sendReply(await desk.index(user));
+        if (url.pathname === '/new/plan') return sendReply(await desk.review(user, url.searchParams.get('name') ?? ''));
+        if (url.pathname === '/new/plan/figures') return sendReply(desk.figures(url.searchParams.get('key') ?? ''));
+        if (url.pathname === '/new/stop') return sendReply(await desk.stopConfirm(user, url.searchParams.get('id') ?? ''));
+        if (url.pathname === '/new/directory/template.xlsx') return sendReply(await desk.download('template'));
+        if (url.pathname === '/new/directory/current.xlsx') return sendReply(await desk.download('current'));
+        return send(404, 'text/html', layout('未找到', '<h1>404 页面不存在</h1>'));
+      }
       // Which campaign the page is about: `?campaign=` names one of the deployment's (campaigns/registry.ts);
       // without it, the one this dashboard was started with.
       const wanted = url.searchParams.get('campaign');

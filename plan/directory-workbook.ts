@@ -14,7 +14,7 @@ const WIDTHS: Record<string, number> = { 单位: 22, 姓名: 14, 角色: 10, 微
 
 const HELP_LINES: [string, string][] = [
   ['单位通讯录', '每人一行。同一单位的多个人各占一行，“单位”写相同名称（也可合并单元格）。'],
-  ['角色', '联络员：接收提醒、回复收到/办结/进度/延期（每个单位至少一名）。分管领导：逾期后收到督办，也可回复。管理员：系统故障告警的接收人，“单位”可不填。'],
+  ['角色', '联络员：接收提醒、回复收到/办结/进度/延期（每个单位至少一名）。分管领导：逾期后收到督办，也可回复。管理员：系统故障告警的接收人，“单位”可不填。办公室文员（或 督查室）：可在督办看板「新建督办」上传通知、核对计划、启动督办，由管理员发给个人登录链接，“单位”可填所在科室。'],
   ['微信号', '微信号（不是昵称）：机器人只按微信号认人。不用微信可不填，改发邮件。'],
   ['手机', '11 位手机号：全县企业微信群机器人按手机号 @ 联络员。可不填。'],
   ['邮箱', '接收邮件提醒和督办通知书。同一微信号或邮箱只能登记一次。'],
@@ -40,7 +40,7 @@ export function directoryWorkbook(dir?: Directory): ExcelJS.Workbook {
   // The three roles offered as a list, on one range (per-cell validations make exceljs's writer run out of memory).
   const role = people.getColumn('role').letter;
   // (Worksheet.dataValidations is exceljs API its type declarations leave out.)
-  (people as unknown as { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } }).dataValidations.add(`${role}2:${role}${Math.max(500, people.rowCount + 100)}`, { type: 'list', allowBlank: true, formulae: ['"联络员,分管领导,管理员"'] });
+  (people as unknown as { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } }).dataValidations.add(`${role}2:${role}${Math.max(500, people.rowCount + 100)}`, { type: 'list', allowBlank: true, formulae: ['"联络员,分管领导,管理员,办公室文员"'] });
 
   const settings = workbook.addWorksheet(SETTINGS_SHEET);
   settings.columns = [

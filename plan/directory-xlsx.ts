@@ -35,7 +35,13 @@ export const ROLES = {
   领导: 'leaders',
   管理员: 'admins',
   系统管理员: 'admins',
+  /** Office clerks who use 「新建督办」 on the dashboard (0.9.1); their 单位 is optional. */
+  办公室文员: 'clerks',
+  文员: 'clerks',
+  督查室: 'clerks',
+  督查员: 'clerks',
 } as const;
+
 
 /** Rows of 督办设置: label in column A, value in column B. */
 export const SETTINGS = [
@@ -129,6 +135,7 @@ export function directoryFromSheets(file: string, sheets: SheetCells[]): Directo
   const unitFieldRow = new Map<string, number>();
   const groups: Record<string, string[]> = {};
   const admins: Person[] = [];
+  const clerks: (Person & { unit?: string })[] = [];
   let previousUnit: string | undefined;
   for (const { row, cells } of people.rows.filter((r) => r.row > header.row)) {
     const cell = (key: ColumnKey) => {
@@ -151,7 +158,7 @@ export function directoryFromSheets(file: string, sheets: SheetCells[]): Directo
         file,
         { sheet: people.name, row, column: column('role') },
         roleText
-          ? `角色「${roleText}」无法识别：请填 联络员、分管领导 或 管理员 (role must be 联络员, 分管领导 or 管理员)`
+          ? `角色「${roleText}」无法识别：请填 联络员、分管领导 或 管理员（办公室文员另填 办公室文员）(role must be 联络员, 分管领导 or 管理员)`
           : `角色未填：请填 联络员、分管领导 或 管理员 (the role is missing)`,
       );
     }
@@ -167,6 +174,12 @@ export function directoryFromSheets(file: string, sheets: SheetCells[]): Directo
     if (role === 'admins') {
       place(['admins', admins.length]);
       admins.push(person);
+      continue;
+    }
+    if (role === 'clerks') {
+      place(['clerks', clerks.length]);
+      const office = cell('unit');
+      clerks.push(office ? { ...person, unit: office } : person);
       continue;
     }
     const unitName = cell('unit');
@@ -198,7 +211,7 @@ export function directoryFromSheets(file: string, sheets: SheetCells[]): Directo
   }
 
   const settings = readSettings(file, sheets, at);
-  const data = { units, groups, admins, ...settings };
+  const data = { units, groups, admins, ...(clerks.length ? { clerks } : {}), ...settings };
   const parsed = directorySchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
@@ -287,6 +300,7 @@ export function peopleRows(dir: Directory): Record<ColumnKey, string>[] {
     }
   }
   for (const p of dir.admins) rows.push(row('', '管理员', p, {}));
+  for (const { unit, ...p } of dir.clerks ?? []) rows.push(row(unit ?? '', '办公室文员', p, {}));
   return rows;
 }
 

@@ -19,6 +19,12 @@ const person = z.object({
 /** A WeCom group robot: its webhook key (or the whole webhook address). */
 const wecomWebhook = z.string().min(8, '企业微信机器人 key 过短 (WeCom robot key too short)');
 
+/**
+ * An office clerk (办公室文员 / 督查室): reviews notices and starts campaigns on the dashboard's 「新建督办」 page,
+ * signed in by a personal link. `unit` is the office they work in, for the audit log (optional).
+ */
+const clerk = person.extend({ unit: z.string().min(1).optional() });
+
 const unit = z.object({
   coordinators: z.array(person).min(1, '每个单位至少一名联络员 (each unit needs a coordinator)'),
   leaders: z.array(person).default([]),
@@ -44,6 +50,8 @@ export const directorySchema = z
     ruralWorkOffice: z.string().min(1),
     disciplineOffice: z.string().min(1),
     admins: z.array(person).default([]),
+    /** Office clerks who may use 「新建督办」 (absent in directories written before 0.9.1: none). */
+    clerks: z.array(clerk).default([]),
     /** The county's WeCom group robot: units without their own robot are @mentioned there by mobile. */
     wecomWebhook: wecomWebhook.optional(),
   })
@@ -83,6 +91,7 @@ export const directorySchema = z
 
 export type Directory = z.output<typeof directorySchema>;
 export type Person = z.output<typeof person>;
+export type Clerk = z.output<typeof clerk>;
 
 /** A unit name, or a group name expanded to its members. */
 export function expandUnits(dir: Directory, names: string[]): string[] {

@@ -14,6 +14,7 @@ import { linksFor, type LinkSigner } from '../links/actions';
 import type { EmailSender } from '../channels/email';
 import type { Directory } from '../plan/directory';
 import type { OutgoingMessage } from '../workflows/types';
+import { createDutyStarter } from './start-duties';
 
 /** Where outgoing messages are recorded (the outbox the dashboard shows; the simulator's transcript). */
 export interface Channel {
@@ -210,6 +211,9 @@ export function createActivities({ channel, email, directory, wechat, links, wec
 
     /** Tells the administrators something needs a person: a channel failed, an address was refused. */
     alertAdmins,
+
+    /** A campaign's batch of duties, started through the worker's client (activities/start-duties.ts). */
+    startDuties: createDutyStarter(),
 
     /** The administrators by WeChat, when the email alert failed (the bot's process). */
     async alertAdminsWechat(alert: AdminAlert): Promise<void> {

@@ -90,8 +90,10 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim();
 
 // ---------------------------------------------------------------- child processes
 
+/** DUBAN_BENCH_PROFILE=DIR: the worker writes a CPU profile of each of its threads to DIR (node --cpu-prof). */
 function forkTs(file: string, argv: string[]): ChildProcess {
-  return fork(join(__dirname, file), argv, { execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const profile = file === 'city-worker.ts' && process.env.DUBAN_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DUBAN_BENCH_PROFILE}`] : [];
+  return fork(join(__dirname, file), argv, { execArgv: [...TSX, ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 function whenMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {

@@ -38,6 +38,13 @@ export const PACKED_LEDGER_PATCH = 'packed-ledger';
  */
 export const PARTS_WHERE_DUE_PATCH = 'parts-where-due';
 
+/**
+ * Runs that take it start their duties by an activity, a batch at a time (activities/start-duties.ts), not as child
+ * workflows: each child start wrote twice to the campaign, which made it a hot workflow starting 10–20 duties a
+ * second, with three events per duty to replay (#27's city benchmark). Each run decides for itself.
+ */
+export const START_BY_ACTIVITY_PATCH = 'duties-started-by-activity';
+
 export interface CampaignFeatures {
   /** Duties hand their scheduled messages to the campaign (or the desk): one message per unit and instant. */
   readonly morning: boolean;
@@ -49,6 +56,8 @@ export interface CampaignFeatures {
   readonly packLedgerOnContinue: boolean;
   /** The duties are 0.6.0's expansion: co-units hold a part of every deadline (expandCampaign's partsAtEveryDate). */
   readonly partsAtEveryDate: boolean;
+  /** Duties are started by the startDuties activity, not as children (0.9.2). */
+  readonly startByActivity: boolean;
   /** Digests at the 09:30 slot; asked once the duties are started. */
   digestSlots(): boolean;
 }
@@ -63,7 +72,8 @@ export function campaignFeatures(input: CampaignInput, startDate: string): Campa
   const desk = morning && input.options?.morningDesk && patched(MORNING_DESK_PATCH) ? input.options.morningDesk : undefined;
   const packLedgerOnContinue = patched(PACKED_LEDGER_PATCH);
   const partsAtEveryDate = partsAtEveryDateOf(input, startDate, packLedgerOnContinue);
-  return { morning, waves, desk, packLedgerOnContinue, partsAtEveryDate, digestSlots: () => patched(DIGEST_SLOTS_PATCH) };
+  const startByActivity = patched(START_BY_ACTIVITY_PATCH);
+  return { morning, waves, desk, packLedgerOnContinue, partsAtEveryDate, startByActivity, digestSlots: () => patched(DIGEST_SLOTS_PATCH) };
 }
 
 /**

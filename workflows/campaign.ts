@@ -11,6 +11,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
@@ -25,6 +26,7 @@ import {
   shiftWorkingDays,
   weekdayOfDayNumber,
 } from '../calendar/working-days';
+import type { createActivities } from '../activities';
 import { makeDeliverer } from './deliver';
 import { makeWaker } from './wake';
 import { campaignFeatures } from './campaign-features';
@@ -56,8 +58,11 @@ import { ledgerPage } from './ledger-page';
 import { deliverTelling } from './undelivered';
 import type { LedgerEntry, OutgoingMessage, Recipient } from './types';
 
-/** Duties started per workflow task in the start loop. */
+/** Duties started per workflow task in the start loop (as children), and per activity (START_BY_ACTIVITY_PATCH). */
 const START_BATCH = 50;
+const START_BATCH_BY_ACTIVITY = 250;
+
+type Activities = ReturnType<typeof createActivities>;
 
 export interface CampaignSummary {
   campaignId: string;
@@ -144,43 +149,63 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSu
 
   if (desk && !input.carried) await ensureDesk(input, desk);
 
+  const argsOf = (d: (typeof duties)[number]) => ({ ...d, campaignWorkflowId: self, startAt: startedAt, ...(desk ? { morningWorkflowId: desk, morningDesk: true, ...deskShardsOf(input) } : morning ? { morningWorkflowId: self } : {}) });
+  const seed = (d: (typeof duties)[number]) => {
+    if (ledger.has(d.duty.dutyId)) return;
+    ledger.set(d.duty.dutyId, {
+      ...baseEntryOf(d),
+      status: 'open',
+      level: 'none',
+      remindersSent: 0,
+      escalationsSent: 0,
+      ended: false,
+      updatedAt: 0,
+    });
+  };
+  const { startDuties } = proxyActivities<Activities>({
+    // A batch of 250 starts in well under a minute; a worker lost mid-batch is noticed in 30 s and the batch retried
+    // (each start is idempotent).
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
   while (started < duties.length) {
-    const batch = duties.slice(started, started + START_BATCH);
-    await Promise.all(
-      batch.map(async (d) => {
-        if (!ledger.has(d.duty.dutyId)) {
-          ledger.set(d.duty.dutyId, {
-            ...baseEntryOf(d),
-            status: 'open',
-            level: 'none',
-            remindersSent: 0,
-            escalationsSent: 0,
-            ended: false,
-            updatedAt: 0,
-          });
-        }
-        try {
-          await startChild(dutyWorkflow, {
-            workflowId: d.duty.dutyId,
-            ...(input.options?.dutyTaskQueue ? { taskQueue: input.options.dutyTaskQueue } : {}),
-            args: [{ ...d, campaignWorkflowId: self, startAt: startedAt, ...(desk ? { morningWorkflowId: desk, morningDesk: true, ...deskShardsOf(input) } : morning ? { morningWorkflowId: self } : {}) }],
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-            // A duty that already ran (even one that has ended) is never run again from scratch.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          // A restarted campaign: a running duty is asked to report its line; one that has ended cannot be,
-          // and is recorded as ended.
+    const batch = duties.slice(started, started + (features.startByActivity ? START_BATCH_BY_ACTIVITY : START_BATCH));
+    if (features.startByActivity) {
+      const { ended } = await startDuties({ taskQueue: input.options?.dutyTaskQueue ?? workflowInfo().taskQueue, duties: batch.map(argsOf) });
+      // In the ledger once they run (a reply to a listed duty then finds it), unless a line already came from them.
+      for (const d of batch) seed(d);
+      for (const id of ended) {
+        const known = ledger.get(id);
+        if (known && !known.ended) ledger.set(id, { ...known, ended: true });
+      }
+    } else {
+      await Promise.all(
+        batch.map(async (d) => {
+          seed(d);
           try {
-            await getExternalWorkflowHandle(d.duty.dutyId).signal(reportRequestSignal);
-          } catch {
-            const known = ledger.get(d.duty.dutyId);
-            if (known && !known.ended) ledger.set(d.duty.dutyId, { ...known, ended: true });
+            await startChild(dutyWorkflow, {
+              workflowId: d.duty.dutyId,
+              ...(input.options?.dutyTaskQueue ? { taskQueue: input.options.dutyTaskQueue } : {}),
+              args: [argsOf(d)],
+              parentClosePolicy: ParentClosePolicy.ABANDON,
+              // A duty that already ran (even one that has ended) is never run again from scratch.
+              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            });
+          } catch (err) {
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+            // A restarted campaign: a running duty is asked to report its line; one that has ended cannot be,
+            // and is recorded as ended.
+            try {
+              await getExternalWorkflowHandle(d.duty.dutyId).signal(reportRequestSignal);
+            } catch {
+              const known = ledger.get(d.duty.dutyId);
+              if (known && !known.ended) ledger.set(d.duty.dutyId, { ...known, ended: true });
+            }
           }
-        }
-      }),
-    );
+        }),
+      );
+    }
     started += batch.length;
     if (workflowInfo().historyLength > historyLimit) {
       await condition(allHandlersFinished);

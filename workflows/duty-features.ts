@@ -54,6 +54,13 @@ export const HAND_AHEAD_PATCH = 'hand-ahead';
  */
 export const SIGNAL_RETRY_PATCH = 'signal-retry';
 
+/**
+ * Items whose hand-over time has come are handed together, before the ledger line goes to the campaign (0.9.2): a
+ * duty started inside the hand-ahead window hands its request to acknowledge and its reminder in one workflow task
+ * and reports once, where it took five signal round trips, three of them to the campaign (#27's city benchmark).
+ */
+export const HAND_TOGETHER_PATCH = 'hand-together';
+
 export interface DutyFeatures {
   /** Options of the schedule itself (policy.ts), decided once per run: handlers re-plan with the same ones. */
   readonly plan: Required<Pick<PlanOptions, 'formalOnce' | 'weeklyOverdue' | 'graceWhole'>>;
@@ -65,6 +72,8 @@ export interface DutyFeatures {
   searchAttributes: boolean;
   /** Refused signals to the desk or the campaign are tried again (0.8.0). Decided once the handlers are set. */
   signalRetry: boolean;
+  /** Items due to be handed go together, ahead of the turn's ledger line (0.9.2). Decided once the handlers are set. */
+  handTogether: boolean;
   /** Asked at the first progress or visit report of an open duty. */
   reportAcknowledges(): boolean;
   /** Asked when a visit report comes while the duty is behind. */
@@ -96,6 +105,7 @@ export function dutyFeatures(input: DutyInput): DutyFeatures {
     deskShards,
     searchAttributes: false,
     signalRetry: false,
+    handTogether: false,
     reportAcknowledges: () => patched(REPORT_ACKNOWLEDGES_PATCH),
     quotaBehindClears: () => patched(QUOTA_BEHIND_CLEARS_PATCH),
     deskStatus: () => patched(DESK_STATUS_PATCH),
@@ -107,4 +117,5 @@ export function dutyFeatures(input: DutyInput): DutyFeatures {
 export function decideAfterHandlers(features: DutyFeatures, input: DutyInput): void {
   features.searchAttributes = input.searchAttributes !== undefined && patched(SEARCH_ATTRIBUTES_PATCH);
   features.signalRetry = (input.morningWorkflowId !== undefined || input.campaignWorkflowId !== undefined) && patched(SIGNAL_RETRY_PATCH);
+  features.handTogether = features.handAhead && patched(HAND_TOGETHER_PATCH);
 }

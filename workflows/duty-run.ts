@@ -36,8 +36,8 @@ export interface DutyRun {
   rehand: boolean;
   /** The desk's shards when it runs in more than one (0.9.0): each recipient's part goes to that recipient's shard. */
   readonly deskShards: number;
-  /** The shards the item being handed ahead went to (sharded desk only), for its take-back. */
-  handedTo?: string[];
+  /** The shards each item being handed ahead went to, by its key (sharded desk only), for its take-back. */
+  readonly handedTo: Map<string, string[]>;
   /** Every shard this run handed anything to (sharded desk only): each hears the duty's status changes. */
   readonly desksHanded: Set<string>;
   /** The ledger line last sent to the campaign (emptied when a restarted campaign asks for it again). */
@@ -70,6 +70,7 @@ export function startDutyRun(input: DutyInput): DutyRun {
     aheadOff: false,
     rehand: false,
     deskShards: features.deskShards ? input.deskShards! : 1,
+    handedTo: new Map(),
     desksHanded: new Set(),
     reported: '',
     async signal(workflowId, def, ...args) {

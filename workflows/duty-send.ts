@@ -97,7 +97,7 @@ export function makeSender(run: DutyRun): DutySender {
         await Promise.all(reached.map((id) => run.signal(id, deskRetractSignal, { keys: [item.key] }).catch(() => undefined)));
         throw DESK_UNREACHABLE;
       }
-      run.handedTo = reached;
+      run.handedTo.set(item.key, reached);
     }
     if (!missed.length) return undefined;
     const recipients = missed.flatMap((p) => p.recipients);

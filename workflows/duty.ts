@@ -39,6 +39,11 @@ export async function dutyWorkflow(input: DutyInput): Promise<DutyState> {
 
   changed();
   while (!state.ended) {
+    // What is due to be handed goes first, so the ledger line below already counts it (one line, not one per item).
+    if (features.handTogether) {
+      await ahead.review();
+      if (await ahead.handDue()) changed();
+    }
     await report();
     publish();
     if (workflowInfo().historyLength > (input.continueAsNewAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE) || workflowInfo().continueAsNewSuggested) {

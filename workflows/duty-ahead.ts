@@ -6,9 +6,9 @@
  */
 import type { DutyRun } from './duty-run';
 import { DESK_UNREACHABLE, type DutySender } from './duty-send';
-import { deskRetractSignal } from './messages';
+import { deskRetractSignal, morningItemsSignal } from './messages';
 import { dueActions, plannedActions, type PlannedAction } from './policy';
-import type { DutyState, MessageKind } from './types';
+import type { DutyState, MessageKind, OutgoingMessage } from './types';
 
 /** Twelve hours: 21:00 the evening before a 09:00 instant, long after the day's replies, with a night to spare. */
 export const HAND_AHEAD_MS = 12 * 3600_000;
@@ -135,9 +135,24 @@ export function makeAhead(run: DutyRun, sender: DutySender): Ahead {
     }
     if (!batch.length) return false;
     run.handing = true;
+    const gathered = new Map<string, { items: OutgoingMessage[]; taken: ((ok: boolean) => void)[] }>();
+    run.handBatch = gathered;
     try {
-      await Promise.all(batch.map(handOne));
+      // Each item's parts are gathered as it is built (synchronously, before its first wait), then each desk gets
+      // its parts in one signal: a request and a reminder for the same unit go together.
+      const handed = Promise.all(batch.map(handOne));
+      run.handBatch = undefined;
+      await Promise.all(
+        [...gathered].map(([desk, { items, taken }]) =>
+          run.signal(desk, morningItemsSignal, items).then(
+            () => taken.forEach((t) => t(true)),
+            () => taken.forEach((t) => t(false)),
+          ),
+        ),
+      );
+      await handed;
     } finally {
+      run.handBatch = undefined;
       run.handing = false;
     }
     return true;

@@ -8,7 +8,7 @@ import type { WorkCalendar } from '../calendar/working-days';
 import { dutyFeatures, type DutyFeatures } from './duty-features';
 import { initialDutyState, levelOf } from './policy';
 import type { Actor } from './messages';
-import type { DutyInput, DutyState, Recipient } from './types';
+import type { DutyInput, DutyState, OutgoingMessage, Recipient } from './types';
 
 /** Waits before the second and third try of a refused signal: the length of a continue-as-new, many times over. */
 const SIGNAL_RETRY_MS = [2_000, 10_000];
@@ -38,6 +38,11 @@ export interface DutyRun {
   readonly deskShards: number;
   /** The shards each item being handed ahead went to, by its key (sharded desk only), for its take-back. */
   readonly handedTo: Map<string, string[]>;
+  /**
+   * Set while `handDue` hands several items at once: the desk's parts are gathered here by desk id and go as one
+   * morningItems signal per desk; each part's promise says whether its desk took it.
+   */
+  handBatch?: Map<string, { items: OutgoingMessage[]; taken: ((ok: boolean) => void)[] }>;
   /** Every shard this run handed anything to (sharded desk only): each hears the duty's status changes. */
   readonly desksHanded: Set<string>;
   /** The ledger line last sent to the campaign (emptied when a restarted campaign asks for it again). */

@@ -56,7 +56,8 @@ export function makeSender(run: DutyRun): DutySender {
         // Stamped with the instant it was planned for even when handed over late (a busy worker): the campaign
         // then puts it in its unit's message for that instant, or, when that message went already, in one late
         // message per unit — not in a message of its own at the millisecond it arrived.
-        await run.signal(input.morningWorkflowId, morningItemSignal, plannedAt !== undefined ? { ...msg, at: plannedAt } : msg);
+        const item = plannedAt !== undefined ? { ...msg, at: plannedAt } : msg;
+        if (!(run.handBatch ? await toBatch(input.morningWorkflowId, item) : await run.signal(input.morningWorkflowId, morningItemSignal, item).then(() => true))) throw new Error('desk refused');
       } catch {
         // Handing ahead: nothing goes now; the duty sends at the instant instead.
         if (run.handing) throw DESK_UNREACHABLE;
@@ -72,6 +73,15 @@ export function makeSender(run: DutyRun): DutySender {
     if (failed?.units.includes(duty.unit) && features.undelivered()) recordUndelivered(state, record, { kind, at: msg.at, units: failed.units, reason: failed.reason });
   };
 
+  /** A part for `desk`, gathered into the batch being handed (run.handBatch); true once the desk took it. */
+  const toBatch = (desk: string, part: OutgoingMessage): Promise<boolean> =>
+    new Promise((taken) => {
+      const gathered = run.handBatch!.get(desk) ?? { items: [], taken: [] };
+      gathered.items.push(part);
+      gathered.taken.push(taken);
+      run.handBatch!.set(desk, gathered);
+    });
+
   const { deliver } = makeDeliverer(input.wechatTaskQueue, (text) => record('alert', undefined, text), input.delivery);
 
   /**
@@ -83,10 +93,12 @@ export function makeSender(run: DutyRun): DutySender {
     const parts = [...splitByShard(item, desk, run.deskShards)];
     const tried = await Promise.all(
       parts.map(([id, part]) =>
-        run.signal(id, morningItemSignal, part).then(
-          () => true,
-          () => false,
-        ),
+        run.handBatch
+          ? toBatch(id, part)
+          : run.signal(id, morningItemSignal, part).then(
+              () => true,
+              () => false,
+            ),
       ),
     );
     const reached = parts.filter((_, i) => tried[i]).map(([id]) => id);

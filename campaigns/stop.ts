@@ -1,7 +1,7 @@
 /**
- * Stopping a campaign, as `duban campaign stop ID --yes` does it, for callers other than the CLI (the dashboard's
- * confirmation page): first what will stop (`describeStop`), then the stop itself (`stopCampaign`). The order is the
- * CLI's: the campaign first, so it starts nothing more; then its duties; then what they handed the desk.
+ * Stopping a campaign, for `duban campaign stop ID [--yes]` and the dashboard's confirmation page alike: first what
+ * will stop (`describeStop`), then the stop itself (`stopCampaign`). The campaign first, so it starts nothing more;
+ * then its duties, each of which would otherwise go on alone; then what they handed the desk and is still waiting.
  */
 import type { Client } from '@temporalio/client';
 import { deskDropSignal } from '../workflows/messages';
@@ -50,6 +50,7 @@ export async function stopCampaign(client: Client, taskQueue: string, preview: S
       .then(() => stopped++)
       .catch(() => undefined);
   }
+  // The desk is the deployment's (one per task queue), known without asking the campaign.
   await client.workflow
     .getHandle(preview.campaign.info?.morningDesk ?? deskIdFor(taskQueue))
     .signal(deskDropSignal, { campaignId: preview.campaignId })

@@ -6,8 +6,11 @@
 import type { ReplyContext } from '../bot/replies';
 import { dingtalkConfigFromEnv, startDingtalkFromEnv } from './dingtalk-stream';
 import { startWecomFromEnv, wecomConfigFromEnv, type WecomRobot } from './wecom-robot';
-import { startWecomCallbackFromEnv, wecomCallbackConfigFromEnv } from './wecom-callback';
+import { startWecomCallbackFromEnv, wecomCallbackConfigFromEnv, WecomCallbackError } from './wecom-callback';
+import { smtpConfigFromEnv } from '../channels/email';
 import { imapConfigFromEnv, startMailRepliesFromEnv } from '../channels/mail-replies';
+import { wecomConfigured } from '../channels/wecom';
+import type { Directory } from '../plan/directory';
 import type { SendLedger } from '../channels/ledger';
 import type { Log } from '../ops/log';
 
@@ -27,6 +30,22 @@ export interface ChatPlatformOptions {
   log?: Log;
 }
 
+/**
+ * WeCom gives a callback-mode smart robot no way to post first (文档 101138: a response_url comes only with a message
+ * or a click, one POST within an hour), so the morning messages that people reply to must go by another channel:
+ * a group robot webhook in the directory (a unit's or the county's), email, or WeChat. With none of them a county
+ * would hear replies to messages nobody sent; the start is refused naming what to set.
+ */
+function refuseCallbackWithoutPost(env: NodeJS.ProcessEnv, directory: Directory): void {
+  if (wecomConfigured(directory) || smtpConfigFromEnv(env) || env.DUBAN_WECHAT === '1') return;
+  throw new WecomCallbackError(
+    'NO_POST',
+    '已设置 DUBAN_WECOM_CALLBACK_TOKEN（企业微信智能机器人 URL 回调），但回调模式的机器人不能主动发消息，每天的督办消息无处可发：' +
+      '请在通讯录为各单位（或全县群）填写 wecomWebhook（群机器人），或设置 DUBAN_SMTP_URL 发邮件，或改用长连接（DUBAN_WECOM_BOT_ID、DUBAN_WECOM_BOT_SECRET，机器人可发督办卡片）' +
+      ' (callback mode cannot post first: set a wecomWebhook in the directory, DUBAN_SMTP_URL, or the long connection)',
+  );
+}
+
 export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessEnv = process.env, options: ChatPlatformOptions = {}): Promise<RunningPlatforms> {
   const lines: string[] = [];
   const stops: (() => Promise<void>)[] = [];
@@ -36,8 +55,8 @@ export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessE
   };
   // Every setting is checked before anything connects: a malformed one stops the start with nothing left running.
   dingtalkConfigFromEnv(env);
-  wecomConfigFromEnv(env);
-  wecomCallbackConfigFromEnv(env);
+  const longConnection = wecomConfigFromEnv(env);
+  if (wecomCallbackConfigFromEnv(env) && !longConnection) refuseCallbackWithoutPost(env, ctx.directory);
   imapConfigFromEnv(env);
   try {
     const dingtalk = await startDingtalkFromEnv(ctx, env);
@@ -61,6 +80,7 @@ export async function startChatPlatforms(ctx: ReplyContext, env: NodeJS.ProcessE
     if (callback) {
       stops.push(() => callback.stop());
       lines.push(`企业微信智能机器人（URL 回调）：在 ${callback.url} 接收回调，请在管理后台把接收消息地址指向它（经反向代理）(WeCom callback mode listening)`);
+      if (!wecom) lines.push('企业微信智能机器人（URL 回调）不能主动发消息：每天的督办消息经群机器人（通讯录 wecomWebhook）或邮件发出，联络员在群里 @机器人 回复 (callback mode: morning messages go by group robot or email)');
       // Heard by callback: the long connection's 「未配置」 line would say WeCom replies are off.
       if (!wecom) lines.splice(lines.findIndex((l) => l.startsWith('未配置企业微信智能机器人')), 1);
     }

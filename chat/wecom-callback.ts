@@ -31,6 +31,7 @@ import { RESEND } from './wecom-robot';
 export const WECOM_CALLBACK_ERRORS = {
   CONFIG: 'a DUBAN_WECOM_CALLBACK_* variable is missing or malformed',
   LISTEN_FAILED: 'the callback address could not be listened on',
+  NO_POST: 'callback mode is set but nothing can post the morning messages (a callback robot cannot post first)',
 } as const;
 export type WecomCallbackErrorCode = keyof typeof WECOM_CALLBACK_ERRORS;
 

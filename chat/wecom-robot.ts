@@ -14,7 +14,12 @@
  *   (`disconnected_event`): this process stops hearing and says so, rather than fighting the other for it;
  * - credentials refused after a good start (the SDK gives up after one retry): tried again, backing off to 10 min;
  * - morning cards (`postCard`, sent by channels/wecom-card-sender.ts) and their clicks (`template_card_event`):
- *   acted on once per event msgid through chat/wecom-cards.ts, answered by updating the card for the clicker.
+ *   acted on once per event msgid through chat/wecom-cards.ts, answered by updating the card for the clicker;
+ * - a drop (the server closing the socket, or a connection gone silent that the SDK finds by its unanswered
+ *   heartbeats): "up" means authenticated on the current socket, not merely open (a frame sent before the subscribe
+ *   is answered is refused, 846609); an answer or a card whose frame went with the drop is sent again on the next
+ *   connection — a card with the same task_id, which WeCom never shows twice — and a short drop is waited out
+ *   rather than sending the morning message by email.
  */
 import { WSClient, type TemplateCard, type WsFrame } from '@wecom/aibot-node-sdk';
 import { z } from 'zod';
@@ -89,8 +94,17 @@ export interface WecomRobotOptions {
   startWaitMs?: number;
   /** How many msgids are remembered to answer a repeated message once. */
   remember?: number;
-  /** How long an answer waits for a reconnect when the connection dropped while it was worked out (default 60 s). */
+  /**
+   * How long an answer waits for a reconnect when the connection dropped while it was worked out (default 2 min:
+   * a connection gone silent is found by the SDK only after two unanswered heartbeats, up to 90 s at 30 s each).
+   */
   answerWaitMs?: number;
+  /**
+   * How long a morning card waits for a dropped connection to come back before its coordinator is left to email
+   * (default 30 s, counted from the drop: one budget for all the cards of that drop, well inside the notify
+   * activity's 2 minutes). A robot down for longer sends nothing and waits for nothing.
+   */
+  cardWaitMs?: number;
   /** How long stop() lets messages in hand finish before it closes the connection (default 10 s). */
   stopWaitMs?: number;
   /** How long the server has to acknowledge a frame we send. */
@@ -120,6 +134,10 @@ export class WecomRobot implements ChatPlatform {
   /** Set once the server handed the robot to another connection. */
   replaced = false;
   private stopping = false;
+  /** Authenticated on the current socket: the SDK's isConnected is true as soon as the socket opens, before the subscribe is answered. */
+  private up = false;
+  /** When the connection last went down (or the robot was started); a card waits only for a drop younger than cardWaitMs. */
+  private downSince = Date.now();
 
   constructor(options: WecomRobotOptions) {
     this.options = options;
@@ -150,10 +168,13 @@ export class WecomRobot implements ChatPlatform {
     this.client = client;
     client.on('authenticated', () => {
       this.authentications++;
+      this.up = true;
       this.reauthAttempts = 0;
       if (this.authentications > 1) log.info(`企业微信智能机器人已重新连接 reconnected (${this.authentications})`);
     });
     client.on('disconnected', (reason) => {
+      if (this.up) this.downSince = Date.now();
+      this.up = false;
       if (!this.replaced) log.warn(`企业微信智能机器人连接断开，正在重连 (disconnected: ${reason})`);
     });
     client.on('message', (frame) => this.track(this.onMessage(frame)));
@@ -228,47 +249,110 @@ export class WecomRobot implements ChatPlatform {
     this.reauthTimer.unref();
   }
 
-  /** Whether the connection is up, or comes up again within ms (a reconnect after a drop). */
-  private async connectedWithin(ms: number): Promise<boolean> {
+  /**
+   * Whether an authenticated connection is there within ms. With `after` (an authentication count), only a newer one
+   * counts: the one in use just failed to carry a frame and may be a socket gone silent that the SDK has not yet given
+   * up on; if none comes, the current one is tried again when it still claims to be up (the server was only slow).
+   */
+  private async upWithin(ms: number, after?: number): Promise<boolean> {
     const client = this.client;
-    if (!client) return false;
-    if (client.isConnected) return true;
+    if (!client || this.replaced) return false;
+    const fresh = () => this.up && (after === undefined || this.authentications > after);
+    if (fresh()) return true;
+    // Stopping: what is in hand is answered on the connection there is, and nothing waits for another.
+    if (this.stopping) return false;
+    if (ms <= 0) return after !== undefined && this.up;
     return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        client.off('authenticated', up);
-        resolve(false);
-      }, ms);
-      timer.unref();
-      const up = () => {
+      const done = (v: boolean) => {
         clearTimeout(timer);
-        resolve(true);
+        client.off('authenticated', check);
+        resolve(v);
       };
-      client.once('authenticated', up);
+      // Called after this module's own 'authenticated' listener (registered first), so `up` is already set.
+      const check = () => (fresh() ? done(true) : undefined);
+      const timer = setTimeout(() => done(after !== undefined && this.up && !this.replaced), ms);
+      timer.unref();
+      client.on('authenticated', check);
     });
   }
 
   /** Whether the long connection is up now (a morning card is sent only then; otherwise the message goes by email). */
   get connected(): boolean {
-    return this.client?.isConnected === true && !this.replaced;
+    return this.client !== undefined && this.up && !this.replaced;
   }
 
-  /** Posts a template card by aibot_send_msg (one to one: chatid is the person's userid). */
+  /**
+   * Whether the connection is up, or comes back from a drop younger than `cardWaitMs` in time: a morning message
+   * sent a moment after a drop waits for the SDK's reconnect instead of going by email.
+   */
+  async ready(): Promise<boolean> {
+    return this.upWithin(this.cardWait());
+  }
+
+  private cardWait(): number {
+    return Math.max(0, (this.options.cardWaitMs ?? 30_000) - (Date.now() - this.downSince));
+  }
+
+  /**
+   * Posts a template card by aibot_send_msg (one to one: chatid is the person's userid). A send the connection took
+   * with it (closed, or no acknowledgement: whether WeCom took the card is unknown) is sent again, the same card with
+   * the same task_id, on the next connection: WeCom never shows a task_id twice, so the person sees it once either
+   * way. A refusal (an errcode) is final, except that the resend's 「task_id 已使用」 means the first one arrived.
+   */
   async postCard(chatid: string, card: TemplateCard): Promise<void> {
-    const client = this.client;
-    if (!client?.isConnected) throw new WecomError('SEND_FAILED', '企业微信智能机器人未连接，无法发送卡片 (not connected)');
-    await client.sendMessage(chatid, { msgtype: 'template_card', template_card: card }).catch((err: unknown) => {
-      throw new WecomError('SEND_FAILED', `企业微信智能机器人发送卡片失败 (${describe(err)})`, { cause: err });
-    });
+    const body = { msgtype: 'template_card' as const, template_card: card };
+    let after: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const up = after === undefined ? await this.upWithin(this.cardWait()) : await this.upWithin(this.options.cardWaitMs ?? 30_000, after);
+      const client = this.client;
+      if (!up || !client) throw new WecomError('SEND_FAILED', '企业微信智能机器人未连接，无法发送卡片 (not connected)');
+      const since = this.authentications;
+      try {
+        await client.sendMessage(chatid, body);
+        return;
+      } catch (err) {
+        if (attempt > 1 && taskIdUsed(err)) return;
+        if (!lostWithConnection(err) || attempt >= 3) throw new WecomError('SEND_FAILED', `企业微信智能机器人发送卡片失败 (${describe(err)})`, { cause: err });
+        this.log.warn(`企业微信卡片发送时连接中断，重连后以同一 task_id 重发 (card send interrupted: ${describe(err)})`);
+        after = since;
+      }
+    }
   }
 
   /** Posts markdown by aibot_send_msg: to a person by userid (one to one), or to a group by its chatid. */
   async post(to: PostTarget, text: string): Promise<void> {
     const client = this.client;
-    if (!client?.isConnected) throw new WecomError('SEND_FAILED', '企业微信智能机器人未连接，无法发送 (not connected)');
+    if (!client || !this.connected) throw new WecomError('SEND_FAILED', '企业微信智能机器人未连接，无法发送 (not connected)');
     const chatid = 'person' in to ? to.person : to.conversation;
     await client.sendMessage(chatid, { msgtype: 'markdown', markdown: { content: clipBytes(text) } }).catch((err: unknown) => {
       throw new WecomError('SEND_FAILED', `企业微信智能机器人发送失败 (${describe(err)})`, { cause: err });
     });
+  }
+
+  /**
+   * An answer posted to the chat by aibot_send_msg, on the current connection or, when that one is down or takes
+   * the frame with it, on the next one (waiting up to answerWaitMs). Said at error level when it cannot go.
+   */
+  private async postAnswer(conversationId: string, content: string, after?: number): Promise<void> {
+    const wait = this.options.answerWaitMs ?? 120_000;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const client = this.client;
+      if (!client || !(await this.upWithin(wait, after))) {
+        this.log.error(`企业微信回复未送达：连接未恢复 (answer lost, not reconnected) ${conversationId}: ${content.slice(0, 60)}`);
+        return;
+      }
+      const since = this.authentications;
+      try {
+        await client.sendMessage(conversationId, { msgtype: 'markdown', markdown: { content } });
+        return;
+      } catch (err) {
+        if (!lostWithConnection(err) || attempt === 2) {
+          this.log.error(`企业微信回复未送达 (answer lost) ${conversationId}: ${describe(err)}`);
+          return;
+        }
+        after = since;
+      }
+    }
   }
 
   private track(work: Promise<void>): void {
@@ -347,51 +431,53 @@ export class WecomRobot implements ChatPlatform {
       await this.postText(click.conversationId, RESEND);
       return;
     }
+    // The update needs this connection (its req_id); a connection that dropped meanwhile, or takes the update with
+    // it, leaves the answer to be posted to the chat on the next one.
     const client = this.client;
-    if (client?.isConnected) {
+    let after: number | undefined;
+    if (client && this.up) {
+      const since = this.authentications;
       try {
         await client.updateTemplateCard(frame, result.card, [click.userid]);
         return;
       } catch (err) {
-        this.log.warn(`企业微信卡片未能更新，改为主动发送 (card update refused: ${describe(err)})`);
+        if (lostWithConnection(err)) after = since;
+        else this.log.warn(`企业微信卡片未能更新，改为主动发送 (card update refused: ${describe(err)})`);
       }
     }
-    if (client && !client.isConnected && !(await this.connectedWithin(this.options.answerWaitMs ?? 60_000))) {
-      this.log.error(`企业微信卡片点击的回复未送达：连接未恢复 (answer lost) ${click.conversationId}: ${result.text.slice(0, 60)}`);
-      return;
-    }
-    await this.postText(click.conversationId, result.text);
+    await this.postAnswer(click.conversationId, clipBytes(result.text), after);
   }
 
   private async postText(conversationId: string, text: string): Promise<void> {
-    await this.client
-      ?.sendMessage(conversationId, { msgtype: 'markdown', markdown: { content: clipBytes(text) } })
-      .catch((err: unknown) => this.log.error(`企业微信回复未送达 (answer lost) ${conversationId}: ${describe(err)}`));
+    await this.postAnswer(conversationId, clipBytes(text));
   }
 
-  /** In place by the passive reply (a finished stream message); when that is refused, by aibot_send_msg to the chat. */
+  /**
+   * In place by the passive reply (a finished stream message); when that is refused, by aibot_send_msg to the chat.
+   * The connection dropped while the reply path acted, or dropping with the reply's frame: the passive reply's req_id
+   * went with it, so the answer is posted to the chat once the SDK has reconnected (the person is never left without
+   * one that acted).
+   */
   private async say(frame: WsFrame, conversationId: string | undefined, text: string): Promise<void> {
     const content = clipBytes(text);
-    // The connection dropped while the reply path acted: the passive reply's req_id went with it, so the answer
-    // is posted to the chat once the SDK has reconnected (the person is never left without one that acted).
-    if (this.client && !this.client.isConnected) {
-      if (conversationId && (await this.connectedWithin(this.options.answerWaitMs ?? 60_000))) {
-        await this.client?.sendMessage(conversationId, { msgtype: 'markdown', markdown: { content } }).catch((err: unknown) => this.log.error(`企业微信回复未送达 (answer lost) ${conversationId}: ${describe(err)}`));
-      } else this.log.error(`企业微信回复未送达：连接未恢复 (answer lost, not reconnected) ${conversationId ?? ''}: ${text.slice(0, 60)}`);
-      return;
-    }
     const client = this.client;
     if (!client) return;
-    try {
-      await client.replyStream(frame, `duban-${Date.now().toString(36)}-${++this.streamSeq}`, content, true);
-      return;
-    } catch (err) {
-      this.log.warn(`企业微信被动回复未送达，改为主动发送 (reply refused: ${describe(err)})`);
+    let after: number | undefined;
+    if (this.up) {
+      const since = this.authentications;
+      try {
+        await client.replyStream(frame, `duban-${Date.now().toString(36)}-${++this.streamSeq}`, content, true);
+        return;
+      } catch (err) {
+        if (lostWithConnection(err)) after = since;
+        else this.log.warn(`企业微信被动回复未送达，改为主动发送 (reply refused: ${describe(err)})`);
+      }
     }
-    if (!conversationId) return;
-    await client
-      .sendMessage(conversationId, { msgtype: 'markdown', markdown: { content } })
-      .catch((err: unknown) => this.log.error(`企业微信回复未送达 (answer lost) ${conversationId}: ${describe(err)}`));
+    if (!conversationId) {
+      this.log.error(`企业微信回复未送达：连接中断 (answer lost with the connection): ${text.slice(0, 60)}`);
+      return;
+    }
+    await this.postAnswer(conversationId, content, after);
   }
 
   private mark(id: string, state: Seen): void {
@@ -412,6 +498,24 @@ function describe(err: unknown): string {
     return `errcode ${f.errcode} ${f.errmsg ?? ''}`.trim();
   }
   return String(err);
+}
+
+/**
+ * A frame the connection took with it, as opposed to one the server refused: the SDK rejects a send with an Error
+ * when the socket is closed or no acknowledgement came in time, and with the server's ack frame ({errcode}) when it
+ * refused. 846609 ("aibot websocket not subscribed") is the server saying the socket is not (yet, or no longer)
+ * subscribed: also the connection's, not the message's.
+ */
+export function lostWithConnection(err: unknown): boolean {
+  if (err instanceof Error) return true;
+  return !!err && typeof err === 'object' && (err as { errcode?: unknown }).errcode === 846609;
+}
+
+/** The server refusing a card because its task_id was used: on a resend, the interrupted first send arrived. */
+function taskIdUsed(err: unknown): boolean {
+  if (!err || typeof err !== 'object' || err instanceof Error) return false;
+  const msg = String((err as { errmsg?: unknown }).errmsg ?? '');
+  return /task_?id/i.test(msg) && /used|exist|duplicat|重复|已使用|已存在/i.test(msg);
 }
 
 /**

@@ -11,7 +11,8 @@ import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { campaignQueueOf } from '../worker';
-import { CAMPAIGN_STATUS_CN, deskIdFor, levelCounts, ledgerOf, listCampaigns, nextCodePrefix, planStop, type CampaignListing } from '../campaigns/registry';
+import { CAMPAIGN_STATUS_CN, deskIdFor, levelCounts, ledgerOf, listCampaigns, nextCodePrefix, type CampaignListing } from '../campaigns/registry';
+import { CampaignNotRunningError, describeStop, stopCampaign } from '../campaigns/stop';
 import { readNoticeFile } from '../notice/read';
 import { parseNotice } from '../notice/parse';
 import { FileExistsError } from '../plan/errors';
@@ -25,7 +26,6 @@ import { campaignWorkflowId, loadCampaign, SEED_DIRECTORY, type LoadedCampaign }
 import { connectOptions, temporalTargetFromEnv, type TemporalTarget } from './connection';
 import { missingLines, planTable } from './plan';
 import { isKnownUnitOrGroup } from '../plan/directory';
-import { deskDropSignal } from '../workflows/messages';
 import { channelSettingsFromEnv, deploymentChannels } from '../campaigns/deployment';
 import { ensureDesk } from '../campaigns/desk';
 
@@ -238,34 +238,20 @@ export async function campaignCommand(args: string[]): Promise<number> {
     if (!id) throw new Error(USAGE_CAMPAIGN);
     const { client } = await connect();
     try {
-      const found = (await listCampaigns(client, { taskQueue: temporalTargetFromEnv().taskQueue, running: true })).find((c) => c.workflowId === id || c.info?.campaignId === id);
-      if (!found) throw new Error(`没有名为 ${id} 的运行中督办批次 (no running campaign)；npx duban campaign list 查看`);
-      const campaignId = found.info?.campaignId ?? found.workflowId.replace(/^duban\//, '');
-      // Refuses (and stops nothing) when neither the campaign's ledger nor visibility can say what its duties are.
-      const plan = await planStop(client, found.workflowId, campaignId);
-      const live = plan.dutyIds;
+      const taskQueue = temporalTargetFromEnv().taskQueue;
+      // One implementation of what stops and in which order, shared with the dashboard (campaigns/stop.ts). It
+      // refuses (and stops nothing) when neither the campaign's ledger nor visibility can say what its duties are.
+      const preview = await describeStop(client, taskQueue, id).catch((err: unknown) => {
+        if (err instanceof CampaignNotRunningError) throw new Error(`没有名为 ${id} 的运行中督办批次 (no running campaign)；npx duban campaign list 查看`, { cause: err });
+        throw err;
+      });
+      const found = preview.campaign;
       if (!values.yes) {
-        process.stdout.write(`将停止 ${found.workflowId}（${found.info?.title ?? ''}）及其 ${live.length} 项未结束的任务：不再提醒、不再督办，历史保留。确认请加 --yes\n`);
-        if (!plan.sources.includes('ledger')) process.stdout.write('（批次未应答：任务按编号从 Temporal 检索得到）\n');
+        process.stdout.write(`将停止 ${found.workflowId}（${found.info?.title ?? ''}）及其 ${preview.dutyIds.length} 项未结束的任务：不再提醒、不再督办，历史保留。确认请加 --yes\n`);
+        if (preview.fromVisibilityOnly) process.stdout.write('（批次未应答：任务按编号从 Temporal 检索得到）\n');
         return 2;
       }
-      const reason = '管理员停止督办批次 (stopped by an administrator: duban campaign stop)';
-      // The campaign first, so it starts nothing more; then its duties, each of which would otherwise go on alone;
-      // then what its duties handed the desk and is still waiting for its instant.
-      await client.workflow.getHandle(found.workflowId).terminate(reason);
-      let stopped = 0;
-      for (const dutyId of live) {
-        await client.workflow
-          .getHandle(dutyId)
-          .terminate(reason)
-          .then(() => stopped++)
-          .catch(() => undefined);
-      }
-      // The desk is the deployment's (one per task queue), known without asking the campaign.
-      await client.workflow
-        .getHandle(found.info?.morningDesk ?? deskIdFor(temporalTargetFromEnv().taskQueue))
-        .signal(deskDropSignal, { campaignId })
-        .catch(() => undefined);
+      const stopped = await stopCampaign(client, taskQueue, preview, '管理员停止督办批次 (stopped by an administrator: duban campaign stop)');
       process.stdout.write(`已停止 stopped: ${found.workflowId}，任务 ${stopped} 项\n`);
       return 0;
     } finally {

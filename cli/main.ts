@@ -26,7 +26,7 @@ import { LinkUses } from '../links/uses';
 import { unitLinks } from '../links/actions';
 import { createWecomSender, wecomConfigured } from '../channels/wecom';
 import type { OutgoingMessage } from '../workflows/types';
-import { loadDirectory } from '../plan/files';
+import { DirectoryFile, directorySource, liveDirectory } from '../plan/directory-live';
 import type { Directory } from '../plan/directory';
 import { planCommand } from './plan';
 import { calendarCommand } from './calendar';
@@ -182,7 +182,14 @@ async function runWorker(withEmbeddedServer: boolean): Promise<number> {
   }
   const { connection, address, server: dev } = await connectTemporal(target);
   const outbox = join(dataDir(), 'outbox.jsonl');
-  const directory = loadDirectory(process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY);
+  // Read again on use when the file changes: a directory uploaded on the dashboard reaches this running worker's next
+  // message; a spoiled one is logged and the last good one kept (plan/directory-live.ts).
+  const directoryFile = new DirectoryFile(() => directorySource(dataDir(), process.env.DUBAN_DIRECTORY ?? SEED_DIRECTORY), {
+    checkEveryMs: 1_000,
+    onReload: (file) => say(`单位通讯录已重新读取 directory reloaded: ${file}`),
+    onInvalid: (err, kept) => log.warn(`单位通讯录文件有误，继续使用上一份有效的（${kept}）directory file invalid, the last good one kept: ${err.message}`),
+  });
+  const directory = liveDirectory(directoryFile);
   const smtp = smtpConfigFromEnv();
   const ledger = new SendLedger(join(dataDir(), 'send-ledger.sqlite'));
   const email = smtp ? createEmailSender({ transport: createSmtpTransport(smtp), from: smtp.from, ledger }) : undefined;

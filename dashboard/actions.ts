@@ -20,6 +20,7 @@ import { LINK_EXPIRED_RECORDED_MS, refusalSource, type LinkUses } from '../links
 import type { Directory } from '../plan/directory';
 import { attemptRefusedSignal, statusQuery, type Actor } from '../workflows/messages';
 import type { DutyState } from '../workflows/types';
+import { STYLESHEET_LINK } from './style';
 
 export interface ActionDeps {
   client: Client;
@@ -30,6 +31,8 @@ export interface ActionDeps {
   now: () => number;
   /** The public address is https: the office cookie is Secure. */
   secureCookie?: boolean;
+  /** A task's title, from its campaign's plan (the duty's state carries only the number); none: the number alone. */
+  taskTitle?: (dutyId: string, taskNumber: number) => Promise<string | undefined>;
 }
 
 export interface Page {
@@ -41,15 +44,11 @@ export interface Page {
 /** Actions that work once; acknowledging again is harmless and answered "already done" by the duty's state. */
 const ONE_SHOT = new Set(['done', 'extend', 'approve', 'refuse', 'reject']);
 
-const STYLE = `body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0 auto;max-width:560px;padding:16px;color:#0f172a}
-.box{border:1px solid #cbd5e1;border-radius:6px;padding:12px;margin:12px 0}label{display:block;margin:8px 0 2px}
-input,textarea{font-size:15px;padding:4px;width:100%;box-sizing:border-box}button{font-size:16px;padding:8px 18px;background:#1d4ed8;color:#fff;border:0;border-radius:4px}
-.refused{color:#b91c1c}.done{color:#15803d}.muted{color:#64748b;font-size:12px}`;
-
 function page(status: number, title: string, body: string): Page {
   return {
     status,
-    html: `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="referrer" content="no-referrer"><title>${h(title)}</title><style>${STYLE}</style></head><body><h1>${h(title)}</h1>${body}<p class="muted">督办系统 duban · 此页面仅用于办理链接所指的一项任务。</p></body></html>`,
+    // The dashboard's stylesheet, one column (body.action): read on a phone from WeChat, it never scrolls sideways.
+    html: `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>${h(title)}</title>${STYLESHEET_LINK}</head><body class="action"><header class="topbar"><span class="county">督办系统</span></header><main><h1>${h(title)}</h1>${body}<p class="muted">督办系统 duban · 此页面仅用于办理链接所指的一项任务。</p></main></body></html>`,
   };
 }
 
@@ -126,8 +125,9 @@ export async function dashboardDecision(deps: ActionDeps, session: { payload: Li
   }
 }
 
-function describe(s: DutyState, p: LinkPayload): string {
-  return `<div class="box"><p><b>任务${s.taskNumber}${s.period ? `（${h(s.period)}）` : ''}</b></p>
+/** The duty as its unit knows it: the task's number and title (a number alone says nothing on a phone). */
+function describe(s: DutyState, p: LinkPayload, taskTitle?: string): string {
+  return `<div class="box"><p><b id="task-name">任务${s.taskNumber}${taskTitle ? ` ${h(taskTitle)}` : ''}${s.period ? `（${h(s.period)}）` : ''}</b></p>
 <p>责任单位：${h(s.unit)}&emsp;截止：${h(s.deadline)}&emsp;状态：${h(STATUS_CN[s.status] ?? s.status)}</p>
 <p>办理人：${h(p.p)}（${h(p.u)}）</p></div>`;
 }
@@ -254,9 +254,10 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
   } catch {
     return page(404, '链接无法使用', '<p class="refused">链接所指的任务不存在，或督办系统暂时无法读取。</p><p>未做任何改动。</p>');
   }
+  const taskTitle = await deps.taskTitle?.(p.d, state.taskNumber).catch(() => undefined);
   if (state.ended) {
     await refuse(410, '任务已结束后打开的链接', p);
-    return page(410, '任务已结束', `${describe(state, p)}<p>该任务已结束，无需再办理。</p>`);
+    return page(410, '任务已结束', `${describe(state, p, taskTitle)}<p>该任务已结束，无需再办理。</p>`);
   }
   if (p.r !== 'supervisor' && state.unit !== p.u) return refuse(403, `该任务属于 ${state.unit}，不是 ${p.u} 的任务。`, p);
   // A decision link answers the request it came with: a later request needs the later message's link.
@@ -270,26 +271,26 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
       const after = await run(deps.client.workflow.getHandle(p.d), actorOf(p), { kind: 'undo' }, state.deadline);
       // The link may be used again for what it was for (after a mistaken 「办结」, the real one later).
       if (ONE_SHOT.has(p.a)) deps.uses.release(check.id);
-      return page(200, '已撤回', `${describe(after, p)}<p class="done">${h(confirmation({ kind: 'undo' }, after, `任务${after.taskNumber}`))}</p>`);
+      return page(200, '已撤回', `${describe(after, p, taskTitle)}<p class="done">${h(confirmation({ kind: 'undo' }, after, `任务${after.taskNumber}`))}</p>`);
     } catch (err) {
       const refusal = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.message : '系统暂时无法撤回，请稍后重试或联系督办单位。';
-      return page(422, '未撤回', `${describe(state, p)}<p class="refused">${h(refusal)}</p><p>未做任何改动。</p>`);
+      return page(422, '未撤回', `${describe(state, p, taskTitle)}<p class="refused">${h(refusal)}</p><p>未做任何改动。</p>`);
     }
   }
   const used = ONE_SHOT.has(p.a) ? deps.uses.used(check.id) : undefined;
   const already = used && used.outcome !== 'in-progress' ? used : undefined;
   if (already) {
     await refuse(200, '链接再次使用（已办理过）', p);
-    return page(200, '已办理', `${describe(state, p)}<p class="done">此链接已于 ${h(new Date(already.at + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' '))} 使用：${h(already.outcome)}</p>${undoForm(secret, check.id, state, p)}`);
+    return page(200, '已办理', `${describe(state, p, taskTitle)}<p class="done">此链接已于 ${h(new Date(already.at + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' '))} 使用：${h(already.outcome)}</p>${undoForm(secret, check.id, state, p)}`);
   }
-  if (p.a === 'ack' && state.status !== 'open') return page(200, '已办理', `${describe(state, p)}<p class="done">该任务已确认（${h(STATUS_CN[state.status] ?? state.status)}），无需再次确认。</p>${undoForm(secret, check.id, state, p)}`);
+  if (p.a === 'ack' && state.status !== 'open') return page(200, '已办理', `${describe(state, p, taskTitle)}<p class="done">该任务已确认（${h(STATUS_CN[state.status] ?? state.status)}），无需再次确认。</p>${undoForm(secret, check.id, state, p)}`);
   const title = ACTION_CN[p.a];
 
   if (method === 'GET') {
     return page(
       200,
       title,
-      `${describe(state, p)}<p>${what(p.a, state)}</p>
+      `${describe(state, p, taskTitle)}<p>${what(p.a, state)}</p>
 <form method="post"><input type="hidden" name="form" value="${h(formToken(secret, check.id))}">${fields(p.a, state)}
 <p><button type="submit">${h(title.startsWith('确认') ? title : `确认${title}`)}</button></p></form>`,
     );
@@ -299,14 +300,14 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
     return page(403, '请从链接页面提交', '<p class="refused">请求不是从本系统的办理页面提交的，未做任何改动。请重新打开原消息中的链接。</p>');
   }
   const command = commandOf(p.a, state, form);
-  if (typeof command === 'string') return page(400, title, `${describe(state, p)}<p class="refused">${h(command)}</p><p>未做任何改动，请返回重新填写。</p>`);
+  if (typeof command === 'string') return page(400, title, `${describe(state, p, taskTitle)}<p class="refused">${h(command)}</p><p>未做任何改动，请返回重新填写。</p>`);
   const oneShot = ONE_SHOT.has(p.a);
-  if (oneShot && !deps.uses.claim(check.id, now)) return page(409, '已办理', `${describe(state, p)}<p class="done">此链接正在或已经使用过。</p>`);
+  if (oneShot && !deps.uses.claim(check.id, now)) return page(409, '已办理', `${describe(state, p, taskTitle)}<p class="done">此链接正在或已经使用过。</p>`);
   try {
     const after = await run(deps.client.workflow.getHandle(p.d), actorOf(p), command, state.deadline);
     const answer = confirmation(command, after, `任务${after.taskNumber}`);
     if (oneShot) deps.uses.settle(check.id, answer);
-    return page(200, '已受理', `${describe(after, p)}<p class="done">${h(answer)}</p>${undoForm(secret, check.id, after, p)}`);
+    return page(200, '已受理', `${describe(after, p, taskTitle)}<p class="done">${h(answer)}</p>${undoForm(secret, check.id, after, p)}`);
   } catch (err) {
     // A validator's refusal: nothing happened, the reason is the rules' own words, and the link may be used
     // again (e.g. with a corrected date). Anything else (the server unreachable, a timeout) may or may not have
@@ -315,11 +316,11 @@ export async function actionPage(deps: ActionDeps, token: string, method: string
     if (refusal === undefined) {
       process.stderr.write(`action link ${check.id}: ${String(err)}\n`);
       if (oneShot) deps.uses.settle(check.id, '结果未知（系统繁忙），请在看板或微信中核对');
-      return page(503, '暂时无法确认', `${describe(state, p)}<p class="refused">系统暂时无法确认是否已受理，请稍后在消息中的链接或微信群「我的任务」核对，勿重复提交。</p>`);
+      return page(503, '暂时无法确认', `${describe(state, p, taskTitle)}<p class="refused">系统暂时无法确认是否已受理，请稍后在消息中的链接或微信群「我的任务」核对，勿重复提交。</p>`);
     }
     if (oneShot) deps.uses.release(check.id);
     // The same refusal again (the same wrong date posted twice) is recorded once.
     await record(p, `${check.id}:${createHash('sha256').update(refusal).digest('base64url').slice(0, 16)}`, `链接：${title}`, refusal);
-    return page(422, '未受理', `${describe(state, p)}<p class="refused">${h(refusal)}</p><p>未做任何改动。</p>`);
+    return page(422, '未受理', `${describe(state, p, taskTitle)}<p class="refused">${h(refusal)}</p><p>未做任何改动。</p>`);
   }
 }

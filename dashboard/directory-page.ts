@@ -2,38 +2,60 @@
  * The unit directory on the clerk's desk: upload the Excel directory (plan/directory-xlsx.ts checks it and names
  * the sheet, row and column of what is wrong), download the empty template, download the directory in use.
  * An upload that does not pass changes nothing; one that passes is kept as data/directory.yaml (the previous one
- * beside it as directory.yaml.<time>.bak) and is the desk's directory from then on. The worker keeps the one it
- * started with until restarted with DUBAN_DIRECTORY=data/directory.yaml (docs/operating.md).
+ * beside it as directory.yaml.<time>.bak) and is the desk's directory from then on, and the running worker's from its
+ * next message (plan/directory-live.ts). A data/directory.yaml spoiled by hand stops the desk with a page that says
+ * which file, where and what to do (the worker meanwhile keeps the last good one).
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { escapeHtml as h } from '../channels/render';
 import type { Directory } from '../plan/directory';
 import { directoryWorkbook } from '../plan/directory-workbook';
 import { PlanFileError } from '../plan/errors';
 import { loadDirectory } from '../plan/files';
+import { DirectoryFile, directorySource } from '../plan/directory-live';
 import type { UploadedFile } from './uploads';
+import { messagePage } from './new-campaign-view';
+
+/** The directory file cannot be read: the desk shows what is wrong instead of acting on a directory it cannot trust. */
+export class DirectoryUnusableError extends Error {
+  readonly code = 'DIRECTORY_UNUSABLE';
+  constructor(readonly problem: PlanFileError) {
+    super(`单位通讯录 ${problem.file} 无法使用：${problem.message}；请改正该文件或换回备份后刷新页面 (the directory file cannot be used)`, { cause: problem });
+    this.name = 'DirectoryUnusableError';
+  }
+}
 
 export class DirectoryStore {
-  private cached: { file: string; mtimeMs: number; dir: Directory } | undefined;
+  private readonly read: DirectoryFile;
 
   /** `file`: the desk's own directory (data/directory.yaml); `base`: the deployment's, used until one is uploaded. */
   constructor(
     readonly file: string,
     readonly base: string,
-  ) {}
+  ) {
+    this.read = new DirectoryFile(() => directorySource(dirname(file), base));
+  }
 
   /** Where the directory in use comes from. */
   source(): string {
-    return existsSync(this.file) ? this.file : this.base;
+    return directorySource(dirname(this.file), this.base);
   }
 
+  /** The directory as its file is now; throws DirectoryUnusableError when that file does not load. */
   current(): Directory {
-    const file = this.source();
-    const mtimeMs = statSync(file).mtimeMs;
-    if (!this.cached || this.cached.file !== file || this.cached.mtimeMs !== mtimeMs) this.cached = { file, mtimeMs, dir: loadDirectory(file) };
-    return this.cached.dir;
+    let dir: Directory;
+    try {
+      dir = this.read.current();
+    } catch (err) {
+      if (err instanceof PlanFileError) throw new DirectoryUnusableError(err);
+      throw err;
+    }
+    // Unlike the worker, the desk does not go on with the last good one: a clerk would edit against a directory
+    // that is no longer the file's, and an upload would overwrite the spoiled file before anyone had read why.
+    if (this.read.problem) throw new DirectoryUnusableError(this.read.problem);
+    return dir;
   }
 
   /**
@@ -98,4 +120,29 @@ ${o.notice ? `<div class="ok" id="directory-ok">${h(o.notice)}</div>` : ''}
 <form method="post" action="/new/directory" enctype="multipart/form-data"><input type="hidden" name="csrf" value="${h(o.csrf)}">
 <label>上传填好的通讯录（.xlsx）<input type="file" name="file" accept=".xlsx" required></label> <button type="submit">检查并启用</button>
 <p class="muted">有错误时指出工作表、行和列，原通讯录不变。</p></form></section>`;
+}
+
+/** The page the desk shows while its directory file does not load: which file, where, what is wrong, what to do. */
+export function directoryUnusablePage(err: DirectoryUnusableError): string {
+  const p = err.problem;
+  const folder = dirname(p.file);
+  const backups = existsSync(folder)
+    ? readdirSync(folder)
+        .filter((f) => f.startsWith(`${basename(p.file)}.`) && f.endsWith('.bak'))
+        .sort()
+        .reverse()
+    : [];
+  // The Chinese half of the place (第 3 行第 18 列, or 第 7 行 supervisors for a value the schema refused).
+  const where = p.where.replace(/\s*\(line[^)]*\)$/, '') || '（文件本身）';
+  return messagePage(
+    '单位通讯录文件有误',
+    `<div class="error" id="directory-unusable"><p><b>单位通讯录文件有误，「新建督办」暂停使用。</b></p>
+<dl class="facts"><dt>文件</dt><dd><code id="directory-file">${h(p.file)}</code></dd><dt>位置</dt><dd id="directory-where">${h(where)}</dd><dt>问题</dt><dd id="directory-detail">${h(p.detail)}</dd></dl></div>
+<h2>怎么办</h2><ol>
+<li>用记事本等文本编辑器打开该文件，改正上面所说的位置（注意冒号后的空格、缩进和引号），保存后刷新本页。</li>
+${backups.length ? `<li>或者换回上一次上传的通讯录：把同一文件夹中的 <code>${h(backups[0] ?? '')}</code> 复制为 <code>${h(basename(p.file))}</code>${backups.length > 1 ? `（共有 ${backups.length} 个备份，文件名中是上传时间）` : ''}。</li>` : ''}
+<li>或者删除该文件，改用部署时配置的通讯录（DUBAN_DIRECTORY），再在本页重新上传 Excel 通讯录。</li>
+</ol>
+<p class="muted">在改正之前，已保存的计划、运行中的督办批次和操作记录都没有任何改动；提醒继续按 worker 最后读到的有效通讯录发送。</p>`,
+  );
 }

@@ -11,22 +11,12 @@ import { AUDIT_ACTION_CN, type AuditEntry } from './audit';
 import type { DeskUser } from './clerks';
 import type { JobState } from './first-month';
 import { layout } from './pages';
+import { STYLESHEET_LINK } from './style';
 import { ACCOUNTABLE_CN, blockingOf, CADENCE_CN, CADENCES, flagsOf, leadsOf, markSentence, phrasesOf, QUOTA_CHOICES, sourceSentences } from './plan-review';
 
-export const DESK_STYLE = `<style>
-.desk table{border-collapse:collapse;width:100%}.desk td,.desk th{vertical-align:top}
-.desk th{background:#f1f5f9}.desk td.src{min-width:16em}.desk input[type=text],.desk input:not([type]){width:11em}
-.desk select,.desk input{font-size:13px;margin:1px 0}.desk .row-flag{background:#fef3c7}
-.desk tr.blocked{background:#fee2e2}.flags li{margin:2px 0}.flag{color:#92400e;font-size:12px}.flag.blocking{color:#b91c1c;font-weight:bold}
-mark.lead{background:#bfdbfe}mark.co{background:#e0e7ff}mark.deadline{background:#fde68a}mark.cadence{background:#bbf7d0}mark.quota{background:#fbcfe8}
-.error{border:1px solid #b91c1c;background:#fef2f2;color:#7f1d1d;padding:8px 12px;margin:8px 0}.ok{border:1px solid #15803d;background:#f0fdf4;padding:8px 12px;margin:8px 0}
-.figures{border:1px solid #cbd5e1;padding:8px 12px;margin:8px 0;background:#f8fafc}.readonly{border:1px solid #1d4ed8;background:#eff6ff;padding:8px 12px}
-.desk button{font-size:14px;padding:4px 12px}.desk .primary{background:#1d4ed8;color:#fff;border:0;border-radius:4px;padding:8px 18px;font-size:16px}
-.desk .danger{background:#b91c1c;color:#fff;border:0;border-radius:4px;padding:8px 18px}
-</style>`;
-
+/** The desk's look is in the dashboard's stylesheet (dashboard/style.ts), under .desk. */
 export function deskLayout(title: string, body: string): string {
-  return layout(title, `${DESK_STYLE}<div class="desk"><p><a href="/new">← 新建督办</a></p>${body}</div>`);
+  return layout(title, `<div class="desk"><p><a href="/new">← 新建督办</a></p>${body}</div>`);
 }
 
 const when = (at: number) => formatShanghai(at).slice(0, 16).replace('T', ' ');
@@ -189,7 +179,7 @@ export function figuresBox(j: JobState | undefined): string {
  */
 export function figuresFrame(j: JobState | undefined): string {
   const pending = j !== undefined && (j.state === 'queued' || j.state === 'running');
-  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">${pending ? '<meta http-equiv="refresh" content="5">' : ''}<title>首月工作量</title>${DESK_STYLE}</head><body style="margin:0;font-family:sans-serif;font-size:14px">${figuresBox(j)}</body></html>`;
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">${pending ? '<meta http-equiv="refresh" content="5">' : ''}<title>首月工作量</title>${STYLESHEET_LINK}</head><body class="frame">${figuresBox(j)}</body></html>`;
 }
 
 export function reviewPage(d: ReviewData): string {

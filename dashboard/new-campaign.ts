@@ -31,7 +31,7 @@ import { adminUser, clerkFormToken, clerkOf, clerkSession, deskCsrf, deskCsrfOk,
 import { DirectoryStore, directoryChanges, directorySection, directoryXlsx } from './directory-page';
 import { FirstMonthJobs, type Simulate } from './first-month';
 import { applyRow, blockingOf, readRowForm } from './plan-review';
-import { readUpload } from './uploads';
+import { officeUploadProblem, readUpload } from './uploads';
 import { deskPage, figuresFrame, messagePage, reviewPage, stopConfirmPage, type PlanListing } from './new-campaign-view';
 
 export interface DeskDeps {
@@ -91,6 +91,8 @@ export class ClerkDesk {
   userOf(admin: { token?: string } | undefined, cookies: string | undefined): DeskUser | undefined {
     if (admin) return adminUser(admin.token);
     const cookie = new RegExp(`(?:^|;\\s*)${CLERK_COOKIE}=([^;]+)`).exec(cookies ?? '')?.[1];
+    // Only a cookie this desk signed gets to hear that the directory is spoiled (the directory says who is a clerk).
+    if (!cookie || !verifyClerkLink(this.deps.secret(), cookie, this.deps.now()).ok) return undefined;
     return clerkSession(this.deps.secret(), this.directory.current(), cookie, this.deps.now());
   }
 
@@ -212,6 +214,8 @@ export class ClerkDesk {
     if (!file || !file.bytes.length) return this.deskError(user, 400, '请选择通知文件（.docx、PDF、.txt 或任务表 .xlsx）。');
     const year = z.coerce.number().int().min(2000).max(2100).safeParse(form.fields.get('year'));
     if (!year.success) return this.deskError(user, 400, '督办年度须为四位年份，如 2026。');
+    const refused = officeUploadProblem(file.bytes);
+    if (refused) return this.deskError(user, 422, `「${file.filename}」未读取：${refused}`);
     const name = planNameOf(file.filename);
     const target = this.planFile(name);
     if (existsSync(target)) {
@@ -342,11 +346,13 @@ export class ClerkDesk {
     if (!deskCsrfOk(this.deps.secret(), user, form.fields.get('csrf'))) return csrfRefused();
     const file = form.files.find((f) => f.field === 'file');
     if (!file || !file.bytes.length) return this.index(user, { directoryError: '请选择通讯录文件（.xlsx）。' }).then((r) => ({ ...r, status: 400 }));
+    const refused = officeUploadProblem(file.bytes);
+    if (refused) return this.index(user, { directoryError: `「${file.filename}」未读取：${refused}` }).then((r) => ({ ...r, status: 422 }));
     const result = this.directory.replace(file, this.deps.now());
     if (!result.ok) return this.index(user, { directoryError: result.why }).then((r) => ({ ...r, status: 422 }));
     const changes = directoryChanges(result.previous, result.dir);
     this.audit.append({ at: this.deps.now(), who: whoOf(user), action: 'directory.upload', subject: file.filename, changes });
-    return this.index(user, { directoryNotice: `通讯录已更新：${changes.join('；')}。重启 npm start（DUBAN_DIRECTORY=data/directory.yaml）后，提醒按新通讯录发送。` });
+    return this.index(user, { directoryNotice: `通讯录已更新：${changes.join('；')}。运行中的 worker 从下一条消息起按新通讯录发送，无需重启。` });
   }
 
   async download(which: 'template' | 'current'): Promise<Reply> {

@@ -5,25 +5,26 @@ import type { Digest } from '../workflows/digest';
 import type { DutyState, LedgerEntry, Level } from '../workflows/types';
 import { formatShanghai } from '../calendar/working-days';
 import { ledgerCharts } from '../charts/ledger-charts';
-import { LEVEL_CN, LEVEL_ORDER, PAGE_FONT } from '../charts/levels';
+import { LEVEL_CN, LEVEL_ORDER } from '../charts/levels';
+import { countyOf, STYLESHEET_LINK } from './style';
 import { sharedChartCache, type ChartCache } from './chart-cache';
 import { CAMPAIGN_STATUS_CN } from '../campaigns/registry';
 
 const STATUS_CN: Record<string, string> = { open: '待确认', acknowledged: '办理中', completed: '已办结', closed: '已关闭（未办结）' };
 
-const STYLE = `body{font-family:${PAGE_FONT};margin:16px;color:#0f172a}
-table{border-collapse:collapse}td,th{border:1px solid #cbd5e1;padding:3px 6px;font-size:13px}th{background:#f1f5f9}
-.cell{display:inline-block;min-width:22px;padding:1px 4px;border-radius:3px;color:#fff;text-decoration:none;font-size:12px}
-.red{background:#b91c1c}.yellow{background:#d97706}.blue{background:#1d4ed8}.green{background:#15803d}.none{background:#94a3b8}
-nav a{margin-right:12px}.muted{color:#64748b;font-size:12px}#charts figure{margin:12px 0}
-.chart-unavailable{border:1px dashed #cbd5e1;padding:8px 12px;color:#64748b}.chart-unavailable figcaption{font-weight:bold;color:#0f172a}`;
-
 /** Links carry no token: a token-protected dashboard keeps its session in a cookie (dashboard/server.ts). */
-export function layout(title: string, body: string, campaign?: string): string {
+export function layout(title: string, body: string, campaign?: string, masthead: Masthead = {}): string {
   // On a campaign other than the dashboard's first, its own 台账 and data, not the first's.
   const q = campaign ? `?${new URLSearchParams({ campaign }).toString()}` : '';
-  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${h(title)}</title><style>${STYLE}</style></head>
-<body><nav><a href="/">督办总览</a><a href="/unit">我的任务</a><a href="/outbox">发件箱</a><a href="/ledger.xlsx${h(q)}" download>导出台账（Excel）</a><a href="/api/ledger${h(q)}">数据 JSON</a><a href="/new">新建督办</a></nav>${body}</body></html>`;
+  const county = countyOf(masthead.notice);
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${h(title)}</title>${STYLESHEET_LINK}</head>
+<body><header class="topbar"><span class="county">${h(county ? `${county} · 督办系统` : '督办系统')}</span>${masthead.notice ? `<span class="notice" id="notice-title">${h(masthead.notice)}</span>` : ''}</header>
+<nav class="tabs"><a href="/">督办总览</a><a href="/unit">我的任务</a><a href="/outbox">发件箱</a><a href="/ledger.xlsx${h(q)}" download>导出台账（Excel）</a><a href="/api/ledger${h(q)}">数据 JSON</a><a href="/new">新建督办</a></nav><main>${body}</main></body></html>`;
+}
+
+/** What the top bar names: the notice on screen (its county read from its title). */
+export interface Masthead {
+  notice?: string;
 }
 
 function worst(entries: LedgerEntry[]): Level {
@@ -161,18 +162,20 @@ export function overviewPage(d: OverviewData): string {
   return layout(
     `督办总览 · ${d.plan.title}`,
     `<h1>督办总览</h1><p>${h(d.plan.title)}</p>
-${d.calendarYears ? `<p id="calendar-years" class="muted">工作日历：${d.calendarYears.official.length ? `${d.calendarYears.official.join('、')} 年按国务院公布的放假和调休安排` : ''}${d.calendarYears.guessed.length ? `${d.calendarYears.official.length ? '；' : ''}<b style="color:#b45309">${d.calendarYears.guessed.join('、')} 年尚未载入官方安排，暂按周一至周五计算</b>（公布后由管理员运行 duban calendar load 载入）` : ''}</p>` : ''}
-<p id="totals">共 ${t.duties} 项时限任务，已办结 ${t.completed}，逾期 ${t.overdue}，未确认 ${t.unacknowledged}（${h(d.digest.date)}）</p>
+${d.calendarYears ? `<p id="calendar-years" class="muted">工作日历：${d.calendarYears.official.length ? `${d.calendarYears.official.join('、')} 年按国务院公布的放假和调休安排` : ''}${d.calendarYears.guessed.length ? `${d.calendarYears.official.length ? '；' : ''}<b class="warn">${d.calendarYears.guessed.join('、')} 年尚未载入官方安排，暂按周一至周五计算</b>（公布后由管理员运行 duban calendar load 载入）` : ''}</p>` : ''}
+<div class="cards" id="cards"><div class="card"><b>${t.duties}</b><span>时限任务</span></div><div class="card done"><b>${t.completed}</b><span>已办结</span></div><div class="card overdue"><b>${t.overdue}</b><span>逾期</span></div><div class="card"><b>${t.unacknowledged}</b><span>未确认</span></div></div>
+<p id="totals" class="muted">共 ${t.duties} 项时限任务，已办结 ${t.completed}，逾期 ${t.overdue}，未确认 ${t.unacknowledged}（${h(d.digest.date)}）</p>
 ${d.campaigns ? campaignsTable(d.campaigns, d.selected) : ''}
 <form method="get" action="/">${d.campaignParam ? `<input type="hidden" name="campaign" value="${h(d.campaignParam)}">` : ''}<label>按单位筛选 <select name="unit" id="unit-filter"><option value="">全部单位</option>${options}</select></label>
 <button id="unit-filter-go">筛选</button></form>
 <p class="muted">图例：${LEVEL_ORDER.map((l) => `<span class="cell ${l}">${h(LEVEL_CN[l])}</span>`).join(' ')}&emsp;格内数字：已办结/任务数</p>
-<h2>任务 × 单位</h2><table id="matrix">${header}${rows}</table>
+<h2>任务 × 单位</h2><div class="scroll"><table id="matrix">${header}${rows}</table></div>
 <h2>逾期与近期到期（10 个工作日内）</h2><table id="upcoming"><tr><th>截止</th><th>任务</th><th>单位</th><th>状态</th><th></th></tr>${upcoming || '<tr><td colspan="5">无</td></tr>'}</table>
 ${charts ? `<h2>图表</h2><section id="charts">${charts}</section>` : ''}
 ${d.unitFilter ? `<p><a href="/unit?${new URLSearchParams({ name: d.unitFilter }).toString()}">${h(d.unitFilter)} 在全部督办批次中的待办</a></p>` : ''}
 ${d.unitFilter ? `<p><a href="/ics/${encodeURIComponent(d.unitFilter)}.ics${d.icsKey || d.campaignParam ? `?${new URLSearchParams({ ...(d.icsKey ? { key: d.icsKey } : {}), ...(d.campaignParam ? { campaign: d.campaignParam } : {}) }).toString()}` : ''}">订阅 ${h(d.unitFilter)} 的截止日期日历（.ics）</a></p>` : '<p class="muted">选择单位后可订阅该单位的截止日期日历。</p>'}`,
     d.campaignParam,
+    { notice: d.plan.title },
   );
 }
 

@@ -21,6 +21,7 @@ import { publicUrlIsHttps } from '../links/config';
 import { actionPage, csrfToken, dashboardDecision, officeSession, readForm, type ActionDeps } from './actions';
 import { dutyPage, layout, outboxPage, overviewPage, unitCalendar, unitDutiesPage, type CampaignRow, type UnitDutyRow } from './pages';
 import { ChartCache } from './chart-cache';
+import { DASHBOARD_CSS, STYLESHEET_PATH } from './style';
 import { readLedger } from '../ledger/read';
 import { beijingMinute, ledgerRows } from '../ledger/rows';
 import { ledgerXlsx } from '../ledger/xlsx';
@@ -29,6 +30,7 @@ import { createLog } from '../ops/log';
 import { readCampaignLedger } from '../campaigns/ledger-read';
 import { ClerkDesk, type DeskDeps, type Reply } from './new-campaign';
 import { CLERK_COOKIE } from './clerks';
+import { DirectoryUnusableError, directoryUnusablePage } from './directory-page';
 import { dataDir, linkSecretFile } from '../links/config';
 import { linkSecretSource } from '../links/secret';
 import { temporalTargetFromEnv } from '../cli/connection';
@@ -67,8 +69,13 @@ export interface DashboardDeps {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-/** No page runs a script: markup that slipped past escaping could not run one either. Styles are inline. */
-export const DASHBOARD_CSP = "default-src 'self'; style-src 'unsafe-inline'; script-src 'none'; object-src 'none'; base-uri 'none'";
+/**
+ * No page runs a script: markup that slipped past escaping could not run one either. Styles come from the one
+ * stylesheet (dashboard/style.ts, 'self'); inline style stays allowed for the charts' server-drawn SVG.
+ */
+export const DASHBOARD_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'none'; object-src 'none'; base-uri 'none'";
+/** Action pages: nothing but their form and the stylesheet. */
+export const ACTION_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self'; base-uri 'none'";
 
 /** A loopback address or localhost itself (not a name that merely starts with "127."). */
 export function isLoopback(host: string): boolean {
@@ -128,6 +135,7 @@ export function createDashboard(deps: DashboardDeps): Server {
       res.writeHead(r.status, { 'content-type': r.type ?? 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'content-security-policy': DASHBOARD_CSP, 'cache-control': 'no-store', ...extra, ...r.headers });
       res.end(r.body);
     };
+    const directoryPage = (err: DirectoryUnusableError) => send(503, 'text/html', directoryUnusablePage(err));
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://dashboard');
@@ -138,6 +146,11 @@ export function createDashboard(deps: DashboardDeps): Server {
     // or decision), and nothing on the dashboard takes one.
     if (req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') {
       return send(403, 'text/html', layout('请从本系统页面提交', '<h1>403</h1><p>请求来自其他网站，未做任何改动。</p>'));
+    }
+    // The stylesheet, to anyone (an action page's reader has no token): it is the same for every deployment.
+    if (url.pathname === STYLESHEET_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'content-type': 'text/css; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=86400' });
+      return res.end(req.method === 'HEAD' ? undefined : DASHBOARD_CSS);
     }
     // For monitors and load balancers, from any host and without a token: it says only booleans and a time.
     if (url.pathname === '/healthz') {
@@ -158,12 +171,18 @@ export function createDashboard(deps: DashboardDeps): Server {
     // uses; a page elsewhere cannot forge a link, and the POST needs the form our GET served.
     const action = /^\/a\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
     if (action && deps.actions) {
-      const actionDeps = { ...deps.actions, client: deps.client, now, secureCookie: secure };
+      const actionDeps = {
+        ...deps.actions,
+        client: deps.client,
+        now,
+        secureCookie: secure,
+        taskTitle: async (dutyId: string, n: number) => (await planOfDuty(deps, dutyId)).tasks.find((t) => t.number === n)?.title,
+      };
       const method = req.method === 'POST' ? 'POST' : 'GET';
       (method === 'POST' ? readForm(req) : Promise.resolve(undefined))
         .then((form) => actionPage(actionDeps, action[1] ?? '', method, form, req.socket.remoteAddress))
         .then((p) => {
-          res.writeHead(p.status, { ...p.headers, 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
+          res.writeHead(p.status, { ...p.headers, 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': ACTION_CSP });
           res.end(p.html);
         })
         .catch((err: unknown) => {
@@ -179,6 +198,7 @@ export function createDashboard(deps: DashboardDeps): Server {
         .signIn(clerkLink[1] ?? '', req.method === 'POST' ? 'POST' : 'GET', req, secure)
         .then((r) => sendReply(r, { 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-frame-options': 'DENY' }))
         .catch((err: unknown) => {
+          if (err instanceof DirectoryUnusableError) return directoryPage(err);
           log.error('clerk sign-in', { error: err });
           send(502, 'text/html', layout('暂不可用', '<h1>暂时无法登录</h1><p class="muted">请稍后再试。</p>'));
         });
@@ -195,7 +215,16 @@ export function createDashboard(deps: DashboardDeps): Server {
     // 「新建督办」: the administrator, or a clerk signed in by their link (who passes the token check as an office does).
     const deskPath = url.pathname === '/new' || url.pathname.startsWith('/new/');
     // A clerk may read the dashboard as an office's person may (the desk is made only when a clerk cookie comes).
-    const clerk = deskPath || (req.headers.cookie ?? '').includes(`${CLERK_COOKIE}=`) ? deskOf().userOf(undefined, req.headers.cookie) : undefined;
+    let clerk: ReturnType<ClerkDesk['userOf']>;
+    // A spoiled directory file: a page saying which file, where and what to do, not a 502 (and nothing changed).
+    let directoryBroken: DirectoryUnusableError | undefined;
+    try {
+      clerk = deskPath || (req.headers.cookie ?? '').includes(`${CLERK_COOKIE}=`) ? deskOf().userOf(undefined, req.headers.cookie) : undefined;
+    } catch (err) {
+      if (!(err instanceof DirectoryUnusableError)) throw err;
+      directoryBroken = err;
+    }
+    if (directoryBroken && deskPath) return directoryPage(directoryBroken);
     let admin = !deps.token;
     const ics = /^\/ics\/(.+)\.ics$/.exec(url.pathname);
     const icsUnit = ics ? safeDecode(ics[1] ?? '') : undefined;
@@ -210,6 +239,7 @@ export function createDashboard(deps: DashboardDeps): Server {
         clerk !== undefined ||
         admin ||
         (icsUnit !== undefined && feedKey !== undefined && sameSecret(feedKey, icsKey(deps.token, icsUnit)));
+      if (!ok && directoryBroken) return directoryPage(directoryBroken);
       if (!ok) return send(401, 'text/html', layout('未授权', '<h1>401 未授权</h1><p>请使用管理员提供的看板链接（含访问令牌）打开。</p>'));
       if (query !== undefined && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
         // The token leaves the address bar (and the history, and every Referer) at once: the session is a cookie.
@@ -226,6 +256,8 @@ export function createDashboard(deps: DashboardDeps): Server {
         const desk = deskOf();
         const user = admin ? desk.userOf({ ...(deps.token ? { token: deps.token } : {}) }, undefined) : clerk;
         if (!user) return send(403, 'text/html', layout('未授权', '<h1>403 未授权</h1><p>「新建督办」只供管理员和通讯录中登记的办公室文员使用：请使用管理员发给您的个人登录链接进入。</p>'));
+        // Every page and action of the desk needs the directory: a spoiled file is said at once, before any form is read.
+        desk.directory.current();
         const post = req.method === 'POST';
         // Every action is a POST; a GET only shows (a link in a message or a scanner never acts).
         if (post && url.pathname === '/new/upload') return sendReply(await desk.upload(user, req));
@@ -331,6 +363,10 @@ export function createDashboard(deps: DashboardDeps): Server {
       return send(404, 'text/html', layout('未找到', '<h1>404 页面不存在</h1>'));
     };
     handle().catch((err: unknown) => {
+      if (err instanceof DirectoryUnusableError) {
+        log.warn(`dashboard ${url.pathname}: ${err.message}`);
+        return directoryPage(err);
+      }
       // The cause goes to the operator's log, not into a page anyone with the link can read.
       log.error(`dashboard ${url.pathname}`, { error: err });
       send(502, 'text/html', layout('暂不可用', `<h1>暂时无法读取督办数据</h1><p class="muted">Temporal 未就绪或督办批次不存在；详情见服务日志。</p>`));

@@ -4,6 +4,7 @@
  * connection) and the upload is refused as too large. Only what the desk's forms send is read: no nested parts.
  */
 import type { IncomingMessage } from 'node:http';
+import { checkUnzippedSize, macroOrFormulaProblem, OfficeFileError } from '../notice/zip';
 
 /** The largest upload the desk takes: a notice or a directory is well under 1 MB; a scan is not a notice anyway. */
 export const UPLOAD_LIMIT = 10 * 1024 * 1024;
@@ -77,4 +78,18 @@ export async function readUpload(req: IncomingMessage, limit = UPLOAD_LIMIT): Pr
   const parsed = parseMultipart(body, boundary);
   if (!parsed) return { ok: false, status: 400, why: '上传的内容不完整，请重新选择文件上传。' };
   return { ok: true, ...parsed };
+}
+
+/**
+ * Why an uploaded Office file (a zip) is refused before any reader opens it: it unpacks past the limit (a zip bomb),
+ * or carries macros or formulas. A browser's upload is anyone's file; the CLI's files are the operator's own.
+ */
+export function officeUploadProblem(bytes: Buffer): string | undefined {
+  if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) return undefined;
+  try {
+    return macroOrFormulaProblem(bytes, checkUnzippedSize(bytes))?.message;
+  } catch (err) {
+    if (err instanceof OfficeFileError) return err.message;
+    throw err;
+  }
 }

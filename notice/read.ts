@@ -11,6 +11,7 @@ import { pdfNoticeText, PdfReadError } from './pdf';
 import { gridRows, type SpannedCell } from './table-grid';
 import { tableLines } from './task-table';
 import { sheetNoticeText, SheetReadError } from './xlsx';
+import { checkUnzippedSize, OfficeFileError } from './zip';
 
 export { tableLines } from './task-table';
 
@@ -125,6 +126,16 @@ export async function readNoticeFile(file: string): Promise<{ text: string; form
     // Old Word and old Excel share one container; the name tells them apart.
     if (/^\.(xls|et)$/i.test(extname(file))) throw new NoticeFileError(file, '这是旧版 Excel（.xls）文件：请另存为 .xlsx 后再导入 (an .xls file: save it as .xlsx)');
     throw new NoticeFileError(file, '这是旧版 Word（.doc）文件：请另存为 .docx 后再导入 (a .doc file: save it as .docx)');
+  }
+  // A .docx or .xlsx that would unpack to hundreds of MB is refused before mammoth or exceljs unpack it (zip.ts).
+  if (starts(bytes, 0x50, 0x4b, 0x03, 0x04)) {
+    try {
+      checkUnzippedSize(bytes);
+    } catch (err) {
+      // A zip too damaged to measure is left to the readers below, whose refusal names the format it is not.
+      if (err instanceof OfficeFileError && (err.code === 'TOO_LARGE_UNZIPPED' || err.code === 'TOO_MANY_PARTS')) throw new NoticeFileError(file, err.message);
+      if (!(err instanceof OfficeFileError)) throw err;
+    }
   }
   // An Excel workbook is a zip too: its parts are named in the zip's directory, which is not compressed.
   if (starts(bytes, 0x50, 0x4b, 0x03, 0x04) && !bytes.includes('word/document.xml') && bytes.includes('xl/workbook.xml')) {

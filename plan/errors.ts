@@ -2,15 +2,23 @@
 import type { z } from 'zod';
 
 export class PlanFileError extends Error {
+  /** What is wrong, without the file and place (a page shows those on their own). */
+  readonly detail: string;
+  /** Where in a YAML file, when known (1-based), for a page that points at it. */
+  readonly line?: number;
+  readonly column?: number;
   constructor(
     readonly code: 'UNREADABLE' | 'BAD_YAML' | 'INVALID' | 'UNKNOWN_UNIT' | 'DUPLICATE_CONTACT' | 'GROUP_LEAD',
     readonly file: string,
     readonly where: string,
     detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; line?: number; column?: number },
   ) {
     super(`${file}${where ? ` ${where}` : ''}: ${detail}`, options);
     this.name = 'PlanFileError';
+    this.detail = detail.trim();
+    if (options?.line !== undefined) this.line = options.line;
+    if (options?.column !== undefined) this.column = options.column;
   }
 }
 

@@ -11,11 +11,23 @@ import { directoryFromSheets } from './directory-xlsx';
 import { fromZod, pathText, PlanFileError } from './errors';
 import { planSchema, type Plan, type ValidPlan } from './schema';
 import { readWorkbookSync, WorkbookReadError } from './workbook-sync';
+import { checkUnzippedSize, OfficeFileError } from '../notice/zip';
 
 function lineOf(text: string, offset: number): number {
+  return positionOf(text, offset).line;
+}
+
+/** Line and column (1-based, in characters) of an offset, as an editor shows them. */
+function positionOf(text: string, offset: number): { line: number; column: number } {
   let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text[i] === '\n') line++;
-  return line;
+  let start = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === '\n') {
+      line++;
+      start = i + 1;
+    }
+  }
+  return { line, column: Math.min(offset, text.length) - start + 1 };
 }
 
 function readText(file: string): string {
@@ -30,8 +42,8 @@ function parseYamlFile(file: string, text: string): { doc: Document; data: unkno
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
-    const line = lineOf(text, first.pos[0]);
-    throw new PlanFileError('BAD_YAML', file, `第 ${line} 行 (line ${line})`, `YAML 格式错误 (malformed YAML): ${first.message.split('\n')[0]}`);
+    const { line, column } = positionOf(text, first.pos[0]);
+    throw new PlanFileError('BAD_YAML', file, `第 ${line} 行第 ${column} 列 (line ${line}, column ${column})`, `YAML 格式错误 (malformed YAML): ${first.message.split('\n')[0]}`, { line, column });
   }
   return { doc, data: doc.toJS() };
 }
@@ -47,7 +59,7 @@ function validate<S extends z.ZodType>(schema: S, file: string, text: string, do
     if (node && typeof node === 'object' && node.range) {
       const line = lineOf(text, node.range[0]);
       const err = fromZod(file, parsed.error);
-      throw new PlanFileError('INVALID', file, `第 ${line} 行 ${pathText(path)} (line ${line})`, err.message.slice(err.message.indexOf(':') + 1).trim());
+      throw new PlanFileError('INVALID', file, `第 ${line} 行 ${pathText(path)} (line ${line})`, err.message.slice(err.message.indexOf(':') + 1).trim(), { line });
     }
   }
   throw fromZod(file, parsed.error);
@@ -84,7 +96,17 @@ export function loadDirectory(file: string): Directory {
   }
   const problem = spreadsheetProblem(file, bytes);
   if (problem) throw new PlanFileError('UNREADABLE', file, '', problem);
-  if (/\.xlsx$/i.test(file)) return loadDirectoryWorkbook(file);
+  if (/\.xlsx$/i.test(file)) {
+    // exceljs unpacks every part into memory: a workbook that unpacks to hundreds of MB is refused first (a file that
+    // is no zip at all is left to exceljs, whose refusal says to save it as .xlsx).
+    try {
+      if (bytes[0] === 0x50 && bytes[1] === 0x4b) checkUnzippedSize(bytes);
+    } catch (err) {
+      if (err instanceof OfficeFileError) throw new PlanFileError('UNREADABLE', file, '', err.message, { cause: err });
+      throw err;
+    }
+    return loadDirectoryWorkbook(file);
+  }
   const text = bytes.toString('utf8');
   const { doc, data } = parseYamlFile(file, text);
   return validate(directorySchema, file, text, doc, data);

@@ -209,7 +209,8 @@ describe('「收到 4」 by WeCom callback on a real campaign of the seed plan',
   afterAll(async () => cleanup());
 
   it('npm start’s platforms say the callback mode is on, where it listens, and not that WeCom is unconfigured', async () => {
-    const on = await startChatPlatforms(ctx, env);
+    // Email is the way the morning messages go out here (a callback robot cannot post first: test/wecom-callback-morning.test.ts).
+    const on = await startChatPlatforms(ctx, { ...env, DUBAN_SMTP_URL: 'smtp://127.0.0.1:2525' });
     try {
       const said = on.lines.join('\n');
       expect(said).toMatch(/企业微信智能机器人（URL 回调）：在 http:\/\/127\.0\.0\.1:\d+\/wecom\/callback 接收回调/);

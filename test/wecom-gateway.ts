@@ -50,8 +50,12 @@ export interface WecomGateway {
   expireReqIdsAfter(ms: number): void;
   /** Refuses every subscribe with 40001 while on (the platform refusing good credentials for a while). */
   refuseAuth(on: boolean): void;
-  /** Drops every connection (a network cut). */
-  drop(): void;
+  /** Drops every connection: a network cut (no close frame), or the server closing the socket (1001 going away). */
+  drop(how?: 'terminate' | 'close'): void;
+  /** Every connection goes silent: frames from the robot are lost (no ping acks), pushes still arrive. */
+  stall(): void;
+  /** The next frame of `cmd` the server accepts is taken and recorded, then the connection is cut before its ack. */
+  cutAfterNext(cmd: string, how: 'terminate' | 'close' | 'stall'): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +94,13 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
   const taskIds = new Set<string>();
   let expiryMs = 24 * 3600_000;
   let refusing = false;
+  const stalled = new WeakSet<WebSocket>();
+  let cut: { cmd: string; how: 'terminate' | 'close' | 'stall' } | undefined;
+  const cutSocket = (s: WebSocket, how: 'terminate' | 'close' | 'stall') => {
+    if (how === 'stall') stalled.add(s);
+    else if (how === 'close') s.close(1001, 'going away');
+    else s.terminate();
+  };
   const gw: WecomGateway = {
     url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
     sent,
@@ -136,8 +147,14 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
     refuseAuth(on) {
       refusing = on;
     },
-    drop() {
-      for (const s of live.splice(0)) s.terminate();
+    drop(how = 'terminate') {
+      for (const s of live.splice(0)) cutSocket(s, how);
+    },
+    stall() {
+      for (const s of live) stalled.add(s);
+    },
+    cutAfterNext(cmd, how) {
+      cut = { cmd, how };
     },
     async close() {
       for (const s of wss.clients) s.terminate();
@@ -154,6 +171,7 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
       if (i >= 0) live.splice(i, 1);
     });
     socket.on('message', (raw) => {
+      if (stalled.has(socket)) return;
       let frame: { cmd?: string; headers?: { req_id?: string }; body?: Record<string, unknown> };
       try {
         frame = JSON.parse(String(raw));
@@ -178,7 +196,7 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
         live.push(socket);
         return ack(reqId);
       }
-      if (!authed) return ack(reqId, 40002, 'not subscribed');
+      if (!authed) return ack(reqId, 846609, 'aibot websocket not subscribed');
       if (frame.cmd === 'ping') return ack(reqId);
       const text = String(
         (body.stream as { content?: string } | undefined)?.content ?? (body.markdown as { content?: string } | undefined)?.content ?? (body.text as { content?: string } | undefined)?.content ?? (body.template_card as { sub_title_text?: string } | undefined)?.sub_title_text ?? '',
@@ -212,7 +230,12 @@ export async function startWecomGateway(bot = TEST_BOT): Promise<WecomGateway> {
           gw.cards.push({ chatid: String(body.chatid), card });
         }
       } else return ack(reqId, 40004, `unknown cmd ${frame.cmd}`);
-      ack(reqId);
+      if (cut?.cmd === frame.cmd) {
+        // Taken (recorded below) but never acknowledged: the robot cannot tell whether it arrived.
+        const how = cut.how;
+        cut = undefined;
+        cutSocket(socket, how);
+      } else ack(reqId);
       // A post answers no pushed frame; a reply or welcome is found by its req_id, a post by its chatid.
       const key = frame.cmd === 'aibot_send_msg' ? `chat:${String(body.chatid)}` : reqId;
       accepted.set(key, record);

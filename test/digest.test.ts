@@ -105,3 +105,23 @@ describe('when the weekly digest goes', () => {
     expect(formatShanghai(nextDigestSlot(calendar2022, shanghaiInstant('2022-04-30', 9 * 60)))).toBe('2022-05-05T09:30:00+08:00');
   });
 });
+
+describe('digest order', () => {
+  it('reads the same whatever order the ledger lines arrived in (duties start in parallel)', () => {
+    // The shape of the 2022-05-09 weekly digest that differed between two runs of the same simulated year.
+    const now = shanghaiInstant('2022-05-09', 9 * 60 + 30);
+    const ledger: LedgerEntry[] = [
+      entry({ dutyId: 'x/4', code: '4', taskNumber: 4, unit: '县以工代赈中心', deadline: '2022-03-31', remindersSent: 1 }),
+      entry({ dutyId: 'x/19a', code: '19a', taskNumber: 19, unit: '县乡村振兴局', deadline: '2022-03-31', remindersSent: 1 }),
+      entry({ dutyId: 'x/19b', code: '19b', taskNumber: 19, unit: '县乡村振兴局', deadline: '2022-04-30', remindersSent: 1 }),
+      entry({ dutyId: 'x/19c', code: '19c', taskNumber: 19, period: '2022-04', unit: '县乡村振兴局', deadline: '2022-04-30', remindersSent: 1 }),
+      entry({ dutyId: 'x/20a', code: '20a', taskNumber: 20, period: '2022-05', unit: '县纪委监委', deadline: '2022-05-15', remindersSent: 1 }),
+      entry({ dutyId: 'x/20b', code: '20b', taskNumber: 20, period: '2022-05', unit: '县委组织部', deadline: '2022-05-15', remindersSent: 1 }),
+    ];
+    const texts = [ledger, [...ledger].reverse(), [ledger[2]!, ledger[5]!, ledger[0]!, ledger[4]!, ledger[1]!, ledger[3]!]].map((l) => digestText(buildDigest(l, calendar2022, now), 'weekly'));
+    expect(texts[1]).toBe(texts[0]);
+    expect(texts[2]).toBe(texts[0]);
+    // Task order, then deadline: 任务4 before the three 任务19 lines.
+    expect(texts[0]).toMatch(/三、已提醒仍未确认（6）\n {2}任务4 县以工代赈中心\n {2}任务19 县乡村振兴局\n {2}任务19 县乡村振兴局\n {2}任务19（2022-04） 县乡村振兴局\n {2}任务20（2022-05） 县委组织部\n {2}任务20（2022-05） 县纪委监委/);
+  });
+});

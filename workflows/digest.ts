@@ -13,6 +13,14 @@ export const UPCOMING_WORKING_DAYS = 10;
 /** Completed, and not merely reported against the unit's own bar. */
 const done = (e: LedgerEntry) => e.status === 'completed' && !e.unverified;
 
+/**
+ * Every list ends its ties in one fixed order. The ledger holds lines in the order they arrived, and that order
+ * changes from run to run when duties start in parallel; without this, the same year's digest reads differently
+ * each time.
+ */
+const inTaskOrder = (a: DigestLine, b: DigestLine) =>
+  a.taskNumber - b.taskNumber || a.deadline.localeCompare(b.deadline) || a.unit.localeCompare(b.unit) || a.dutyId.localeCompare(b.dutyId);
+
 export function buildDigest(ledger: LedgerEntry[], cal: WorkCalendar, now: number): Digest {
   const today = shanghaiDate(now);
   const line = (e: LedgerEntry, workingDays: number): DigestLine => ({
@@ -31,19 +39,20 @@ export function buildDigest(ledger: LedgerEntry[], cal: WorkCalendar, now: numbe
     // Past its deadline and not done is red, whatever the ledger last heard (a duty reports its level when it
     // wakes, so one due on Friday still says blue on Monday morning); yellow stays: a past-due duty's grace.
     .map((e) => line({ ...e, level: e.level === 'yellow' || e.level === 'red' ? e.level : 'red' }, workingDaysBetween(cal, e.deadline, today)))
-    .sort((a, b) => b.workingDays - a.workingDays || a.taskNumber - b.taskNumber);
+    .sort((a, b) => b.workingDays - a.workingDays || inTaskOrder(a, b));
   const upcoming = live
     .filter((e) => dayNumber(e.deadline) >= dayNumber(today))
     .map((e) => line(e, workingDaysBetween(cal, today, e.deadline)))
     .filter((l) => l.workingDays <= UPCOMING_WORKING_DAYS)
-    .sort((a, b) => a.workingDays - b.workingDays || a.taskNumber - b.taskNumber);
+    .sort((a, b) => a.workingDays - b.workingDays || inTaskOrder(a, b));
   const unacknowledged = live
     .filter((e) => e.status === 'open' && e.remindersSent + e.escalationsSent > 0)
-    .map((e) => line(e, Math.max(0, workingDaysBetween(cal, today, e.deadline))));
+    .map((e) => line(e, Math.max(0, workingDaysBetween(cal, today, e.deadline))))
+    .sort(inTaskOrder);
   const unverified = ledger
     .filter((e) => e.status === 'completed' && e.unverified && !e.ended)
     .map((e) => ({ ...line(e, 0), ...(e.unverified ? { reported: e.unverified } : {}) }))
-    .sort((a, b) => a.taskNumber - b.taskNumber || a.deadline.localeCompare(b.deadline));
+    .sort(inTaskOrder);
   const byUnit = new Map<string, LedgerEntry[]>();
   for (const e of ledger) byUnit.set(e.unit, [...(byUnit.get(e.unit) ?? []), e]);
   const units: UnitRate[] = [...byUnit].map(([unit, entries]) => {

@@ -4,7 +4,7 @@
  * hosts a Temporal worker on its own task queue so every WeChat send runs in the process holding the login,
  * and a node-cron heartbeat alerts the administrators by email when the login is lost.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { connectOptions, temporalTargetFromEnv } from '../cli/connection';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -15,13 +15,13 @@ import { z } from 'zod';
 import { createActivities } from '../activities';
 import { createEmailSender, createSmtpTransport, smtpConfigFromEnv } from '../channels/email';
 import { SendLedger } from '../channels/ledger';
-import { loadDirectory } from '../plan/files';
+import { DirectoryFile, directorySource, liveDirectory, type DirectoryFileOptions } from '../plan/directory-live';
 import type { Directory } from '../plan/directory';
 import { registerHandlers } from './bot';
 import { runningCampaignIds } from '../campaigns/registry';
 import { createWechatSender } from './sender';
 import { publicLinks } from '../links/config';
-import { createLog } from '../ops/log';
+import { createLog, type Log } from '../ops/log';
 import { dubanMetrics, metricsEndpoint, metricsNote, type MetricsNote } from '../ops/metrics';
 
 export const WECHAT_TASK_QUEUE = 'duban-wechat';
@@ -70,12 +70,32 @@ export function heartbeat({ bot, alert, now = () => new Date() }: HeartbeatDeps)
   };
 }
 
+/**
+ * The directory the bot reads, as the worker does (cli/main.ts runWorker): data/directory.yaml once a clerk has
+ * uploaded one, else DUBAN_DIRECTORY or the seed; read again when the file changes, so a coordinator added on the
+ * dashboard is recognised at their next reply without a restart (the bot holds a login that a restart may lose).
+ * A changed file that does not validate is logged once, naming its line and column, and the last good directory
+ * stays in use: a typo must not make the bot refuse every coordinator. Only a first read that fails stops the start.
+ * `o`: the check interval (default a second, as the worker) and clock, for tests.
+ */
+export function botDirectory(env: NodeJS.ProcessEnv, log: Pick<Log, 'info' | 'warn'>, o: Pick<DirectoryFileOptions, 'checkEveryMs' | 'now'> = {}): Directory {
+  const dataDir = resolve(env.DUBAN_DATA_DIR ?? 'data');
+  const base = env.DUBAN_DIRECTORY ?? join(__dirname, '..', 'seeds', 'dazhu-units.yaml');
+  const file = new DirectoryFile(() => directorySource(dataDir, base), {
+    checkEveryMs: 1_000,
+    ...o,
+    onReload: (f) => log.info(`单位通讯录已重新读取 directory reloaded: ${f}`),
+    onInvalid: (err, kept) => log.warn(`单位通讯录文件有误，继续使用上一份有效的（${kept}）directory file invalid, the last good one kept: ${err.message}`),
+  });
+  return liveDirectory(file);
+}
+
 /** `metrics`: what the runtime's install did about metrics (cli/main.ts), for the start-up line. */
 export async function botCommand(metrics: MetricsNote = metricsNote('bot', metricsEndpoint('bot'))): Promise<number> {
   const log = createLog();
   const env = botEnvSchema.safeParse(process.env);
   if (!env.success) throw new Error(botConfigProblem(process.env) ?? env.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
-  const directory: Directory = loadDirectory(process.env.DUBAN_DIRECTORY ?? join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
+  const directory = botDirectory(process.env, log);
   const token = env.data.WECHATY_PUPPET_SERVICE_TOKEN ?? env.data.WECHATY_PUPPET_TOKEN;
   const bot = WechatyBuilder.build({
     name: 'duban',

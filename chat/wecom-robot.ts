@@ -175,7 +175,7 @@ export class WecomRobot implements ChatPlatform {
     client.on('disconnected', (reason) => {
       if (this.up) this.downSince = Date.now();
       this.up = false;
-      if (!this.replaced) log.warn(`企业微信智能机器人连接断开，正在重连 (disconnected: ${reason})`);
+      if (!this.replaced && !this.stopping) log.warn(`企业微信智能机器人连接断开，正在重连 (disconnected: ${reason})`);
     });
     client.on('message', (frame) => this.track(this.onMessage(frame)));
     client.on('event', (frame) => this.track(this.onEvent(frame)));

@@ -198,13 +198,21 @@ function commandOf(action: LinkPayload['a'], s: DutyState, form: URLSearchParams
   }
 }
 
+/**
+ * A urlencoded form body, or undefined past `limit` bytes. The chunks are kept as bytes and decoded once: a client
+ * may send the Chinese as UTF-8 rather than percent-encoded, and a chunk may end inside a character, which decoded
+ * alone would become U+FFFD on both sides of the cut.
+ */
 export async function readForm(req: IncomingMessage, limit = 16_384): Promise<URLSearchParams | undefined> {
-  let body = '';
-  for await (const chunk of req) {
-    body += String(chunk);
-    if (body.length > limit) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer | string>) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += bytes.length;
+    if (size > limit) return undefined;
+    chunks.push(bytes);
   }
-  return new URLSearchParams(body);
+  return new URLSearchParams(Buffer.concat(chunks, size).toString('utf8'));
 }
 
 /** GET or POST of `/a/<token>`; `from`: the client's address, which refusals are counted against. */

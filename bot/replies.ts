@@ -277,10 +277,20 @@ export function confirmation(c: Command, s: DutyState, code: string): string {
     case 'reject':
       return `已驳回 ${which} 的办结报告，任务重新打开。`;
     case 'undo':
-      return `已撤回 ${which} 的${lastUndone(s)}。当前：${STATUS_CN[s.status]}，截止 ${s.deadline}${s.status === 'completed' ? '' : `，办结后请回复「${replyForm('complete', code)}」`}。`;
+      return `已撤回 ${which} 的${lastUndone(s)}。当前：${STATUS_CN[s.status]}，截止 ${s.deadline}${s.status === 'completed' ? '' : `，${nextReply(s, code)}`}。`;
     default:
       return `已受理 ${which}。`;
   }
+}
+
+/**
+ * What the unit sends next to end a duty that is open again: a progress or visit duty ends by what it reports
+ * (「完成」 is refused there: workflows/rules.ts refuseComplete), any other by 「完成」.
+ */
+function nextReply(s: DutyState, code: string): string {
+  if (s.kind === 'progress') return `报本期进度请回复「${replyForm('progress', code)}」`;
+  if (s.kind === 'quota') return `每完成一次请回复「${replyForm('actions', code)}」`;
+  return `办结后请回复「${replyForm('complete', code)}」`;
 }
 
 function mine(actor: Actor, open: DutyView[], parts: DutyView[] = []): string {

@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { escapeHtml as h } from '../channels/render';
 import type { Directory } from '../plan/directory';
 import { directoryWorkbook } from '../plan/directory-workbook';
+import { PEOPLE_COLUMNS, PLATFORM_ID_KEYS } from '../plan/directory-xlsx';
 import { PlanFileError } from '../plan/errors';
 import { loadDirectory } from '../plan/files';
 import { DirectoryFile, directorySource } from '../plan/directory-live';
@@ -65,13 +66,21 @@ export class DirectoryStore {
   replace(upload: UploadedFile, at: number): { ok: true; dir: Directory; previous: Directory } | { ok: false; why: string } {
     const ext = extname(upload.filename).toLowerCase() || '.xlsx';
     if (!['.xlsx', '.yaml', '.yml', '.xls', '.et', '.xlsm', '.csv'].includes(ext)) return { ok: false, why: `「${upload.filename}」不是 Excel 通讯录：请上传按模板填写的 .xlsx 文件` };
+    // The ids an old template has no column for (企业微信账号, 钉钉账号) are kept from the directory in use; a spoiled
+    // one has none to give (and is reported below, once the upload itself has passed).
+    let held: Directory | undefined;
+    try {
+      held = this.current();
+    } catch (err) {
+      if (!(err instanceof DirectoryUnusableError)) throw err;
+    }
     const tmpDir = join(this.file, '..', 'uploads');
     mkdirSync(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `directory-${process.pid}-${at}${ext}`);
     writeFileSync(tmp, upload.bytes);
     let dir: Directory;
     try {
-      dir = loadDirectory(tmp);
+      dir = loadDirectory(tmp, held ? { held } : {});
     } catch (err) {
       const message = err instanceof PlanFileError ? err.message.replace(tmp, upload.filename) : `无法读取「${upload.filename}」（${err instanceof Error ? err.message : String(err)}）`;
       return { ok: false, why: message };
@@ -92,7 +101,13 @@ export async function directoryXlsx(dir?: Directory): Promise<Buffer> {
   return Buffer.from(await directoryWorkbook(dir).xlsx.writeBuffer());
 }
 
-/** What changed between two directories, in words (units added and removed, clerks). */
+/** How many people (of units, administrators, clerks) have an id on the platform. */
+function withId(d: Directory, key: (typeof PLATFORM_ID_KEYS)[number]): number {
+  const people = [...Object.values(d.units).flatMap((u) => [...u.coordinators, ...u.leaders]), ...d.admins, ...d.clerks];
+  return people.filter((p) => p[key]).length;
+}
+
+/** What changed between two directories, in words (units added and removed, clerks, people with platform ids). */
 export function directoryChanges(before: Directory, after: Directory): string[] {
   const b = new Set(Object.keys(before.units));
   const a = new Set(Object.keys(after.units));
@@ -105,6 +120,11 @@ export function directoryChanges(before: Directory, after: Directory): string[] 
     ...(added.length ? [`新增单位：${added.join('、')}`] : []),
     ...(removed.length ? [`删除单位：${removed.join('、')}`] : []),
     ...(clerks(before) !== clerks(after) ? [`办公室文员：${clerks(before)} → ${clerks(after)}`] : []),
+    // Fewer people with a platform id: replies from that platform are no longer recognised for them.
+    ...PLATFORM_ID_KEYS.flatMap((key) => {
+      const [was, now] = [withId(before, key), withId(after, key)];
+      return now === was ? [] : [`填有${PEOPLE_COLUMNS.find((c) => c.key === key)!.title}的 ${now} 人（此前 ${was} 人）`];
+    }),
   ];
 }
 

@@ -10,7 +10,7 @@ import { HELP_SHEET, PEOPLE_COLUMNS, PEOPLE_SHEET, peopleRows, SETTINGS, SETTING
 
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } };
 
-const WIDTHS: Record<string, number> = { 单位: 22, 姓名: 14, 角色: 10, 微信号: 22, 手机: 14, 邮箱: 30, 工作群: 26, 工作群ID: 22, 企业微信机器人: 22, 所属分组: 16 };
+const WIDTHS: Record<string, number> = { 单位: 22, 姓名: 14, 角色: 10, 微信号: 22, 手机: 14, 邮箱: 30, 工作群: 26, 工作群ID: 22, 企业微信机器人: 22, 所属分组: 16, 企业微信账号: 18, 钉钉账号: 22 };
 
 const HELP_LINES: [string, string][] = [
   ['单位通讯录', '每人一行。同一单位的多个人各占一行，“单位”写相同名称（也可合并单元格）。'],
@@ -22,6 +22,8 @@ const HELP_LINES: [string, string][] = [
   ['工作群ID', '可不填。机器人启动时打印每个群的 ID（如 12345@chatroom）；填写后群改名也能找到。'],
   ['企业微信机器人', '可不填。单位自己的企业微信群机器人 key 或完整 Webhook 地址；同一单位只填一次。'],
   ['所属分组', '可不填。如“各乡镇(街道)”：通知中写分组名时，组内每个单位各有一项任务。多个分组用顿号分隔。'],
+  ['企业微信账号', '可不填。企业微信成员的“账号”（userid，管理后台 → 通讯录 → 成员详情），不是姓名；机器人只按账号认人。清空即删除该账号。'],
+  ['钉钉账号', '可不填。钉钉成员的 UserID（管理后台 → 通讯录 → 成员详情里的“员工 UserID”），也可填 unionId。清空即删除该账号。'],
   ['督办设置', '督办单位按升级顺序填写（如 县乡村振兴局、县委农办），再填县委农办、纪委监委的单位名称；这些单位也须在“单位通讯录”中登记。'],
   ['检查', '填好后运行 npx duban directory check 文件名.xlsx；出错时会指出工作表、行和列。'],
 ];
@@ -33,8 +35,9 @@ export function directoryWorkbook(dir?: Directory): ExcelJS.Workbook {
   const people = workbook.addWorksheet(PEOPLE_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
   people.columns = PEOPLE_COLUMNS.map((c) => ({ header: c.title, key: c.key, width: WIDTHS[c.title] ?? 16 }));
   for (const r of dir ? peopleRows(dir) : []) people.addRow(r);
-  // Mobiles and WeChat ids are text: typed as numbers, Excel would show 1.38E+10 and drop leading zeros.
-  for (const key of ['wechat', 'mobile'] as const) people.getColumn(key).numFmt = '@';
+  // Mobiles and platform ids are text: typed as numbers, Excel would show 1.38E+10 and drop leading zeros (a
+  // DingTalk UserID is often all digits, starting with 0).
+  for (const key of ['wechat', 'mobile', 'wecom', 'dingtalk'] as const) people.getColumn(key).numFmt = '@';
   people.getRow(1).font = { bold: true };
   people.getRow(1).fill = HEADER_FILL;
   // The three roles offered as a list, on one range (per-cell validations make exceljs's writer run out of memory).

@@ -23,8 +23,18 @@ export const PEOPLE_COLUMNS = [
   { key: 'wechatGroupId', title: '工作群ID', also: ['群ID'] },
   { key: 'wecomWebhook', title: '企业微信机器人', also: ['企业微信群机器人'] },
   { key: 'groups', title: '所属分组', also: ['分组'] },
+  // The platform ids were added last: the older template's columns keep their places, so rows copied
+  // from a workbook made on it line up.
+  /** The person's WeCom userid (`wecom`: 管理后台 → 通讯录 → 成员详情 →「账号」). */
+  { key: 'wecom', title: '企业微信账号', also: ['企业微信', '企业微信号', '企业微信ID', '企业微信UserID', '企业微信userid'] },
+  /** The person's DingTalk userid or unionId (`dingtalk`: 成员详情 →「员工 UserID」). */
+  { key: 'dingtalk', title: '钉钉账号', also: ['钉钉', '钉钉号', '钉钉ID', '钉钉UserID', '钉钉userid'] },
 ] as const;
 type ColumnKey = (typeof PEOPLE_COLUMNS)[number]['key'];
+
+/** The person's platform ids: a workbook without their column keeps the ids the directory in use holds (keepHeldIds). */
+export const PLATFORM_ID_KEYS = ['wecom', 'dingtalk'] as const satisfies readonly ColumnKey[];
+type PlatformIdKey = (typeof PLATFORM_ID_KEYS)[number];
 
 /** Unit-level columns: given on any row of the unit (usually its first); rows that repeat them must agree. */
 const UNIT_COLUMNS = ['wechatGroup', 'wechatGroupId', 'wecomWebhook', 'groups'] as const satisfies readonly ColumnKey[];
@@ -106,8 +116,14 @@ export function isPersonRow(filled: string[], unit: string | undefined, unitAbov
   return !(unit !== undefined && unit === unitAbove);
 }
 
-/** Maps a workbook's cells onto the directory; throws a PlanFileError naming sheet, row and column. */
-export function directoryFromSheets(file: string, sheets: SheetCells[]): Directory {
+/**
+ * Maps a workbook's cells onto the directory; throws a PlanFileError naming sheet, row and column.
+ *
+ * `held`, the directory in use (the dashboard's upload): a workbook with no 企业微信账号 or 钉钉账号 column (made from an
+ * older template, or a clerk's own list) keeps, for each person, the ids `held` has for the same person,
+ * rather than wiping them. A workbook that has the column says what the ids are: an empty cell there is no id.
+ */
+export function directoryFromSheets(file: string, sheets: SheetCells[], o: { held?: Directory } = {}): Directory {
   // The sheet named 单位通讯录, else the first other sheet (a clerk's own list under its own name).
   const people = findSheet(sheets, PEOPLE_SHEET) ?? sheets.find((s) => ![SETTINGS_SHEET, HELP_SHEET].includes(s.name.trim()));
   if (!people) {
@@ -163,13 +179,15 @@ export function directoryFromSheets(file: string, sheets: SheetCells[]): Directo
       );
     }
     const person: Person = { name: cell('name') ?? '' };
-    for (const key of ['wechat', 'email', 'mobile'] as const) {
+    // With its column present, an empty 企业微信账号 / 钉钉账号 cell means the person has no such id (the clerk
+    // removed it); without the column the ids come from `held` below.
+    for (const key of ['wechat', 'email', 'mobile', ...PLATFORM_ID_KEYS] as const) {
       const value = cell(key);
       if (value) person[key] = value;
     }
     const place = (path: (string | number)[]) => {
       at(path, { sheet: people.name, row, column: column('name') });
-      for (const key of ['name', 'wechat', 'email', 'mobile'] as const) at([...path, key], { sheet: people.name, row, column: column(key) });
+      for (const key of ['name', 'wechat', 'email', 'mobile', ...PLATFORM_ID_KEYS] as const) at([...path, key], { sheet: people.name, row, column: column(key) });
     };
     if (role === 'admins') {
       place(['admins', admins.length]);
@@ -210,6 +228,9 @@ export function directoryFromSheets(file: string, sheets: SheetCells[]): Directo
     }
   }
 
+  const missing = PLATFORM_ID_KEYS.filter((key) => !columns.has(key));
+  if (o.held && missing.length) keepHeldIds(o.held, missing, { units, admins, clerks });
+
   const settings = readSettings(file, sheets, at);
   const data = { units, groups, admins, ...(clerks.length ? { clerks } : {}), ...settings };
   const parsed = directorySchema.safeParse(data);
@@ -230,6 +251,36 @@ export function directoryFromSheets(file: string, sheets: SheetCells[]): Directo
   for (const [text, w] of mentions) if (text) detail = detail.replaceAll(text, w.row ? `第 ${w.row} 行` : whereText(w));
   const more = parsed.error.issues.length > 1 ? `（另有 ${parsed.error.issues.length - 1} 处问题，改正后再检查 / ${parsed.error.issues.length - 1} more）` : '';
   return fail(file, where, `${detail}${more}`);
+}
+
+/**
+ * For a workbook without the given id columns: each person gets the ids `held` has for the same person — same unit
+ * (none for an administrator) and same name. One held entry serves one person: the one in the same role if the name
+ * is listed twice in the unit, else the first (a coordinator who became the unit's leader keeps their ids).
+ */
+function keepHeldIds(
+  held: Directory,
+  keys: readonly PlatformIdKey[],
+  read: { units: Record<string, { coordinators: Person[]; leaders: Person[] }>; admins: Person[]; clerks: (Person & { unit?: string })[] },
+): void {
+  const pools = new Map<string, { role: string; person: Person }[]>();
+  const add = (scope: string, name: string, role: string, person: Person) => {
+    const id = JSON.stringify([scope, name]);
+    pools.set(id, [...(pools.get(id) ?? []), { role, person }]);
+  };
+  for (const [unit, u] of Object.entries(held.units)) for (const role of ['coordinators', 'leaders'] as const) for (const p of u[role]) add(`unit:${unit}`, p.name, role, p);
+  for (const p of held.admins) add('admins', p.name, 'admins', p);
+  for (const { unit, ...p } of held.clerks) add(`clerk:${unit ?? ''}`, p.name, 'clerks', p);
+  const keep = (scope: string, role: string, person: Person) => {
+    const pool = pools.get(JSON.stringify([scope, person.name]));
+    if (!pool?.length) return;
+    const n = Math.max(0, pool.findIndex((e) => e.role === role));
+    const before = pool.splice(n, 1)[0]!.person;
+    for (const key of keys) if (before[key]) person[key] = before[key];
+  };
+  for (const [unit, u] of Object.entries(read.units)) for (const role of ['coordinators', 'leaders'] as const) for (const p of u[role]) keep(`unit:${unit}`, role, p);
+  for (const p of read.admins) keep('admins', 'admins', p);
+  for (const p of read.clerks) keep(`clerk:${p.unit ?? ''}`, 'clerks', p);
 }
 
 function readSettings(file: string, sheets: SheetCells[], at: (path: (string | number)[], w: Where) => void): Record<string, unknown> {
@@ -275,6 +326,8 @@ export function peopleRows(dir: Directory): Record<ColumnKey, string>[] {
     wechat: p.wechat ?? '',
     mobile: p.mobile ?? '',
     email: p.email ?? '',
+    wecom: p.wecom ?? '',
+    dingtalk: p.dingtalk ?? '',
     wechatGroup: '',
     wechatGroupId: '',
     wecomWebhook: '',

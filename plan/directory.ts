@@ -4,6 +4,18 @@
  */
 import { z } from 'zod';
 
+/**
+ * A platform's account id (WeCom userid, DingTalk userid or unionId): one token of letters, digits and signs, as the
+ * platform reports who spoke; both platforms allow at most 64 characters. A space or a Chinese character is a typing
+ * mistake (two ids in one cell, the person's name in the id column) that would never match, so it is refused.
+ */
+const platformId = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(64, `${what}最多 64 个字符 (at most 64 characters)`)
+    .regex(/^[\x21-\x7e]+$/, `${what}只能含字母、数字和符号，不能含空格或汉字；每格只填一个账号 (letters, digits and signs only, no spaces)`);
+
 const person = z.object({
   name: z.string().min(1, '姓名不能为空 (name is required)'),
   wechat: z.string().min(1).optional(),
@@ -11,9 +23,9 @@ const person = z.object({
   /** Mobile number, for @mentions by the county group's WeCom robot. */
   mobile: z.string().regex(/^1\d{10}$/, '手机号须为 11 位数字 (mobile must be 11 digits)').optional(),
   /** WeCom userid (企业微信成员账号), as the smart robot reports who spoke. */
-  wecom: z.string().min(1).optional(),
+  wecom: platformId('企业微信账号').optional(),
   /** DingTalk userid or unionId (钉钉), as the stream robot reports who spoke. */
-  dingtalk: z.string().min(1).optional(),
+  dingtalk: platformId('钉钉账号').optional(),
 });
 
 /** A WeCom group robot: its webhook key (or the whole webhook address). */

@@ -86,8 +86,12 @@ export function spreadsheetProblem(file: string, bytes: Uint8Array): string | un
   return undefined;
 }
 
-/** The unit directory from YAML, or from an .xlsx (plan/directory-xlsx.ts) — chosen by the extension and content. */
-export function loadDirectory(file: string): Directory {
+/**
+ * The unit directory from YAML, or from an .xlsx (plan/directory-xlsx.ts) — chosen by the extension and content.
+ * `held`: the directory in use, when `file` is to replace it (an upload on the dashboard): an .xlsx without the
+ * 企业微信账号 or 钉钉账号 column keeps its people's ids from it (plan/directory-xlsx.ts). A YAML file says every id itself.
+ */
+export function loadDirectory(file: string, o: { held?: Directory } = {}): Directory {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -105,14 +109,14 @@ export function loadDirectory(file: string): Directory {
       if (err instanceof OfficeFileError) throw new PlanFileError('UNREADABLE', file, '', err.message, { cause: err });
       throw err;
     }
-    return loadDirectoryWorkbook(file);
+    return loadDirectoryWorkbook(file, o.held);
   }
   const text = bytes.toString('utf8');
   const { doc, data } = parseYamlFile(file, text);
   return validate(directorySchema, file, text, doc, data);
 }
 
-function loadDirectoryWorkbook(file: string): Directory {
+function loadDirectoryWorkbook(file: string, held?: Directory): Directory {
   let sheets;
   try {
     sheets = readWorkbookSync(file);
@@ -124,7 +128,7 @@ function loadDirectoryWorkbook(file: string): Directory {
         : `不是可读取的 Excel (.xlsx) 文件：${(cause as Error).message}。请在 Excel/WPS 中“另存为” .xlsx 格式 (not a readable .xlsx)`;
     throw new PlanFileError('UNREADABLE', file, '', detail, { cause });
   }
-  return directoryFromSheets(file, sheets);
+  return directoryFromSheets(file, sheets, held ? { held } : {});
 }
 
 /** Every unit a plan names must be in the directory (as a unit or a group). */

@@ -194,7 +194,7 @@ describe('the unit directory as .xlsx', () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(file);
     expect(wb.worksheets.map((s) => s.name)).toEqual(['单位通讯录', '督办设置', '填写说明']);
-    expect((wb.getWorksheet('单位通讯录')!.getRow(1).values as unknown[]).slice(1)).toEqual(['单位', '姓名', '角色', '微信号', '手机', '邮箱', '工作群', '工作群ID', '企业微信机器人', '所属分组']);
+    expect((wb.getWorksheet('单位通讯录')!.getRow(1).values as unknown[]).slice(1)).toEqual(['单位', '姓名', '角色', '微信号', '手机', '邮箱', '工作群', '工作群ID', '企业微信机器人', '所属分组', '企业微信账号', '钉钉账号']);
     const before = readFileSync(file);
     await expect(directoryCommand(['template', file])).rejects.toThrow('已存在，不会覆盖');
     expect(readFileSync(file).equals(before)).toBe(true);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { createTransport, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplyContext } from '../bot/replies';
@@ -29,6 +29,7 @@ import { ledgerQuery, statusQuery } from '../workflows/messages';
 import type { DutyState, LedgerEntry } from '../workflows/types';
 import { devServerEnv, uniqueQueue, workflowBundle } from './env';
 import { until } from './until';
+import { inboxOf, quoteOf } from './mail-client';
 
 const directory = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
 const DUBAN = 'duban@example.org';
@@ -53,28 +54,7 @@ describe('email replies (GreenMail IMAP + SMTP) on a real campaign', () => {
   let cleanup: () => Promise<void> = async () => undefined;
 
   /** Every message in a person's GreenMail inbox, parsed. */
-  const mailOf = async (address: string): Promise<ParsedMail[]> => {
-    const c = new ImapFlow({
-      host: gm.host,
-      port: gm.imapPort,
-      secure: false,
-      auth: { user: address, pass: PASSWORD },
-      logger: false,
-    });
-    await c.connect();
-    try {
-      const lock = await c.getMailboxLock('INBOX');
-      try {
-        if (!(c.mailbox && c.mailbox.exists)) return [];
-        const all = await c.fetchAll('1:*', { source: true });
-        return Promise.all(all.map((m) => simpleParser(m.source!)));
-      } finally {
-        lock.release();
-      }
-    } finally {
-      await c.logout();
-    }
-  };
+  const mailOf = (address: string) => inboxOf(gm, address, PASSWORD);
   const answersTo = async (address: string, messageId: string) =>
     (await mailOf(address)).filter((m) => m.inReplyTo === messageId);
 
@@ -93,10 +73,7 @@ describe('email replies (GreenMail IMAP + SMTP) on a real campaign', () => {
     over: Record<string, unknown> = {},
   ): Promise<string> => {
     const messageId = `<${randomUUID()}@example.org>`;
-    const quoted = (original.text ?? '')
-      .split('\n')
-      .map((l) => `> ${l}`)
-      .join('\n');
+    const quoted = quoteOf(original);
     await smtp.sendMail({
       from,
       to: DUBAN,

@@ -21,8 +21,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import { createTransport, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities';
@@ -48,6 +46,7 @@ import { startChatServers, type ChatServers } from './chat-fixtures';
 import { robotMessage, type Delivery } from './dingtalk-gateway';
 import { devServerEnv, uniqueQueue, workflowBundle } from './env';
 import { until } from './until';
+import { inboxOf, quoteOf } from './mail-client';
 
 const seed = loadDirectory(join(__dirname, '..', 'seeds', 'dazhu-units.yaml'));
 const WECOM_UNIT = '县以工代赈中心';
@@ -102,28 +101,7 @@ describe('one campaign, three platforms: a WeCom card click, a DingTalk 「完�
   };
 
   /** Every message in a person's GreenMail inbox, parsed (their mail client). */
-  const mailOf = async (address: string): Promise<ParsedMail[]> => {
-    const c = new ImapFlow({
-      host: s.mail.host,
-      port: s.mail.imapPort,
-      secure: false,
-      auth: { user: address, pass: PASSWORD },
-      logger: false,
-    });
-    await c.connect();
-    try {
-      const lock = await c.getMailboxLock('INBOX');
-      try {
-        if (!(c.mailbox && c.mailbox.exists)) return [];
-        const all = await c.fetchAll('1:*', { source: true });
-        return Promise.all(all.map((m) => simpleParser(m.source!)));
-      } finally {
-        lock.release();
-      }
-    } finally {
-      await c.logout();
-    }
-  };
+  const mailOf = (address: string) => inboxOf(s.mail, address, PASSWORD);
   const morningMailOf = async (address: string) =>
     (await mailOf(address)).filter((m) => m.messageId?.endsWith('@duban>') && m.subject?.startsWith('【今日督办】'));
 
@@ -321,10 +299,7 @@ describe('one campaign, three platforms: a WeCom card click, a DingTalk 「完�
 
       // 3. Email: 「收到 N」 above the quoted morning email, read by the reply mailbox's reader.
       const replyId = `<${randomUUID()}@example.org>`;
-      const quoted = (ours!.text ?? '')
-        .split('\n')
-        .map((l) => `> ${l}`)
-        .join('\n');
+      const quoted = quoteOf(ours!);
       await smtp.sendMail({
         from: { name: emailPerson.name, address: emailPerson.email! },
         to: DUBAN,
